@@ -1,0 +1,87 @@
+/**
+ * Wiring: Observer → EventBus → JsonlFileSink, opened and closed as one unit.
+ *
+ * @module
+ */
+
+import { EventBus } from "../bus/event_bus.ts";
+import type { RecordStamp } from "../contract/pattern_record.ts";
+import { getObserverLogger } from "../log/logging.ts";
+import type { GuardPolicy } from "../observer/guard.ts";
+import { type GeneratedAtClock, Observer } from "../observer/observer.ts";
+import { JsonlFileSink, type JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
+import type { RunSummary } from "./run_summary.ts";
+
+/** What a pipeline needs. */
+export interface PipelineOptions {
+  readonly root: string;
+  /** Record file name under `data/observer`. */
+  readonly fileName?: string;
+  readonly tuning?: JsonlFileSinkTuning;
+  readonly guardPolicy?: GuardPolicy;
+  readonly stamp?: RecordStamp;
+  readonly generatedAt?: GeneratedAtClock;
+  /** Clock for the guard, `generated_at` and rotation. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** An open pipeline; {@linkcode Pipeline.close} drains it and returns the counters. */
+export interface Pipeline extends AsyncDisposable {
+  readonly observer: Observer;
+  readonly bus: EventBus;
+  readonly sink: JsonlFileSink;
+  /** Stops the Observer, closes the bus (flush, sync, close) and returns the summary. */
+  close(counts?: { rejected?: number; interrupted?: boolean }): Promise<RunSummary>;
+}
+
+/**
+ * Opens the record file and starts an Observer that writes to it.
+ *
+ * @example
+ * ```ts
+ * const pipeline = await openPipeline({ root });
+ * await pipeline.observer.onSnapshot(snapshot);
+ * const summary = await pipeline.close();
+ * ```
+ */
+export async function openPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const sink = await JsonlFileSink.open({
+    root: options.root,
+    fileName: options.fileName,
+    logger: getObserverLogger("sink"),
+    now: options.now,
+    ...options.tuning,
+  });
+  const bus = new EventBus([sink], getObserverLogger("bus"));
+  const observer = new Observer({
+    bus,
+    logger: getObserverLogger("observer"),
+    guardPolicy: options.guardPolicy,
+    stamp: options.stamp,
+    now: options.now,
+    generatedAt: options.generatedAt,
+  });
+  observer.start();
+  let summary: RunSummary | undefined;
+  const close = async (counts: { rejected?: number; interrupted?: boolean } = {}) => {
+    if (summary !== undefined) return summary;
+    observer.stop();
+    await bus.close();
+    summary = {
+      rejected: counts.rejected ?? 0,
+      interrupted: counts.interrupted ?? false,
+      observer: observer.counters,
+      sink: sink.stats(),
+    };
+    return summary;
+  };
+  return {
+    observer,
+    bus,
+    sink,
+    close,
+    async [Symbol.asyncDispose]() {
+      await close();
+    },
+  };
+}

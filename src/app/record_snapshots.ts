@@ -1,0 +1,52 @@
+/**
+ * Feeds judged snapshot lines into an Observer, reporting rejected lines as it goes.
+ *
+ * @module
+ */
+
+import type { Observer } from "../observer/observer.ts";
+import type { SnapshotLine } from "../sources/snapshot_lines.ts";
+
+/** Counts of a {@linkcode recordSnapshotLines} run. */
+export interface RecordLinesResult {
+  readonly snapshots: number;
+  readonly rejected: number;
+  readonly interrupted: boolean;
+}
+
+/** Options of {@linkcode recordSnapshotLines}. */
+export interface RecordLinesOptions {
+  /** Stops recording (SIGINT/SIGTERM); pass the same signal to the line reader. */
+  readonly signal?: AbortSignal;
+  /** Called for each line that is not a snapshot. */
+  readonly onRejected?: (line: number, reason: string) => void;
+}
+
+/**
+ * Records every snapshot line, awaiting each one so that a full sink slows the reader down
+ * (input is never read faster than it is written).
+ *
+ * @example
+ * ```ts
+ * await recordSnapshotLines(observer, snapshotLines(readLines(Deno.stdin.readable)));
+ * ```
+ */
+export async function recordSnapshotLines(
+  observer: Observer,
+  lines: AsyncIterable<SnapshotLine>,
+  options: RecordLinesOptions = {},
+): Promise<RecordLinesResult> {
+  let snapshots = 0;
+  let rejected = 0;
+  for await (const line of lines) {
+    if (options.signal?.aborted) break;
+    if (line.ok) {
+      await observer.onSnapshot(line.snapshot);
+      snapshots++;
+    } else {
+      rejected++;
+      options.onRejected?.(line.line, line.reason);
+    }
+  }
+  return { snapshots, rejected, interrupted: options.signal?.aborted ?? false };
+}

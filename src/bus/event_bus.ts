@@ -1,0 +1,153 @@
+/**
+ * EventBus: fans records out to sinks. A sink that throws or rejects never stops the others.
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { PatternRecord } from "../contract/pattern_record.ts";
+
+/** What a sink reports about itself for the run summary. */
+export interface SinkStats {
+  /** Records whose bytes reached their destination. */
+  readonly written: number;
+  /** Records dropped by the sink's queue policy when full. */
+  readonly dropped: number;
+  /** Records given up on because the destination failed. */
+  readonly failed: number;
+  /** The cause of the current or last failure episode, if any. */
+  readonly failure?: string;
+}
+
+/**
+ * A destination for records. `write()` may return a promise to apply backpressure; the bus
+ * awaits it. `flush()` and `close()` reach whatever the sink buffers.
+ */
+export interface Sink extends AsyncDisposable {
+  /** A short name for logs and summaries. */
+  readonly name: string;
+  /** Accepts one record; a returned promise means "wait before sending more". */
+  write(record: PatternRecord): void | Promise<void>;
+  /** Hands everything accepted so far to the destination. */
+  flush(): Promise<void>;
+  /** Flushes and releases the destination; later writes are refused. */
+  close(): Promise<void>;
+  /** Counters for the run summary. */
+  stats?(): SinkStats;
+}
+
+/** Per-sink failure counters kept by the bus. */
+export interface SinkFailureCount {
+  readonly sink: string;
+  /** Calls to the sink that threw or rejected. */
+  readonly errors: number;
+}
+
+/**
+ * Fans each record out to every sink. Errors of one sink are caught, counted per sink and
+ * logged once per episode (the first error after a success); the other sinks still get the
+ * record.
+ *
+ * @example
+ * ```ts
+ * await using bus = new EventBus([sink], logger);
+ * await bus.dispatch(record);
+ * ```
+ */
+export class EventBus implements AsyncDisposable {
+  readonly #sinks: Sink[];
+  readonly #logger: Logger;
+  readonly #errors = new Map<Sink, number>();
+  readonly #failing = new Set<Sink>();
+  #closed = false;
+
+  /** Creates a bus over `sinks`, logging sink errors to `logger`. */
+  constructor(sinks: readonly Sink[], logger: Logger) {
+    this.#sinks = [...sinks];
+    this.#logger = logger;
+  }
+
+  /** The sinks this bus feeds, in order. */
+  get sinks(): readonly Sink[] {
+    return this.#sinks;
+  }
+
+  /** Adds a sink; records dispatched from now on reach it. */
+  add(sink: Sink): void {
+    this.#sinks.push(sink);
+  }
+
+  /**
+   * Sends `record` to every sink. Returns a promise only when some sink asks to wait
+   * (backpressure) or is asynchronous; it never rejects.
+   */
+  dispatch(record: PatternRecord): void | Promise<void> {
+    if (this.#closed) throw new Error("EventBus is closed: expected dispatch() before close()");
+    let waits: Promise<void>[] | undefined;
+    for (const sink of this.#sinks) {
+      try {
+        const result = sink.write(record);
+        if (result !== undefined) {
+          (waits ??= []).push(
+            result.then(() => this.#succeeded(sink), (e) => this.#failed(sink, "write", e)),
+          );
+        } else if (this.#failing.size > 0) {
+          this.#succeeded(sink);
+        }
+      } catch (error) {
+        this.#failed(sink, "write", error);
+      }
+    }
+    if (waits === undefined) return;
+    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => {});
+  }
+
+  /** Flushes every sink; a failing sink is logged and counted, the others still flush. */
+  async flush(): Promise<void> {
+    await this.#everySink("flush");
+  }
+
+  /** Closes every sink (each flushes first). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#everySink("close");
+  }
+
+  /** Same as {@linkcode EventBus.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** How often each sink threw or rejected. */
+  failureCounts(): SinkFailureCount[] {
+    return this.#sinks.map((sink) => ({ sink: sink.name, errors: this.#errors.get(sink) ?? 0 }));
+  }
+
+  async #everySink(method: "flush" | "close"): Promise<void> {
+    await Promise.all(this.#sinks.map(async (sink) => {
+      try {
+        await sink[method]();
+      } catch (error) {
+        this.#failed(sink, method, error);
+      }
+    }));
+  }
+
+  #succeeded(sink: Sink): void {
+    if (this.#failing.delete(sink)) {
+      this.#logger.info("Sink {sink} recovered", { sink: sink.name });
+    }
+  }
+
+  #failed(sink: Sink, operation: string, error: unknown): void {
+    this.#errors.set(sink, (this.#errors.get(sink) ?? 0) + 1);
+    if (this.#failing.has(sink)) return;
+    this.#failing.add(sink);
+    this.#logger.error("Sink {sink} failed on {operation}: {error}", {
+      sink: sink.name,
+      operation,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

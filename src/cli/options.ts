@@ -1,0 +1,161 @@
+/**
+ * Command-line options shared by both entry scripts (commander), and their conversion into
+ * library options. Parsers throw commander's `InvalidArgumentError` with what was expected.
+ *
+ * @module
+ */
+
+import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { LOG_LEVELS, type LogLevelName } from "../log/logging.ts";
+import { DEFAULT_RECORD_FILE } from "../paths.ts";
+import {
+  type FsyncPolicy,
+  type JsonlFileSinkTuning,
+  SINK_DEFAULTS,
+  type WhenFull,
+} from "../sinks/jsonl_file_sink.ts";
+
+/**
+ * Parses a positive integer flag value.
+ *
+ * @example
+ * ```ts
+ * parsePositiveInt("20"); // => 20
+ * parsePositiveInt("0"); // throws InvalidArgumentError
+ * ```
+ */
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n <= 0) {
+    throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/**
+ * Parses a non-negative integer flag value (seeds).
+ *
+ * @example
+ * ```ts
+ * parseNonNegativeInt("0"); // => 0
+ * ```
+ */
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected a whole number ≥ 0, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** The sink and logging flags after parsing. */
+export interface CommonFlags {
+  file: string;
+  fsync: FsyncPolicy;
+  whenFull: WhenFull;
+  queueBytes: number;
+  flushBytes: number;
+  flushIntervalMs: number;
+  rotateMinutes?: number;
+  rotateBytes?: number;
+  keep?: number;
+  logLevel: LogLevelName;
+}
+
+/**
+ * Adds `--file`, the sink flags (`--fsync`, `--when-full`, `--queue-bytes`, `--flush-bytes`,
+ * `--flush-interval-ms`, `--rotate-minutes`, `--rotate-bytes`, `--keep`) and `--log-level`.
+ */
+export function addCommonOptions(command: Command): Command {
+  return command
+    .option(
+      "--file <name>",
+      "record file name inside data/observer (bare name ending in .jsonl)",
+      DEFAULT_RECORD_FILE,
+    )
+    .addOption(
+      new Option("--fsync <policy>", "when written bytes are forced to disk")
+        .choices(["none", "interval", "always"]).default(SINK_DEFAULTS.fsync),
+    )
+    .addOption(
+      new Option("--when-full <policy>", "what a full sink queue does with the next record")
+        .choices(["block", "drop_newest", "drop_oldest"]).default(SINK_DEFAULTS.whenFull),
+    )
+    .option(
+      "--queue-bytes <n>",
+      "bound of the sink queue, in characters of JSON",
+      parsePositiveInt,
+      SINK_DEFAULTS.maxQueueBytes,
+    )
+    .option(
+      "--flush-bytes <n>",
+      "write as soon as this many characters are queued",
+      parsePositiveInt,
+      SINK_DEFAULTS.flushBytes,
+    )
+    .option(
+      "--flush-interval-ms <n>",
+      "write queued records at most this long after they arrived",
+      parsePositiveInt,
+      SINK_DEFAULTS.flushIntervalMs,
+    )
+    .option(
+      "--rotate-minutes <n>",
+      "start a new file {base}_YYYYMMDD_HHMM.jsonl every n minutes (UTC; off by default)",
+      parsePositiveInt,
+    )
+    .option(
+      "--rotate-bytes <n>",
+      "start a new rotated file before one would pass n bytes (off by default)",
+      parsePositiveInt,
+    )
+    .option(
+      "--keep <n>",
+      "with rotation: delete the oldest rotated files beyond n",
+      parsePositiveInt,
+    )
+    .addOption(
+      new Option("--log-level <level>", "lowest level logged to stderr")
+        .choices([...LOG_LEVELS]).default("info"),
+    );
+}
+
+/**
+ * The sink tuning the common flags describe. Throws when `--keep` comes without rotation.
+ */
+export function sinkTuningFrom(flags: CommonFlags): JsonlFileSinkTuning {
+  const rotating = flags.rotateMinutes !== undefined || flags.rotateBytes !== undefined;
+  if (flags.keep !== undefined && !rotating) {
+    throw new InvalidArgumentError(
+      "--keep needs rotation: expected --rotate-minutes and/or --rotate-bytes as well",
+    );
+  }
+  return {
+    fsync: flags.fsync,
+    whenFull: flags.whenFull,
+    maxQueueBytes: flags.queueBytes,
+    flushBytes: flags.flushBytes,
+    flushIntervalMs: flags.flushIntervalMs,
+    rotation: rotating
+      ? { everyMinutes: flags.rotateMinutes, maxBytes: flags.rotateBytes, keep: flags.keep }
+      : undefined,
+  };
+}
+
+/** Exit code: the run finished and every input became a written record. */
+export const EXIT_OK = 0;
+/** Exit code: the run finished, but some input was rejected, blocked, dropped or not written. */
+export const EXIT_INCOMPLETE = 1;
+/** Exit code: bad flags or the pipeline could not start (bad --file, unreadable input, ...). */
+export const EXIT_USAGE = 2;
+
+/**
+ * The exit code for an error thrown by commander's `parse()` (with `exitOverride()`): 0 after
+ * `--help`, {@linkcode EXIT_USAGE} for bad flags (commander already printed why). Anything else
+ * is printed to stderr first.
+ */
+export function exitCodeOfParseError(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  console.error(`error: ${error instanceof Error ? error.message : error}`);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,40 @@
+/**
+ * Small helpers the entry scripts use to talk to a terminal.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/**
+ * Writes all of `text` to a synchronous writer (Deno.stdout, Deno.stderr), looping over
+ * partial writes.
+ *
+ * @example
+ * ```ts
+ * writeAllSync(Deno.stderr, "line 3: not valid JSON\n");
+ * ```
+ */
+export function writeAllSync(target: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(target.writeSync(bytes));
+}
+
+/**
+ * Output settings for a commander program so help and errors are written synchronously (they
+ * would otherwise be lost when the script exits right after).
+ *
+ * @example
+ * ```ts
+ * new Command("x").configureOutput(synchronousCommanderOutput());
+ * ```
+ */
+export function synchronousCommanderOutput(): {
+  writeOut: (text: string) => void;
+  writeErr: (text: string) => void;
+} {
+  return {
+    writeOut: (text) => writeAllSync(Deno.stdout, text),
+    writeErr: (text) => writeAllSync(Deno.stderr, text),
+  };
+}

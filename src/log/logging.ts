@@ -1,0 +1,71 @@
+/**
+ * The one logger setup: LogTape, text lines to a writer the entry script hands in (stderr).
+ * Library modules only call {@linkcode getObserverLogger}; nothing logs until this is set up.
+ *
+ * @module
+ */
+
+import {
+  configure,
+  dispose,
+  getLogger,
+  getTextFormatter,
+  type Logger,
+  type LogRecord,
+} from "@logtape/logtape";
+
+/** Levels accepted by `--log-level`. */
+export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
+
+/** One of {@linkcode LOG_LEVELS}. */
+export type LogLevelName = typeof LOG_LEVELS[number];
+
+/** Root category of every logger of this project. */
+export const LOG_ROOT = "qts";
+
+/**
+ * A logger under the project's root category.
+ *
+ * @example
+ * ```ts
+ * const logger = getObserverLogger("sink");
+ * logger.info("JsonlFileSink initialized: {path}", { path });
+ * ```
+ */
+export function getObserverLogger(...category: string[]): Logger {
+  return getLogger([LOG_ROOT, ...category]);
+}
+
+/** Where log lines go and from which level on. */
+export interface LoggingSetup {
+  readonly level: LogLevelName;
+  /** Receives each formatted line (with its newline). */
+  readonly write: (line: string) => void;
+}
+
+/**
+ * Configures LogTape once for the process: lines like
+ * `2026-01-26T03:18:20.080Z [INF] qts.sink: JsonlFileSink initialized: ...`.
+ *
+ * @example
+ * ```ts
+ * const encoder = new TextEncoder();
+ * await setupLogging({ level: "info", write: (l) => Deno.stderr.writeSync(encoder.encode(l)) });
+ * ```
+ */
+export async function setupLogging(setup: LoggingSetup): Promise<void> {
+  const format = getTextFormatter({ timestamp: "rfc3339", category: ".", value: "bare" });
+  await configure({
+    reset: true,
+    sinks: { text: (record: LogRecord) => setup.write(format(record)) },
+    loggers: [
+      { category: [LOG_ROOT], lowestLevel: setup.level, sinks: ["text"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["text"] },
+    ],
+  });
+}
+
+/** Flushes and removes the logging configuration (call before exiting). */
+export async function teardownLogging(): Promise<void> {
+  await dispose();
+}

@@ -1,0 +1,153 @@
+/**
+ * Observer-Core: validate → guard → PatternRecord → enrich → EventBus.
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { EventBus } from "../bus/event_bus.ts";
+import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../contract/pattern_record.ts";
+import type { RecordStamp } from "../contract/pattern_record.ts";
+import type { ObservationSnapshot } from "../contract/snapshot.ts";
+import { enrichRecord } from "./enrich.ts";
+import { type GuardPolicy, guardSnapshot } from "./guard.ts";
+import { validateSnapshot } from "./validation.ts";
+
+/** What became of one snapshot. */
+export type SnapshotOutcome =
+  | { readonly status: "dispatched"; readonly runId: string }
+  | {
+    readonly status: "blocked";
+    readonly runId: string | undefined;
+    readonly blockedBy: "validation" | "guard";
+    readonly reasons: readonly string[];
+  }
+  | { readonly status: "ignored" };
+
+/** Observer counters. */
+export interface ObserverCounters {
+  received: number;
+  dispatched: number;
+  blockedByValidation: number;
+  blockedByGuard: number;
+  /** Snapshots that arrived while the Observer was stopped. */
+  ignored: number;
+}
+
+/**
+ * Where `generated_at` comes from: `wall` uses the clock, `snapshot` copies the snapshot's own
+ * `meta.timestamp` (deterministic, for replay).
+ */
+export type GeneratedAtClock = "wall" | "snapshot";
+
+/** Observer options. */
+export interface ObserverOptions {
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly guardPolicy?: GuardPolicy;
+  readonly stamp?: RecordStamp;
+  /** Epoch ms; defaults to `Date.now`. */
+  readonly now?: () => number;
+  readonly generatedAt?: GeneratedAtClock;
+}
+
+/**
+ * The Observer: checks each snapshot and dispatches a PatternRecord, or counts and logs the block.
+ *
+ * @example
+ * ```ts
+ * const observer = new Observer({ bus, logger });
+ * observer.start();
+ * const outcome = await observer.onSnapshot(snapshot); // { status: "dispatched", runId }
+ * observer.stop();
+ * ```
+ */
+export class Observer {
+  readonly #bus: EventBus;
+  readonly #logger: Logger;
+  readonly #policy: GuardPolicy;
+  readonly #stamp: RecordStamp;
+  readonly #now: () => number;
+  readonly #generatedAt: GeneratedAtClock;
+  #running = false;
+  readonly #counters: ObserverCounters = {
+    received: 0,
+    dispatched: 0,
+    blockedByValidation: 0,
+    blockedByGuard: 0,
+    ignored: 0,
+  };
+
+  /** Creates a stopped Observer; call {@linkcode Observer.start}. */
+  constructor(options: ObserverOptions) {
+    this.#bus = options.bus;
+    this.#logger = options.logger;
+    this.#policy = options.guardPolicy ?? {};
+    this.#stamp = options.stamp ?? DEFAULT_RECORD_STAMP;
+    this.#now = options.now ?? Date.now;
+    this.#generatedAt = options.generatedAt ?? "wall";
+  }
+
+  /** True between start() and stop(). */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** A copy of the counters. */
+  get counters(): Readonly<ObserverCounters> {
+    return { ...this.#counters };
+  }
+
+  /** Starts accepting snapshots. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#logger.info("Observer-Core started");
+  }
+
+  /** Stops accepting snapshots; later ones are ignored and counted. Does not close the bus. */
+  stop(): void {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#logger.info("Observer-Core stopped", { ...this.#counters });
+  }
+
+  /**
+   * Runs one snapshot through validate → guard → record → enrich → bus. Resolves when every
+   * sink has accepted the record (a full sink with the `block` policy makes this wait).
+   */
+  async onSnapshot(snapshot: ObservationSnapshot): Promise<SnapshotOutcome> {
+    if (!this.#running) {
+      this.#counters.ignored++;
+      return { status: "ignored" };
+    }
+    this.#counters.received++;
+    const validation = validateSnapshot(snapshot);
+    const now = this.#now();
+    const decision = guardSnapshot(snapshot, validation, this.#policy, now);
+    const runId = typeof snapshot?.meta?.run_id === "string" ? snapshot.meta.run_id : undefined;
+    if (decision.action === "BLOCK") {
+      const blockedBy = decision.blockedBy ?? "guard";
+      if (blockedBy === "validation") this.#counters.blockedByValidation++;
+      else this.#counters.blockedByGuard++;
+      this.#logger.warn("Snapshot {runId} blocked by {blockedBy}: {reason}", {
+        runId: runId ?? "(no run_id)",
+        blockedBy,
+        reason: decision.reason,
+      });
+      return { status: "blocked", runId, blockedBy, reasons: [decision.reason] };
+    }
+    const generatedAt = this.#generatedAt === "snapshot"
+      ? snapshot.meta.timestamp
+      : new Date(now).toISOString();
+    const record = enrichRecord(
+      buildPatternRecord(snapshot, this.#stamp, generatedAt),
+      this.#stamp,
+    );
+    const pending = this.#bus.dispatch(record);
+    if (pending !== undefined) await pending;
+    this.#counters.dispatched++;
+    this.#logger.debug("PatternRecord dispatched {runId}", () => ({ runId }));
+    return { status: "dispatched", runId: runId as string };
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Snapshot lines: JSON lines (as Python producers write them) turned into snapshots, or into
+ * precise rejections that name the line and the reason.
+ *
+ * @module
+ */
+
+import { formatFieldIssue } from "../contract/field_issue.ts";
+import { type ObservationSnapshot, parseSnapshot } from "../contract/snapshot.ts";
+import type { TextLine } from "../io/line_reader.ts";
+import { parsePythonJson } from "../io/python_json.ts";
+
+/** One input line, judged. */
+export type SnapshotLine =
+  | { readonly ok: true; readonly line: number; readonly snapshot: ObservationSnapshot }
+  | { readonly ok: false; readonly line: number; readonly reason: string };
+
+/**
+ * Parses one line into a snapshot or a rejection reason (not JSON, not an object, not shaped
+ * like a snapshot). Blank lines give `undefined`.
+ *
+ * @example
+ * ```ts
+ * parseSnapshotLine({ text: "[1]", number: 3, terminated: true });
+ * // => { ok: false, line: 3, reason: "(snapshot): expected a JSON object, got [1] (array)" }
+ * ```
+ */
+export function parseSnapshotLine(line: TextLine): SnapshotLine | undefined {
+  if (line.text.trim().length === 0) return undefined;
+  let value: unknown;
+  try {
+    value = parsePythonJson(line.text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    const torn = line.terminated ? "" : " (last line has no newline: truncated?)";
+    return { ok: false, line: line.number, reason: `not valid JSON: ${detail}${torn}` };
+  }
+  const parsed = parseSnapshot(value);
+  if (!parsed.ok) {
+    return { ok: false, line: line.number, reason: parsed.issues.map(formatFieldIssue).join("; ") };
+  }
+  return { ok: true, line: line.number, snapshot: parsed.snapshot };
+}
+
+/**
+ * Judges every line of a line stream; see {@linkcode parseSnapshotLine}.
+ */
+export async function* snapshotLines(
+  lines: AsyncIterable<TextLine>,
+): AsyncGenerator<SnapshotLine> {
+  for await (const line of lines) {
+    const judged = parseSnapshotLine(line);
+    if (judged !== undefined) yield judged;
+  }
+}
