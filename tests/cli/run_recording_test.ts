@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Command } from "commander";
+import {
+  addCommonOptions,
+  type CommonFlags,
+  EXIT_INCOMPLETE,
+  EXIT_OK,
+  EXIT_USAGE,
+} from "../../src/cli/options.ts";
+import { runRecording } from "../../src/cli/run_recording.ts";
+import { abortOnShutdownSignals } from "../../src/cli/signals.ts";
+import { writeAllSync } from "../../src/cli/stdio.ts";
+import { marketSnapshot } from "../helpers/snapshots.ts";
+import { fileLines } from "../helpers/project.ts";
+
+const flags = (args: string[] = []) =>
+  addCommonOptions(new Command("t").exitOverride()).parse(["--log-level", "error", ...args], {
+    from: "user",
+  }).opts<CommonFlags>();
+
+const noExit = () => assert.fail("forceExit must not be called");
+
+Deno.test("runRecording: a clean feed exits 0; blocked or rejected input exits 1", async () => {
+  const root = await Deno.makeTempDir();
+  const clean = await runRecording({
+    root,
+    flags: flags(["--file", "a.jsonl", "--fsync", "none"]),
+    forceExit: noExit,
+    feed: async (observer) => {
+      await observer.onSnapshot(marketSnapshot(1));
+      return { rejected: 0 };
+    },
+  });
+  assert.equal(clean, EXIT_OK);
+  assert.equal((await fileLines(join(root, "data", "observer", "a.jsonl"))).length, 1);
+  const blocked = await runRecording({
+    root,
+    flags: flags(["--file", "b.jsonl"]),
+    forceExit: noExit,
+    feed: async (observer) => {
+      await observer.onSnapshot(marketSnapshot(1, { price: NaN }));
+      return { rejected: 0 };
+    },
+  });
+  assert.equal(blocked, EXIT_INCOMPLETE);
+  const rejected = await runRecording({
+    root,
+    flags: flags(["--file", "c.jsonl"]),
+    forceExit: noExit,
+    feed: () => Promise.resolve({ rejected: 1 }),
+  });
+  assert.equal(rejected, EXIT_INCOMPLETE);
+});
+
+Deno.test("runRecording: a bad --file exits 2; a failing feed still closes and exits 1", async () => {
+  const root = await Deno.makeTempDir();
+  const bad = await runRecording({
+    root,
+    flags: flags(["--file", "../x.jsonl"]),
+    forceExit: noExit,
+    feed: () => assert.fail("no feed without a pipeline"),
+  });
+  assert.equal(bad, EXIT_USAGE);
+  const failing = await runRecording({
+    root,
+    flags: flags(["--file", "d.jsonl"]),
+    forceExit: noExit,
+    feed: async (observer) => {
+      await observer.onSnapshot(marketSnapshot(1));
+      throw new Error("input vanished");
+    },
+  });
+  assert.equal(failing, EXIT_INCOMPLETE);
+  assert.equal((await fileLines(join(root, "data", "observer", "d.jsonl"))).length, 1);
+});
+
+Deno.test("the first SIGTERM aborts, the second forces an exit", async () => {
+  const controller = new AbortController();
+  let forced = 0;
+  {
+    using _signals = abortOnShutdownSignals(controller, () => forced++);
+    Deno.kill(Deno.pid, "SIGTERM");
+    for (let i = 0; i < 100 && !controller.signal.aborted; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(controller.signal.aborted, true);
+    Deno.kill(Deno.pid, "SIGTERM");
+    for (let i = 0; i < 100 && forced === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(forced, 1);
+  }
+});
+
+Deno.test("writeAllSync loops over partial writes", () => {
+  const chunks: number[] = [];
+  writeAllSync(
+    { writeSync: (p) => (chunks.push(Math.min(3, p.length)), Math.min(3, p.length)) },
+    "abcdefgh",
+  );
+  assert.deepEqual(chunks, [3, 3, 2]);
+});

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import type { PatternRecord } from "../../src/contract/pattern_record.ts";
+import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../../src/contract/pattern_record.ts";
+import { enrichRecord } from "../../src/observer/enrich.ts";
+import { fileLines, fixture } from "../helpers/project.ts";
+
+Deno.test("enrichment describes quality and interpretation exactly as the Python QTS did", async () => {
+  const lines = await fileLines(fixture("qts-python-records.jsonl"));
+  assert.equal(lines.length, 5);
+  for (const line of lines) {
+    const python = JSON.parse(line) as PatternRecord;
+    const ours = enrichRecord(
+      buildPatternRecord(python.snapshot, DEFAULT_RECORD_STAMP, python.metadata.generated_at),
+      DEFAULT_RECORD_STAMP,
+    );
+    const run = python.snapshot.meta.run_id;
+    assert.deepEqual(ours.metadata._quality, python.metadata._quality, run);
+    assert.deepEqual(ours.metadata._interpretation, python.metadata._interpretation, run);
+    assert.deepEqual(
+      Object.keys(ours.metadata),
+      Object.keys(python.metadata),
+      `${run}: metadata keys in the Python order`,
+    );
+    const { producer: _p, build_id: _b, ...schema } = ours.metadata._schema!;
+    const { producer: _pp, build_id: _bb, ...pythonSchema } = python.metadata._schema!;
+    assert.deepEqual(schema, pythonSchema, run);
+  }
+});
+
+Deno.test("EMPTY_INPUTS is flagged and hints stay neutral", () => {
+  const record = enrichRecord(
+    buildPatternRecord(
+      {
+        meta: {
+          timestamp: "2026-01-01T00:00:00.000Z",
+          timestamp_ms: 1767225600000,
+          session_id: "s",
+          run_id: "r",
+          mode: "DEV",
+          observer_version: "v1.0.0",
+        },
+        context: { source: "system", stage: "state" },
+        observation: { inputs: {}, computed: {}, state: {} },
+      },
+      DEFAULT_RECORD_STAMP,
+      "2026-01-01T00:00:00.000Z",
+    ),
+    DEFAULT_RECORD_STAMP,
+  );
+  assert.deepEqual(record.metadata._quality?.flags, ["EMPTY_INPUTS", "NO_COMPUTED", "NO_STATE"]);
+  assert.deepEqual(record.metadata._interpretation, {
+    summary: { source: "system", stage: "state", symbol: null, market: null },
+    hints: [],
+  });
+});

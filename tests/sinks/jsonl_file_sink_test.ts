@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { EventBus } from "../../src/bus/event_bus.ts";
+import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../../src/contract/pattern_record.ts";
+import type { PatternRecord } from "../../src/contract/pattern_record.ts";
+import { getObserverLogger } from "../../src/log/logging.ts";
+import { enrichRecord } from "../../src/observer/enrich.ts";
+import { JsonlFileSink, type JsonlFileSinkOptions } from "../../src/sinks/jsonl_file_sink.ts";
+import { captureLogs } from "../helpers/logs.ts";
+import { MemorySink } from "../helpers/memory_sink.ts";
+import { fileLines } from "../helpers/project.ts";
+import { marketSnapshot } from "../helpers/snapshots.ts";
+
+const logger = getObserverLogger("sink");
+const NEVER = 3_600_000;
+
+function record(i: number): PatternRecord {
+  return enrichRecord(
+    buildPatternRecord(marketSnapshot(i), DEFAULT_RECORD_STAMP, "2026-01-01T00:00:00.000Z"),
+    DEFAULT_RECORD_STAMP,
+  );
+}
+
+const recordChars = JSON.stringify(record(0)).length + 1;
+
+async function tempRoot(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "qts-sink-" });
+}
+
+function open(root: string, options: Partial<JsonlFileSinkOptions> = {}) {
+  return JsonlFileSink.open({ root, logger, fsync: "none", ...options });
+}
+
+async function runIds(path: string): Promise<string[]> {
+  return (await fileLines(path)).map((l) => JSON.parse(l).snapshot.meta.run_id);
+}
+
+const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test("records land one per line in <root>/data/observer, UTF-8 kept, appended across opens", async () => {
+  await using logs = await captureLogs();
+  const root = await tempRoot();
+  const sink = await open(root, { fileName: "s.jsonl" });
+  const path = join(root, "data", "observer", "s.jsonl");
+  assert.equal(sink.path, path);
+  for (let i = 0; i < 3; i++) await sink.write(record(i));
+  await sink.close();
+  const again = await open(root, { fileName: "s.jsonl" });
+  await again.write(record(3));
+  await again[Symbol.asyncDispose]();
+  const text = await Deno.readTextFile(path);
+  assert.ok(text.includes("유니코드 ✓"), "non-ASCII kept as is");
+  assert.deepEqual(await runIds(path), ["run-0", "run-1", "run-2", "run-3"]);
+  assert.deepEqual(JSON.parse(text.split("\n")[0]), record(0));
+  assert.deepEqual(again.stats(), {
+    path,
+    written: 1,
+    dropped: 0,
+    failed: 0,
+    queued: 0,
+    failure: undefined,
+  });
+  const init = logs.records.filter((r) =>
+    r.message.join("").startsWith("JsonlFileSink initialized")
+  );
+  assert.equal(init.length, 2);
+  assert.equal(init[0].properties.path, path);
+});
+
+Deno.test("a bad file name is refused before anything is created", async () => {
+  const root = await tempRoot();
+  for (const fileName of ["../x.jsonl", "/tmp/x.jsonl", "x.txt"]) {
+    await assert.rejects(open(root, { fileName }), /expected a bare file name ending in "\.jsonl"/);
+  }
+  assert.deepEqual([...Deno.readDirSync(root)], [], "no data/observer was created");
+});
+
+Deno.test("records are batched: nothing is written until the size threshold or a flush", async () => {
+  const root = await tempRoot();
+  const sink = await open(root, { flushBytes: recordChars * 5, flushIntervalMs: NEVER });
+  for (let i = 0; i < 4; i++) sink.write(record(i));
+  await tick();
+  assert.equal((await Deno.stat(sink.path)).size, 0, "below the threshold: still queued");
+  assert.equal(sink.stats().queued, 4);
+  sink.write(record(4));
+  await tick();
+  assert.deepEqual(await runIds(sink.path), ["run-0", "run-1", "run-2", "run-3", "run-4"]);
+  sink.write(record(5));
+  await sink.flush();
+  assert.equal((await runIds(sink.path)).length, 6, "flush() writes what is below the threshold");
+  await sink.close();
+});
+
+Deno.test("the flush interval writes a partial batch on its own", async () => {
+  const root = await tempRoot();
+  const sink = await open(root, { flushIntervalMs: 10 });
+  sink.write(record(0));
+  await tick(100);
+  assert.deepEqual(await runIds(sink.path), ["run-0"]);
+  await sink.close();
+});
+
+Deno.test("block policy: a full queue makes write() awaitable and nothing is lost, in order", async () => {
+  const root = await tempRoot();
+  const sink = await open(root, { maxQueueBytes: recordChars * 3, flushIntervalMs: NEVER });
+  let waited = 0;
+  for (let i = 0; i < 50; i++) {
+    const pending = sink.write(record(i));
+    if (pending !== undefined) {
+      waited++;
+      await pending;
+    }
+    assert.ok(sink.stats().queued <= 4, "the queue stays bounded");
+  }
+  await sink.close();
+  assert.ok(waited > 0, "the producer was made to wait");
+  assert.deepEqual(await runIds(sink.path), Array.from({ length: 50 }, (_, i) => `run-${i}`));
+  assert.equal(sink.stats().dropped, 0);
+});
+
+Deno.test("drop_newest keeps the first records and counts the rest", async () => {
+  const root = await tempRoot();
+  const sink = await open(root, {
+    maxQueueBytes: recordChars * 3,
+    flushIntervalMs: NEVER,
+    flushBytes: recordChars * 100,
+    whenFull: "drop_newest",
+  });
+  for (let i = 0; i < 10; i++) assert.equal(sink.write(record(i)), undefined);
+  await sink.close();
+  assert.deepEqual(await runIds(sink.path), ["run-0", "run-1", "run-2"]);
+  assert.equal(sink.stats().dropped, 7);
+  assert.equal(sink.stats().written, 3);
+});
+
+Deno.test("drop_oldest keeps the newest records and counts the rest", async () => {
+  const root = await tempRoot();
+  const sink = await open(root, {
+    maxQueueBytes: recordChars * 3,
+    flushIntervalMs: NEVER,
+    flushBytes: recordChars * 100,
+    whenFull: "drop_oldest",
+  });
+  for (let i = 0; i < 10; i++) sink.write(record(i));
+  await sink.close();
+  assert.deepEqual(await runIds(sink.path), ["run-7", "run-8", "run-9"]);
+  assert.equal(sink.stats().dropped, 7);
+});
+
+Deno.test("fsync always and interval: flush and close complete and the data is on disk", async () => {
+  for (const fsync of ["always", "interval"] as const) {
+    const root = await tempRoot();
+    const sink = await open(root, { fsync, fsyncIntervalMs: 5 });
+    for (let i = 0; i < 5; i++) sink.write(record(i));
+    await sink.flush();
+    assert.equal((await runIds(sink.path)).length, 5, fsync);
+    await tick(20);
+    await sink.close();
+    assert.equal(sink.stats().written, 5);
+  }
+});
+
+Deno.test("a torn last line left by a crash is moved aside and new records start on a clean line", async () => {
+  await using logs = await captureLogs();
+  const root = await tempRoot();
+  const dir = join(root, "data", "observer");
+  await Deno.mkdir(dir, { recursive: true });
+  const path = join(dir, "observer.jsonl");
+  const good = JSON.stringify(record(0)) + "\n";
+  const torn = JSON.stringify(record(1)).slice(0, 77);
+  await Deno.writeTextFile(path, good + torn);
+  const sink = await open(root, { now: () => Date.UTC(2026, 0, 26, 3, 18, 20) });
+  await sink.write(record(2));
+  await sink.close();
+  assert.deepEqual(await runIds(path), ["run-0", "run-2"]);
+  const fragment = join(dir, "observer.jsonl.partial-20260126T031820Z");
+  assert.equal(await Deno.readTextFile(fragment), torn);
+  const warning = logs.records.find((r) => r.level === "warning");
+  assert.equal(warning?.properties.fragment, fragment);
+  assert.equal(warning?.properties.path, path);
+});
+
+Deno.test("ENOSPC (/dev/full): one error per episode, the producer is never blocked, other sinks go on, the loss is counted", async () => {
+  await using logs = await captureLogs();
+  const root = await tempRoot();
+  const dir = join(root, "data", "observer");
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.symlink("/dev/full", join(dir, "full.jsonl"));
+  const sink = await open(root, {
+    fileName: "full.jsonl",
+    flushBytes: recordChars * 2,
+    maxQueueBytes: recordChars * 4,
+    flushIntervalMs: 5,
+  });
+  const other = new MemorySink("other");
+  const bus = new EventBus([sink, other], getObserverLogger("bus"));
+  for (let i = 0; i < 40; i++) {
+    const pending = bus.dispatch(record(i));
+    if (pending !== undefined) await pending;
+    if (i % 10 === 0) await tick(15); // let the retry timer fire a few times
+  }
+  assert.equal(other.records.length, 40, "the other sink got every record");
+  assert.match(sink.stats().failure ?? "", /ENOSPC|No space left/);
+  await bus.close();
+  const stats = sink.stats();
+  assert.equal(stats.written, 0);
+  assert.equal(stats.failed, 40, "every record is accounted for as not written");
+  const errors = logs.records.filter((r) => r.level === "error" && r.category.includes("sink"));
+  const episodes = errors.filter((r) =>
+    r.message.join("").startsWith("JsonlFileSink cannot write")
+  );
+  assert.equal(episodes.length, 1, "one error for the whole episode");
+  assert.equal(episodes[0].properties.path, join(dir, "full.jsonl"));
+  assert.ok(errors.some((r) => r.message.join("").startsWith("JsonlFileSink gave up on")));
+});
+
+Deno.test("write after close is refused with a clear error", async () => {
+  const root = await tempRoot();
+  const sink = await open(root);
+  await sink.close();
+  assert.throws(() => sink.write(record(0)), /is closed: expected write\(\) before close\(\)/);
+  await sink.close();
+});
+
+Deno.test("bad tuning values are refused with what was expected", async () => {
+  const root = await tempRoot();
+  await assert.rejects(
+    open(root, { flushBytes: 0 }),
+    /flushBytes: expected a positive number, got 0/,
+  );
+  await assert.rejects(open(root, { rotation: {} }), /expected everyMinutes and\/or maxBytes/);
+});
