@@ -11,7 +11,12 @@ import { fieldIssue } from "./field_issue.ts";
 import { isPlainObject, type JsonObject } from "./json_value.ts";
 
 /** Where a snapshot comes from. Other strings are accepted for forward compatibility. */
-export type SnapshotSource = "market" | "broker" | "system" | "external" | (string & Record<never, never>);
+export type SnapshotSource =
+  | "market"
+  | "broker"
+  | "system"
+  | "external"
+  | (string & Record<never, never>);
 
 /** What kind of data a snapshot carries. */
 export type SnapshotStage = "raw" | "computed" | "state" | (string & Record<never, never>);

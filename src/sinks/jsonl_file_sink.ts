@@ -160,6 +160,8 @@ export class JsonlFileSink implements Sink {
   #dirty = false;
   #room: { promise: Promise<void>; resolve: () => void } | undefined;
   #accepted = 0;
+  /** Accepted records that were since written, dropped from the queue or given up on. */
+  #settled = 0;
   #written = 0;
   #dropped = 0;
   #failed = 0;
@@ -290,7 +292,7 @@ export class JsonlFileSink implements Sink {
    */
   async flush(): Promise<void> {
     const target = this.#accepted;
-    while (this.#written + this.#dropped + this.#failed < target) {
+    while (this.#settled < target) {
       if (this.#drain !== undefined) {
         await this.#drain;
         continue;
@@ -355,6 +357,7 @@ export class JsonlFileSink implements Sink {
       this.#queueChars -= entry.length;
       this.#queueRecords--;
       this.#dropped++;
+      this.#settled++;
     }
     if (marker !== undefined && !(this.#queue[0] instanceof WindowMarker)) {
       this.#queue.unshift(marker);
@@ -415,6 +418,7 @@ export class JsonlFileSink implements Sink {
       if (!(await this.#guarded(() => this.#writeInFlight(inflight)))) return;
       this.#inflight = undefined;
       this.#written += inflight.records;
+      this.#settled += inflight.records;
       this.#dirty = true;
       if (this.#failure !== undefined) this.#recovered();
       this.#releaseRoom();
@@ -434,26 +438,39 @@ export class JsonlFileSink implements Sink {
     }
   }
 
+  /**
+   * Moves the queued lines up to the next window marker into the in-flight batch. With a size
+   * limit, rotates first when the next line does not fit, and takes only the lines that fit
+   * (at least one), so a file passes the limit only when a single line is larger than it.
+   */
   async #takeBatch(): Promise<void> {
     let end = this.#queue.findIndex((entry) => entry instanceof WindowMarker);
     if (end < 0) end = this.#queue.length;
-    const lines = this.#queue.length === end ? this.#queue : this.#queue.slice(0, end);
+    const maxBytes = this.#rotation?.maxBytes;
+    if (maxBytes !== undefined) {
+      const first = utf8Length(this.#queue[0] as string);
+      if (this.#fileBytes > 0 && this.#fileBytes + first > maxBytes) {
+        const stampMs = this.#rotation?.everyMinutes !== undefined
+          ? this.#fileStamp
+          : this.#stampFor(this.#now());
+        await this.#rotate(stampMs, true);
+      }
+      let bytes = first;
+      let i = 1;
+      for (; i < end; i++) {
+        const n = utf8Length(this.#queue[i] as string);
+        if (this.#fileBytes + bytes + n > maxBytes) break;
+        bytes += n;
+      }
+      end = i;
+    }
+    const lines = end === this.#queue.length ? this.#queue : this.#queue.slice(0, end);
     this.#queue = lines === this.#queue ? [] : this.#queue.slice(end);
     const text = (lines as string[]).join("");
     this.#queueChars -= text.length;
     this.#queueRecords -= lines.length;
     const bytes = encoder.encode(text);
-    const maxBytes = this.#rotation?.maxBytes;
     this.#inflight = { bytes, offset: 0, records: lines.length, startSize: this.#fileBytes };
-    if (
-      maxBytes !== undefined && this.#fileBytes > 0 && this.#fileBytes + bytes.length > maxBytes
-    ) {
-      const stampMs = this.#rotation?.everyMinutes !== undefined
-        ? this.#fileStamp
-        : this.#stampFor(this.#now());
-      await this.#rotate(stampMs, true);
-      this.#inflight = { bytes, offset: 0, records: lines.length, startSize: this.#fileBytes };
-    }
   }
 
   async #writeInFlight(inflight: InFlight): Promise<void> {
@@ -490,6 +507,7 @@ export class JsonlFileSink implements Sink {
     const inflight = this.#inflight;
     const lost = this.#queueRecords + (inflight?.records ?? 0);
     this.#failed += lost;
+    this.#settled += lost;
     this.#queue = [];
     this.#queueChars = 0;
     this.#queueRecords = 0;
@@ -597,6 +615,21 @@ export class JsonlFileSink implements Sink {
     this.#file = await Deno.open(path, { append: true, create: true });
     this.#fileBytes = (await this.#file.stat()).size;
   }
+}
+
+/** UTF-8 byte length of a string without encoding it. */
+function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 2;
+      i++;
+    } else n += 2;
+  }
+  return n;
 }
 
 function formatStamp(ms: number): string {
