@@ -50,8 +50,8 @@ export interface RecordMetadata {
   session_id: string;
   mode: string;
   quality_flags: string[];
-  validation: { severity: Severity };
-  guard: { action: GuardAction; reason: string };
+  validation: { readonly severity: Severity };
+  guard: { readonly action: GuardAction; readonly reason: string };
   _schema?: RecordSchemaInfo;
   _quality?: RecordQuality;
   _interpretation?: RecordInterpretation;
@@ -81,6 +81,15 @@ export const DEFAULT_RECORD_STAMP: RecordStamp = {
   build_id: "observer_core_deno_v0.1.0",
   producer: "observer_core_deno",
 };
+
+/** The `validation` block of every record that passed (shared and frozen). */
+export const VALIDATION_PASSED: RecordMetadata["validation"] = Object.freeze({ severity: "INFO" });
+
+/** The `guard` block of every record that passed (shared and frozen). */
+export const GUARD_PASSED: RecordMetadata["guard"] = Object.freeze({
+  action: "PASS",
+  reason: "OK",
+});
 
 /** `_schema.record_schema_version` this implementation writes. */
 export const RECORD_SCHEMA_VERSION = "v1.1.0";
@@ -115,8 +124,8 @@ export function buildPatternRecord(
       session_id: snapshot.meta.session_id,
       mode: snapshot.meta.mode,
       quality_flags: [],
-      validation: { severity: "INFO" },
-      guard: { action: "PASS", reason: "OK" },
+      validation: VALIDATION_PASSED,
+      guard: GUARD_PASSED,
     },
   };
 }

@@ -35,8 +35,9 @@ export function enrichRecord(record: PatternRecord, stamp: RecordStamp): Pattern
     session_id: metadata.session_id,
     mode: metadata.mode,
   };
-  metadata._quality = describeQuality(record);
-  metadata._interpretation = describeInterpretation(record);
+  const counts = countParts(record);
+  metadata._quality = describeQuality(record, counts);
+  metadata._interpretation = describeInterpretation(record, counts);
   return record;
 }
 
@@ -44,6 +45,23 @@ function countKeys(object: JsonObject): number {
   let n = 0;
   for (const _ in object) n++;
   return n;
+}
+
+/** How many keys each observation part has. */
+export interface PartCounts {
+  readonly inputs: number;
+  readonly computed: number;
+  readonly state: number;
+}
+
+/** Counts the keys of inputs, computed and state once for both descriptions. */
+export function countParts(record: PatternRecord): PartCounts {
+  const { observation } = record.snapshot;
+  return {
+    inputs: countKeys(observation.inputs),
+    computed: countKeys(observation.computed),
+    state: countKeys(observation.state),
+  };
 }
 
 /**
@@ -54,11 +72,14 @@ function countKeys(object: JsonObject): number {
  * describeQuality(record).flags; // => ["NO_COMPUTED", "NO_STATE"]
  * ```
  */
-export function describeQuality(record: PatternRecord): RecordQuality {
+export function describeQuality(
+  record: PatternRecord,
+  counts: PartCounts = countParts(record),
+): RecordQuality {
   const { meta, observation } = record.snapshot;
-  const inputsCount = countKeys(observation.inputs);
-  const computedCount = countKeys(observation.computed);
-  const stateCount = countKeys(observation.state);
+  const inputsCount = counts.inputs;
+  const computedCount = counts.computed;
+  const stateCount = counts.state;
   const flags: string[] = [];
   if (inputsCount === 0) flags.push("EMPTY_INPUTS");
   if (computedCount === 0) flags.push("NO_COMPUTED");
@@ -87,7 +108,10 @@ export function describeQuality(record: PatternRecord): RecordQuality {
  * describeInterpretation(record).hints; // => ["HAS_PRICE", "HAS_VOLUME"]
  * ```
  */
-export function describeInterpretation(record: PatternRecord): RecordInterpretation {
+export function describeInterpretation(
+  record: PatternRecord,
+  counts: PartCounts = countParts(record),
+): RecordInterpretation {
   const { context, observation } = record.snapshot;
   const summary: Record<string, JsonValue> = {
     source: context.source,
@@ -104,7 +128,7 @@ export function describeInterpretation(record: PatternRecord): RecordInterpretat
     summary.volume = observation.inputs.volume;
     hints.push("HAS_VOLUME");
   }
-  if (countKeys(observation.computed) > 0) hints.push("HAS_COMPUTED");
-  if (countKeys(observation.state) > 0) hints.push("HAS_STATE");
+  if (counts.computed > 0) hints.push("HAS_COMPUTED");
+  if (counts.state > 0) hints.push("HAS_STATE");
   return { summary, hints };
 }

@@ -5,7 +5,7 @@
  */
 
 import { formatFieldIssue } from "../contract/field_issue.ts";
-import type { GuardAction } from "../contract/pattern_record.ts";
+import { GUARD_PASSED, type GuardAction } from "../contract/pattern_record.ts";
 import type { ObservationSnapshot } from "../contract/snapshot.ts";
 import type { ValidationResult } from "./validation.ts";
 
@@ -25,7 +25,7 @@ export interface GuardDecision {
 }
 
 /** The decision for a snapshot that passes. */
-export const GUARD_PASS: GuardDecision = Object.freeze({ action: "PASS", reason: "OK" });
+export const GUARD_PASS: GuardDecision = GUARD_PASSED;
 
 /**
  * Decides whether a snapshot may become a record.

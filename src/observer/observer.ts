@@ -70,6 +70,8 @@ export class Observer {
   readonly #now: () => number;
   readonly #generatedAt: GeneratedAtClock;
   #running = false;
+  #isoMs = NaN;
+  #isoText = "";
   readonly #counters: ObserverCounters = {
     received: 0,
     dispatched: 0,
@@ -112,6 +114,15 @@ export class Observer {
     this.#logger.info("Observer-Core stopped", { ...this.#counters });
   }
 
+  /** ISO text of `ms`, reusing the last one within the same millisecond. */
+  #iso(ms: number): string {
+    if (ms !== this.#isoMs) {
+      this.#isoMs = ms;
+      this.#isoText = new Date(ms).toISOString();
+    }
+    return this.#isoText;
+  }
+
   /**
    * Runs one snapshot through validate → guard → record → enrich → bus. Resolves when every
    * sink has accepted the record (a full sink with the `block` policy makes this wait).
@@ -137,9 +148,7 @@ export class Observer {
       });
       return { status: "blocked", runId, blockedBy, reasons: [decision.reason] };
     }
-    const generatedAt = this.#generatedAt === "snapshot"
-      ? snapshot.meta.timestamp
-      : new Date(now).toISOString();
+    const generatedAt = this.#generatedAt === "snapshot" ? snapshot.meta.timestamp : this.#iso(now);
     const record = enrichRecord(
       buildPatternRecord(snapshot, this.#stamp, generatedAt),
       this.#stamp,

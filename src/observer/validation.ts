@@ -94,8 +94,22 @@ function checkObservation(observation: unknown, issues: FieldIssue[]): void {
       issues.push(fieldIssue(path, "a plain object", value));
       continue;
     }
-    collectNonFinite(value, path, issues);
+    if (hasNonFinite(value)) collectNonFinite(value, path, issues);
   }
+}
+
+/** Fast check without building paths; the slow walk runs only when this finds something. */
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === "number") return value - value !== 0; // NaN and ±Infinity
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasNonFinite(value[i])) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (hasNonFinite((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
 }
 
 function collectNonFinite(value: unknown, path: string, issues: FieldIssue[]): void {
