@@ -31,8 +31,14 @@ const root = resolveProjectRoot({
   execPath: Deno.build.standalone ? Deno.execPath() : "",
 });
 
-/** Where the user ran `deno task` from: relative --input paths are theirs, not the root's. */
-const userCwd = Deno.env.get("INIT_CWD");
+/**
+ * Where the user ran `deno task` from: relative --input paths are theirs, not the root's.
+ * Read only when granted, so a plain `deno run` without --allow-env still works.
+ */
+const userCwd =
+  Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" }).state === "granted"
+    ? Deno.env.get("INIT_CWD")
+    : undefined;
 
 const program = new Command("observer.ts")
   .description("The QTS Observer on its own.")

@@ -1,6 +1,7 @@
 /**
- * The permission flags of a deno.json task, made absolute against a project root. The tasks are
- * the one place the permissions are written down; tests and the compile script derive from them.
+ * The runtime flags of a deno.json task (permissions and V8 heap limits), with permission paths
+ * made absolute against a project root. The tasks are the one place these are written down; tests
+ * and the compile script derive from them.
  *
  * @module
  */
@@ -10,8 +11,9 @@ import { isAbsolute, resolve } from "node:path";
 const PATH_SCOPED = ["--allow-read", "--allow-write"];
 
 /**
- * The `--allow-*` flags of `task` in the deno.json text `configText`, with relative paths
- * resolved against `root` (deno task runs in the root; others run from anywhere).
+ * The `--allow-*` and `--v8-flags=` flags of `task` in the deno.json text `configText`, with
+ * relative permission paths resolved against `root` (deno task runs in the root; others run from
+ * anywhere).
  *
  * @example
  * ```ts
@@ -25,7 +27,10 @@ export function taskPermissionFlags(configText: string, task: string, root: stri
   if (typeof command !== "string") {
     throw new Error(`deno.json: expected a task ${JSON.stringify(task)}, found none`);
   }
-  return command.split(/\s+/).filter((word) => word.startsWith("--allow-") || word === "-A")
+  return command.split(/\s+/)
+    .filter((word) =>
+      word.startsWith("--allow-") || word === "-A" || word.startsWith("--v8-flags=")
+    )
     .map((flag) => {
       const eq = flag.indexOf("=");
       if (eq < 0 || !PATH_SCOPED.includes(flag.slice(0, eq))) return flag;

@@ -48,6 +48,31 @@ export function parseNonNegativeInt(value: string): number {
   return n;
 }
 
+/**
+ * Largest `--queue-bytes` the entry scripts accept: the tasks cap V8's old generation at 128 MB
+ * (`--max-old-space-size=128` in deno.json), and a queue beyond this would not fit beside the
+ * rest of the heap.
+ */
+export const MAX_QUEUE_BYTES_FLAG = 32 * 1024 * 1024;
+
+/**
+ * Parses `--queue-bytes`: a positive integer up to {@linkcode MAX_QUEUE_BYTES_FLAG}.
+ *
+ * @example
+ * ```ts
+ * parseQueueBytes("1048576"); // => 1048576
+ * ```
+ */
+export function parseQueueBytes(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_QUEUE_BYTES_FLAG) {
+    throw new InvalidArgumentError(
+      `expected at most ${MAX_QUEUE_BYTES_FLAG} (the tasks cap the V8 heap at 128 MB), got ${n}`,
+    );
+  }
+  return n;
+}
+
 /** The sink and logging flags after parsing. */
 export interface CommonFlags {
   file: string;
@@ -83,8 +108,8 @@ export function addCommonOptions(command: Command): Command {
     )
     .option(
       "--queue-bytes <n>",
-      "bound of the sink queue, in characters of JSON",
-      parsePositiveInt,
+      "bound of the sink queue, in characters of JSON (at most 33554432)",
+      parseQueueBytes,
       SINK_DEFAULTS.maxQueueBytes,
     )
     .option(

@@ -31,7 +31,7 @@ export type FsyncPolicy = "none" | "interval" | "always";
 export interface JsonlFileSinkTuning {
   /** Write as soon as this many characters are queued. Default 1 MiB. */
   readonly flushBytes?: number;
-  /** Write whatever is queued at most this long after it arrived. Default 100 ms. */
+  /** Write whatever is queued at most this long after it arrived. Default 10 ms. */
   readonly flushIntervalMs?: number;
   /** Bound of the queue (queued plus in-flight), in characters of JSON. Default 16 MiB. */
   readonly maxQueueBytes?: number;
@@ -56,12 +56,17 @@ export interface JsonlFileSinkOptions extends JsonlFileSinkTuning {
   readonly logger: Logger;
   /** Clock for rotation windows and stamps (epoch ms). Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Called after each batch is handed to the OS, with its number of records (they are the
+   * oldest records not yet reported: batches are written in order). For latency metrics.
+   */
+  readonly onBatchWritten?: (records: number) => void;
 }
 
 /** The defaults of {@linkcode JsonlFileSinkTuning}. */
 export const SINK_DEFAULTS = {
   flushBytes: 1024 * 1024,
-  flushIntervalMs: 100,
+  flushIntervalMs: 10,
   maxQueueBytes: 16 * 1024 * 1024,
   whenFull: "block",
   fsync: "interval",
@@ -142,6 +147,7 @@ export class JsonlFileSink implements Sink {
   readonly #fsync: FsyncPolicy;
   readonly #fsyncIntervalMs: number;
   readonly #rotation: RotationPolicy | undefined;
+  readonly #onBatchWritten: ((records: number) => void) | undefined;
 
   #fileName: string;
   #file!: Deno.FsFile;
@@ -149,6 +155,9 @@ export class JsonlFileSink implements Sink {
   #queue: QueueEntry[] = [];
   #queueChars = 0;
   #queueRecords = 0;
+  /** Index of the oldest entry still queued (entries before it are taken). */
+  #queueHead = 0;
+  #buffer: Uint8Array | undefined;
   #queueWindow = 0;
   /** Window start (or minute) the current rotated file is named after. */
   #fileStamp = 0;
@@ -205,6 +214,7 @@ export class JsonlFileSink implements Sink {
       }
     }
     this.#rotation = rotation;
+    this.#onBatchWritten = options.onBatchWritten;
   }
 
   /**
@@ -255,7 +265,7 @@ export class JsonlFileSink implements Sink {
     if (this.#closed) {
       throw new Error(`${this.name} is closed: expected write() before close()`);
     }
-    const line = JSON.stringify(record) + "\n";
+    const line = JSON.stringify(record);
     if (this.#rotation?.everyMinutes !== undefined) {
       const window = this.#currentWindow(this.#now());
       if (window !== this.#queueWindow) {
@@ -264,7 +274,7 @@ export class JsonlFileSink implements Sink {
       }
     }
     let wait: Promise<void> | undefined;
-    if (this.#pendingChars() + line.length > this.#maxQueueBytes && this.#queueRecords > 0) {
+    if (this.#pendingChars() + line.length + 1 > this.#maxQueueBytes && this.#queueRecords > 0) {
       if (this.#failure !== undefined) {
         this.#failed++;
         this.#failedInEpisode++;
@@ -274,11 +284,11 @@ export class JsonlFileSink implements Sink {
         this.#dropped++;
         return;
       }
-      if (this.#whenFull === "drop_oldest") this.#dropOldest(line.length);
+      if (this.#whenFull === "drop_oldest") this.#dropOldest(line.length + 1);
       else wait = this.#waitForRoom();
     }
     this.#queue.push(line);
-    this.#queueChars += line.length;
+    this.#queueChars += line.length + 1;
     this.#queueRecords++;
     this.#accepted++;
     if (this.#queueChars >= this.#flushBytes) this.#startDrain(false);
@@ -349,22 +359,25 @@ export class JsonlFileSink implements Sink {
   #dropOldest(room: number): void {
     let marker: WindowMarker | undefined;
     while (this.#queueRecords > 0 && this.#pendingChars() + room > this.#maxQueueBytes) {
-      const entry = this.#queue.shift()!;
+      const entry = this.#queue[this.#queueHead];
+      this.#advanceQueue(this.#queueHead + 1);
       if (entry instanceof WindowMarker) {
         marker = entry;
         continue;
       }
-      this.#queueChars -= entry.length;
+      this.#queueChars -= entry.length + 1;
       this.#queueRecords--;
       this.#dropped++;
       this.#settled++;
     }
-    if (marker !== undefined && !(this.#queue[0] instanceof WindowMarker)) {
-      this.#queue.unshift(marker);
+    if (marker !== undefined && !(this.#queue[this.#queueHead] instanceof WindowMarker)) {
+      if (this.#queueHead > 0) this.#queue[--this.#queueHead] = marker;
+      else this.#queue.unshift(marker);
     }
   }
 
   #waitForRoom(): Promise<void> {
+    if (this.#failure !== undefined) return Promise.resolve();
     if (this.#room === undefined) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => resolve = r);
@@ -404,11 +417,11 @@ export class JsonlFileSink implements Sink {
   async #runDrain(force: boolean): Promise<void> {
     while (true) {
       if (this.#inflight === undefined) {
-        if (this.#queue.length === 0) return;
+        if (this.#queueHead === this.#queue.length) return;
         if (!force && this.#queueChars < this.#flushBytes) return;
-        const head = this.#queue[0];
+        const head = this.#queue[this.#queueHead];
         if (head instanceof WindowMarker) {
-          this.#queue.shift();
+          this.#advanceQueue(this.#queueHead + 1);
           if (!(await this.#guarded(() => this.#rotate(head.windowStartMs, false)))) return;
           continue;
         }
@@ -419,6 +432,7 @@ export class JsonlFileSink implements Sink {
       this.#inflight = undefined;
       this.#written += inflight.records;
       this.#settled += inflight.records;
+      this.#onBatchWritten?.(inflight.records);
       this.#dirty = true;
       if (this.#failure !== undefined) this.#recovered();
       this.#releaseRoom();
@@ -439,38 +453,80 @@ export class JsonlFileSink implements Sink {
   }
 
   /**
-   * Moves the queued lines up to the next window marker into the in-flight batch. With a size
-   * limit, rotates first when the next line does not fit, and takes only the lines that fit
-   * (at least one), so a file passes the limit only when a single line is larger than it.
+   * Moves queued lines into the in-flight batch: up to the next window marker and about
+   * `flushBytes` characters, so batches stay the same size and reuse one encoding buffer. With a
+   * size limit, rotates first when the next line does not fit, and takes only the lines that
+   * fit (at least one), so a file passes the limit only when a single line is larger than it.
    */
   async #takeBatch(): Promise<void> {
-    let end = this.#queue.findIndex((entry) => entry instanceof WindowMarker);
-    if (end < 0) end = this.#queue.length;
+    const queue = this.#queue;
     const maxBytes = this.#rotation?.maxBytes;
     if (maxBytes !== undefined) {
-      const first = utf8Length(this.#queue[0] as string);
+      const first = utf8Length(queue[this.#queueHead] as string) + 1;
       if (this.#fileBytes > 0 && this.#fileBytes + first > maxBytes) {
         const stampMs = this.#rotation?.everyMinutes !== undefined
           ? this.#fileStamp
           : this.#stampFor(this.#now());
         await this.#rotate(stampMs, true);
       }
-      let bytes = first;
-      let i = 1;
-      for (; i < end; i++) {
-        const n = utf8Length(this.#queue[i] as string);
-        if (this.#fileBytes + bytes + n > maxBytes) break;
+    }
+    const start = this.#queueHead;
+    let end = start;
+    let chars = 0;
+    let bytes = 0;
+    while (end < queue.length && chars < this.#flushBytes) {
+      const entry = queue[end];
+      if (entry instanceof WindowMarker) break;
+      if (maxBytes !== undefined) {
+        const n = utf8Length(entry) + 1;
+        if (end > start && this.#fileBytes + bytes + n > maxBytes) break;
         bytes += n;
       }
-      end = i;
+      chars += entry.length + 1;
+      end++;
     }
-    const lines = end === this.#queue.length ? this.#queue : this.#queue.slice(0, end);
-    this.#queue = lines === this.#queue ? [] : this.#queue.slice(end);
-    const text = (lines as string[]).join("");
-    this.#queueChars -= text.length;
-    this.#queueRecords -= lines.length;
-    const bytes = encoder.encode(text);
-    this.#inflight = { bytes, offset: 0, records: lines.length, startSize: this.#fileBytes };
+    const text = end - start === 1
+      ? queue[start] as string
+      : (queue.slice(start, end) as string[]).join("\n");
+    this.#advanceQueue(end);
+    this.#queueChars -= text.length + 1;
+    this.#queueRecords -= end - start;
+    this.#inflight = {
+      bytes: this.#encode(text),
+      offset: 0,
+      records: end - start,
+      startSize: this.#fileBytes,
+    };
+  }
+
+  /** Drops queue entries before `head`, compacting the array now and then. */
+  #advanceQueue(head: number): void {
+    this.#queueHead = head;
+    if (head === this.#queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    } else if (head > 4096 && head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(head);
+      this.#queueHead = 0;
+    }
+  }
+
+  /**
+   * UTF-8 bytes of `lines` (joined by `\n`) plus the final `\n`, in the reusable buffer when
+   * they fit (one batch is in flight at a time). Lines are queued without their newline so no
+   * per-record string concatenation is needed.
+   */
+  #encode(lines: string): Uint8Array {
+    if (this.#buffer === undefined || this.#buffer.length < lines.length + 1) {
+      this.#buffer = new Uint8Array(Math.max(lines.length, this.#flushBytes) + 64 * 1024);
+    }
+    const buffer = this.#buffer;
+    const { read, written } = encoder.encodeInto(lines, buffer);
+    if (read === lines.length && written < buffer.length) {
+      buffer[written] = 0x0a;
+      return buffer.subarray(0, written + 1);
+    }
+    return encoder.encode(lines + "\n");
   }
 
   async #writeInFlight(inflight: InFlight): Promise<void> {
@@ -509,6 +565,7 @@ export class JsonlFileSink implements Sink {
     this.#failed += lost;
     this.#settled += lost;
     this.#queue = [];
+    this.#queueHead = 0;
     this.#queueChars = 0;
     this.#queueRecords = 0;
     this.#inflight = undefined;

@@ -5,6 +5,7 @@ import {
   type CommonFlags,
   parseNonNegativeInt,
   parsePositiveInt,
+  parseQueueBytes,
   sinkTuningFrom,
 } from "../../src/cli/options.ts";
 
@@ -13,6 +14,8 @@ Deno.test("number parsers say what they expected", () => {
   assert.throws(() => parsePositiveInt("-1"), /expected a positive integer, got "-1"/);
   assert.throws(() => parsePositiveInt("1.5"), /positive integer/);
   assert.equal(parseNonNegativeInt("0"), 0);
+  assert.equal(parseQueueBytes("1048576"), 1048576);
+  assert.throws(() => parseQueueBytes(String(64 * 1024 * 1024)), /expected at most 33554432/);
   assert.throws(() => parseNonNegativeInt("x"), /expected a whole number ≥ 0, got "x"/);
 });
 
@@ -27,7 +30,7 @@ Deno.test("common flags become sink tuning; --keep without rotation is refused",
     whenFull: "block",
     maxQueueBytes: 16 * 1024 * 1024,
     flushBytes: 1024 * 1024,
-    flushIntervalMs: 100,
+    flushIntervalMs: 10,
     rotation: undefined,
   });
   const rotating = sinkTuningFrom(

@@ -96,6 +96,29 @@ Deno.test("observer.ts exits 0 when every line was recorded and 2 for an unreada
   assert.match(outside.stderr, /invalid file name "\.\.\/x\.jsonl"/);
 });
 
+Deno.test("observer.ts runs without --allow-env (INIT_CWD is read only when granted)", async () => {
+  const root = await copyProject();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      `--allow-read=${root}`,
+      `--allow-write=${join(root, "data", "observer")}`,
+      join(root, "observer.ts"),
+    ],
+    cwd: await Deno.makeTempDir(),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(snapshotLine(5) + "\n"));
+  await writer.close();
+  const output = await child.output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.equal((await fileLines(observerFile(root))).length, 1);
+});
+
 Deno.test("observer.ts --help documents every flag and the exit codes", async () => {
   const root = await copyProject();
   const help = await runScript(root, {

@@ -91,6 +91,20 @@ Deno.test("records are batched: nothing is written until the size threshold or a
   await sink.close();
 });
 
+Deno.test("onBatchWritten reports each batch, in order, adding up to what was written", async () => {
+  const root = await tempRoot();
+  const batches: number[] = [];
+  const sink = await open(root, {
+    flushBytes: recordChars * 3,
+    onBatchWritten: (n) => batches.push(n),
+  });
+  for (let i = 0; i < 10; i++) sink.write(record(i));
+  await sink.close();
+  assert.ok(batches.length >= 2, `batches: ${batches}`);
+  assert.equal(batches.reduce((a, b) => a + b, 0), 10);
+  assert.ok(batches.every((n) => n <= 3), "a batch is about flushBytes");
+});
+
 Deno.test("the flush interval writes a partial batch on its own", async () => {
   const root = await tempRoot();
   const sink = await open(root, { flushIntervalMs: 10 });
