@@ -9,6 +9,9 @@ import type { Observer } from "../observer/observer.ts";
 import { type MarketTick, simulateMarket } from "../sources/simulated_market.ts";
 import { RollingFeatures } from "./features.ts";
 
+/** Snapshots between two turns of the event loop in {@linkcode runSimulatedSession}. */
+const YIELD_EVERY = 1024;
+
 /** A simulated market session. */
 export interface SimulatedSessionOptions {
   readonly symbols: readonly string[];
@@ -89,6 +92,8 @@ export async function runSimulatedSession(
     const snapshot = tickSnapshot(tick, rolling.push(tick.price), options.sessionId, options.mode);
     await observer.onSnapshot(snapshot);
     snapshots++;
+    // A simulated feed never waits for I/O; let timers and signals run now and then.
+    if (snapshots % YIELD_EVERY === 0) await new Promise((resolve) => setTimeout(resolve, 0));
   }
   return { snapshots, interrupted: false };
 }

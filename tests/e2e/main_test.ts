@@ -7,6 +7,7 @@ import {
   fileLines,
   parseSummaryLine,
   runScript,
+  spawnScript,
   taskPermissionFlags,
 } from "../helpers/project.ts";
 
@@ -122,4 +123,29 @@ Deno.test("main.ts --help documents every flag; a bad flag value exits 2 with wh
   const bad = await runScript(root, { task: "run", script: "main.ts", args: ["--ticks", "zero"] });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--ticks <n>' argument 'zero' is invalid\. expected a positive integer/);
+});
+
+Deno.test("main.ts on SIGINT: stops the session, drains, prints the summary, exits 0", async () => {
+  const root = await copyProject();
+  const path = join(root, "data", "observer", "observer.jsonl");
+  const child = await spawnScript(root, {
+    task: "run",
+    script: "main.ts",
+    args: ["--ticks", "2000000", "--symbols", "A", "--log-level", "warning"],
+  });
+  for (let i = 0; i < 400; i++) {
+    if ((await Deno.stat(path).then((s) => s.size, () => 0)) > 256 * 1024) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill("SIGINT");
+  const output = await child.output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  const summary = parseSummaryLine(new TextDecoder().decode(output.stdout));
+  assert.equal(summary.interrupted, "true");
+  const lines = await fileLines(path);
+  assert.equal(Number(summary.written), lines.length);
+  assert.ok(lines.length < 2_000_000);
+  lines.forEach((line, i) =>
+    assert.equal(JSON.parse(line).snapshot.observation.state.tick_index, i)
+  );
 });
