@@ -1,29 +1,35 @@
 /**
- * observer.ts — the Observer on its own: records snapshot JSON lines from stdin or a file.
- *
- * Run with `deno task observer` (see README for flags and permissions).
+ * observer.ts — the Observer on its own: records snapshot lines (stdin or a file), replays
+ * record files / snapshot files / market archives, inspects record files and writes an HTML
+ * report. Run with `deno task observer` (see README for commands, flags and permissions).
  *
  * @module
  */
 
-import { Command } from "commander";
-import { resolve } from "node:path";
+import { Command, Option } from "commander";
+import { isAbsolute, resolve } from "node:path";
 import { recordSnapshotLines } from "./src/app/record_snapshots.ts";
+import { replayFiles } from "./src/app/replay.ts";
 import {
   addCommonOptions,
   type CommonFlags,
+  EXIT_INCOMPLETE,
+  EXIT_OK,
   EXIT_USAGE,
   exitCodeOfParseError,
+  parseList,
 } from "./src/cli/options.ts";
+import { startProgress } from "./src/cli/progress.ts";
 import { runRecording } from "./src/cli/run_recording.ts";
 import { synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { readLines } from "./src/io/line_reader.ts";
-import { resolveProjectRoot } from "./src/paths.ts";
+import { outputFilePath, recordFilePath, resolveProjectRoot } from "./src/paths.ts";
+import { inspectRecordFiles } from "./src/records/inspect.ts";
+import { formatInspectReport } from "./src/records/inspect_table.ts";
+import { collectReportData } from "./src/report/report_data.ts";
+import { renderReportHtml } from "./src/report/report_html.ts";
+import { INPUT_FORMATS, type InputFormat } from "./src/sources/snapshot_inputs.ts";
 import { snapshotLines } from "./src/sources/snapshot_lines.ts";
-
-interface RecordFlags extends CommonFlags {
-  input?: string;
-}
 
 const root = resolveProjectRoot({
   moduleDir: import.meta.dirname,
@@ -32,7 +38,7 @@ const root = resolveProjectRoot({
 });
 
 /**
- * Where the user ran `deno task` from: relative --input paths are theirs, not the root's.
+ * Where the user ran `deno task` from: relative paths they give are theirs, not the root's.
  * Read only when granted, so a plain `deno run` without --allow-env still works.
  */
 const userCwd =
@@ -40,12 +46,51 @@ const userCwd =
     ? Deno.env.get("INIT_CWD")
     : undefined;
 
+function userPath(path: string): string {
+  return userCwd !== undefined && !isAbsolute(path) ? resolve(userCwd, path) : path;
+}
+
+function fail(message: string): number {
+  writeAllSync(Deno.stderr, `error: ${message}\n`);
+  return EXIT_USAGE;
+}
+
+/** Checks the input files exist and are readable; returns their sizes' sum, or an error. */
+async function checkInputs(paths: string[]): Promise<number | string> {
+  let total = 0;
+  for (const path of paths) {
+    try {
+      const info = await Deno.stat(path);
+      if (!info.isFile) return `${path}: expected a file`;
+      total += info.size;
+    } catch (error) {
+      const hint = error instanceof Deno.errors.NotCapable
+        ? " (grant read access with --allow-read=<path>, see README)"
+        : "";
+      return `cannot read ${path}: ${error instanceof Error ? error.message : error}${hint}`;
+    }
+  }
+  return total;
+}
+
+function progressFor(label: string, totalBytes: number) {
+  return startProgress({ label, totalBytes, enabled: Deno.stderr.isTerminal() });
+}
+
+const formatOption = () =>
+  new Option("--format <format>", "input format; auto looks at the first line of each file")
+    .choices([...INPUT_FORMATS]).default("auto");
+
+let exitCode = EXIT_OK;
+
 const program = new Command("observer.ts")
   .description("The QTS Observer on its own.")
   .exitOverride()
   .configureOutput(synchronousCommanderOutput());
 
-let exitCode: number | undefined;
+interface RecordFlags extends CommonFlags {
+  input?: string;
+}
 
 addCommonOptions(
   program.command("record", { isDefault: true })
@@ -59,18 +104,16 @@ addCommonOptions(
   .addHelpText(
     "after",
     "\nExit codes: 0 every line recorded, 1 some lines rejected/blocked/dropped/not written, " +
-      "2 bad flags or unreadable input.",
+      "2 bad flags or unreadable input.\n\nExample:\n  python3 producer.py | deno task observer",
   )
   .exitOverride()
   .action(async (flags: RecordFlags) => {
     let input: { readable: ReadableStream<Uint8Array>; name: string };
     if (flags.input !== undefined) {
-      const path = userCwd !== undefined ? resolve(userCwd, flags.input) : flags.input;
       try {
-        input = { readable: (await Deno.open(path)).readable, name: flags.input };
+        input = { readable: (await Deno.open(userPath(flags.input))).readable, name: flags.input };
       } catch (error) {
-        writeAllSync(Deno.stderr, `error: cannot read --input ${flags.input}: ${error}\n`);
-        exitCode = EXIT_USAGE;
+        exitCode = fail(`cannot read --input ${flags.input}: ${error}`);
         return;
       }
     } else {
@@ -89,9 +132,171 @@ addCommonOptions(
     });
   });
 
+interface ReplayFlags extends CommonFlags {
+  format: InputFormat;
+  clock: "wall" | "snapshot";
+  mode: string;
+}
+
+addCommonOptions(
+  program.command("replay")
+    .description(
+      "Feed the snapshots of record files, snapshot files or KIS track_a_swing market archives " +
+        "through a fresh pipeline into a new record file (refused if it already exists).",
+    )
+    .argument("<files...>", "inputs, replayed in order")
+    .addOption(formatOption())
+    .addOption(
+      new Option(
+        "--clock <clock>",
+        "generated_at: wall clock, or each snapshot's own time " +
+          "(deterministic: the same input gives a byte-identical file)",
+      )
+        .choices(["wall", "snapshot"]).default("wall"),
+    )
+    .option("--mode <mode>", "meta.mode of snapshots made from market archives", "PROD"),
+  "replay.jsonl",
+)
+  .addHelpText(
+    "after",
+    "\nExit codes as for record.\n\nExamples:\n" +
+      "  deno task observer replay --clock snapshot --file again.jsonl data/observer/observer.jsonl\n" +
+      "  deno task observer replay --format kis-swing --file kis.jsonl data/in/kis-swing-20260126.jsonl",
+  )
+  .exitOverride()
+  .action(async (files: string[], flags: ReplayFlags) => {
+    const paths = files.map(userPath);
+    const total = await checkInputs(paths);
+    if (typeof total === "string") {
+      exitCode = fail(total);
+      return;
+    }
+    try {
+      const out = recordFilePath(root, flags.file);
+      if ((await Deno.stat(out).then((s) => s.size, () => 0)) > 0) {
+        exitCode = fail(
+          `${out} already exists: replay writes a new record file; choose another --file`,
+        );
+        return;
+      }
+    } catch (error) {
+      exitCode = fail(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    const progress = progressFor("replay", total);
+    exitCode = await runRecording({
+      root,
+      flags,
+      forceExit: Deno.exit,
+      pipeline: { generatedAt: flags.clock },
+      feed: async (observer, signal) => {
+        try {
+          return await replayFiles(observer, paths, {
+            format: flags.format,
+            mode: flags.mode,
+            signal,
+            onBytes: (n) => progress.add(n),
+            onRejected: (file, line, reason) =>
+              writeAllSync(Deno.stderr, `${file}:${line}: rejected: ${reason}\n`),
+            onTornTail: (bad) =>
+              writeAllSync(Deno.stderr, `${bad.file}:${bad.line}: ${bad.reason}\n`),
+          });
+        } finally {
+          progress.stop();
+        }
+      },
+    });
+  });
+
+program.command("inspect")
+  .description(
+    "Summarize record files: records per symbol, source and stage, first and last event time, " +
+      "guard actions and quality flags, schema versions, bad lines.",
+  )
+  .argument("<files...>", "record files")
+  .option("--json", "print the summary as JSON for scripts")
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 no bad lines, 1 some bad lines or a torn last line, 2 unreadable input." +
+      "\n\nExample:\n  deno task observer inspect data/observer/observer.jsonl",
+  )
+  .exitOverride()
+  .action(async (files: string[], flags: { json?: boolean }) => {
+    const paths = files.map(userPath);
+    const total = await checkInputs(paths);
+    if (typeof total === "string") {
+      exitCode = fail(total);
+      return;
+    }
+    const progress = progressFor("inspect", total);
+    const report = await inspectRecordFiles(paths, { onBytes: (n) => progress.add(n) });
+    progress.stop();
+    writeAllSync(
+      Deno.stdout,
+      (flags.json ? JSON.stringify(report, null, 2) : formatInspectReport(report)) + "\n",
+    );
+    const torn = report.files.some((f) => f.tornTail !== undefined);
+    exitCode = report.badLines > 0 || torn ? EXIT_INCOMPLETE : EXIT_OK;
+  });
+
+interface ReportFlags {
+  out: string;
+  symbols?: string[];
+  format: InputFormat;
+  mode: string;
+}
+
+program.command("report")
+  .description(
+    "Write one self-contained HTML report under data/observer (charts: price over time per " +
+      "symbol, records per minute, blocked/rejected/flagged counts; a summary table). Opens " +
+      "without a network.",
+  )
+  .argument("<files...>", "record files, snapshot files or market archives")
+  .option("--out <name>", "report file name inside data/observer (ending in .html)", "report.html")
+  .option(
+    "--symbols <list>",
+    "comma-separated symbols to chart (default: the 4 most recorded)",
+    parseList,
+  )
+  .addOption(formatOption())
+  .option("--mode <mode>", "meta.mode of snapshots made from market archives", "PROD")
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 written, 2 bad flags or unreadable input.\n\nExample:\n" +
+      "  deno task observer report --symbols 005930,000660 data/observer/observer.jsonl",
+  )
+  .exitOverride()
+  .action(async (files: string[], flags: ReportFlags) => {
+    let out: string;
+    try {
+      out = outputFilePath(root, flags.out, ".html");
+    } catch (error) {
+      exitCode = fail(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    const paths = files.map(userPath);
+    const total = await checkInputs(paths);
+    if (typeof total === "string") {
+      exitCode = fail(total);
+      return;
+    }
+    const progress = progressFor("report", total);
+    const data = await collectReportData(paths, {
+      symbols: flags.symbols,
+      format: flags.format,
+      mode: flags.mode,
+      onBytes: (n) => progress.add(n),
+    });
+    progress.stop();
+    await Deno.mkdir(resolve(out, ".."), { recursive: true });
+    await Deno.writeTextFile(out, renderReportHtml(data));
+    writeAllSync(Deno.stdout, `report: ${out}\n`);
+  });
+
 try {
   await program.parseAsync(Deno.args, { from: "user" });
 } catch (error) {
   Deno.exit(exitCodeOfParseError(error));
 }
-Deno.exit(exitCode ?? 0);
+Deno.exit(exitCode);

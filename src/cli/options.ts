@@ -88,15 +88,27 @@ export interface CommonFlags {
 }
 
 /**
+ * Parses a comma-separated list, dropping blanks.
+ *
+ * @example
+ * ```ts
+ * parseList("005930, 000660,"); // => ["005930", "000660"]
+ * ```
+ */
+export function parseList(value: string): string[] {
+  return value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
  * Adds `--file`, the sink flags (`--fsync`, `--when-full`, `--queue-bytes`, `--flush-bytes`,
  * `--flush-interval-ms`, `--rotate-minutes`, `--rotate-bytes`, `--keep`) and `--log-level`.
  */
-export function addCommonOptions(command: Command): Command {
+export function addCommonOptions(command: Command, defaultFile = DEFAULT_RECORD_FILE): Command {
   return command
     .option(
       "--file <name>",
       "record file name inside data/observer (bare name ending in .jsonl)",
-      DEFAULT_RECORD_FILE,
+      defaultFile,
     )
     .addOption(
       new Option("--fsync <policy>", "when written bytes are forced to disk")

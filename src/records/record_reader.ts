@@ -1,0 +1,156 @@
+/**
+ * The one reader of record files: streams PatternRecords line by line with constant memory.
+ * Every part of the project that reads record files goes through it.
+ *
+ * @module
+ */
+
+import { formatFieldIssue } from "../contract/field_issue.ts";
+import { parsePatternRecord, type PatternRecord } from "../contract/pattern_record.ts";
+import { readLines, type TextLine } from "../io/line_reader.ts";
+import { parsePythonJson } from "../io/python_json.ts";
+
+/** `strict` stops at the first bad line; `lenient` skips and counts bad lines. */
+export type ReadMode = "strict" | "lenient";
+
+/** A line that is not a record, with where it is and why. */
+export interface BadLine {
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+}
+
+/** Thrown in strict mode for the first bad line. */
+export class RecordFileError extends Error {
+  /** The bad line. */
+  readonly bad: BadLine;
+
+  /** Wraps a bad line; the message is `file:line: reason`. */
+  constructor(bad: BadLine) {
+    super(`${bad.file}:${bad.line}: ${bad.reason}`);
+    this.name = "RecordFileError";
+    this.bad = bad;
+  }
+}
+
+/** One record and the line it came from. */
+export interface RecordLine {
+  readonly line: number;
+  readonly record: PatternRecord;
+}
+
+/** Options of {@linkcode RecordReader}. */
+export interface RecordReaderOptions {
+  /** Default `strict`. */
+  readonly mode?: ReadMode;
+  /** Called for each bad line in lenient mode. */
+  readonly onBadLine?: (bad: BadLine) => void;
+  /** Called with the byte count of every chunk read (progress bars). */
+  readonly onBytes?: (bytes: number) => void;
+  /** Stops reading when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a reader saw, complete once iteration ends. */
+export interface RecordReadStats {
+  records: number;
+  badLines: number;
+  /**
+   * A last line without a newline that is not a record: a writer's torn leftover. Reported
+   * here (and never fatal, even in strict mode); not counted in `badLines`.
+   */
+  tornTail?: BadLine;
+}
+
+/** Judges one line: a record, or the reason it is not one. */
+export function parseRecordLine(line: TextLine): PatternRecord | string {
+  let value: unknown;
+  try {
+    value = parsePythonJson(line.text);
+  } catch (error) {
+    return `not valid JSON: ${error instanceof Error ? error.message : error}`;
+  }
+  const parsed = parsePatternRecord(value);
+  return parsed.ok ? parsed.record : parsed.issues.map(formatFieldIssue).join("; ");
+}
+
+/**
+ * Streams the records of one file (or any byte stream). Blank lines are skipped. A final line
+ * without a newline that does not parse is reported as {@linkcode RecordReadStats.tornTail}.
+ *
+ * @example
+ * ```ts
+ * using file = await Deno.open(path);
+ * const reader = new RecordReader(path, file.readable, { mode: "lenient" });
+ * for await (const { record } of reader) console.log(record.snapshot.meta.run_id);
+ * console.log(reader.stats.badLines);
+ * ```
+ */
+export class RecordReader implements AsyncIterable<RecordLine> {
+  /** Counters, complete once iteration ends. */
+  readonly stats: RecordReadStats = { records: 0, badLines: 0 };
+  readonly #name: string;
+  readonly #source: ReadableStream<Uint8Array> | AsyncIterable<TextLine>;
+  readonly #options: RecordReaderOptions;
+
+  /**
+   * A reader of a byte stream (or of lines already split by `readLines`), called `name` in
+   * messages (usually the file path).
+   */
+  constructor(
+    name: string,
+    source: ReadableStream<Uint8Array> | AsyncIterable<TextLine>,
+    options: RecordReaderOptions = {},
+  ) {
+    this.#name = name;
+    this.#source = source;
+    this.#options = options;
+  }
+
+  /** Yields each record with its line number. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<RecordLine> {
+    const { onBytes, signal } = this.#options;
+    const strict = (this.#options.mode ?? "strict") === "strict";
+    const lines = this.#source instanceof ReadableStream
+      ? readLines(this.#source, { onBytes, signal })
+      : this.#source;
+    for await (const line of lines) {
+      if (line.text.trim().length === 0) continue;
+      const parsed = parseRecordLine(line);
+      if (typeof parsed !== "string") {
+        this.stats.records++;
+        yield { line: line.number, record: parsed };
+        continue;
+      }
+      const bad = { file: this.#name, line: line.number, reason: parsed };
+      if (!line.terminated) {
+        this.stats.tornTail = { ...bad, reason: `partial last line (no newline): ${parsed}` };
+        continue;
+      }
+      if (strict) throw new RecordFileError(bad);
+      this.stats.badLines++;
+      this.#options.onBadLine?.(bad);
+    }
+  }
+}
+
+/**
+ * Opens a record file and reads it; the file is closed when iteration ends.
+ *
+ * @example
+ * ```ts
+ * for await (const { record } of openRecordFile("data/observer/observer.jsonl")) {}
+ * ```
+ */
+export async function* openRecordFile(
+  path: string,
+  options: RecordReaderOptions & { stats?: (stats: RecordReadStats) => void } = {},
+): AsyncGenerator<RecordLine> {
+  using file = await Deno.open(path);
+  const reader = new RecordReader(path, file.readable, options);
+  try {
+    yield* reader;
+  } finally {
+    options.stats?.(reader.stats);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The data behind the HTML report, collected in one streaming pass over record files, snapshot
+ * files or market archives (snapshots go through a real Observer, so blocks are counted exactly
+ * as a recording would count them; nothing is written).
+ *
+ * @module
+ */
+
+import { recordSnapshotLines } from "../app/record_snapshots.ts";
+import { EventBus } from "../bus/event_bus.ts";
+import { getObserverLogger } from "../log/logging.ts";
+import { Observer } from "../observer/observer.ts";
+import { readLines } from "../io/line_reader.ts";
+import { parsePythonJson } from "../io/python_json.ts";
+import { RecordReader } from "../records/record_reader.ts";
+import { detectFormat, type InputFormat, readSnapshotInputs } from "../sources/snapshot_inputs.ts";
+import { ReportCollector } from "./report_collector.ts";
+
+/** One chart's price series. */
+export interface ReportSeries {
+  readonly symbol: string;
+  /** Records of this symbol. */
+  readonly count: number;
+  /** Epoch seconds. */
+  readonly t: number[];
+  readonly price: number[];
+}
+
+/** Everything the report page shows. */
+export interface ReportData {
+  readonly title: string;
+  readonly inputs: string[];
+  /** Rows of the summary table. */
+  readonly summary: [string, string][];
+  readonly prices: ReportSeries[];
+  readonly perMinute: { t: number[]; count: number[] };
+  /** Blocked, rejected and flagged counts, one bar each. */
+  readonly problems: { label: string; count: number }[];
+}
+
+/** Options of {@linkcode collectReportData}. */
+export interface ReportDataOptions {
+  /** Symbols to chart; default: the 4 with the most records. */
+  readonly symbols?: readonly string[];
+  readonly format?: InputFormat;
+  readonly mode?: string;
+  readonly signal?: AbortSignal;
+  readonly onBytes?: (bytes: number) => void;
+  /** Points per price chart. Default 2000. */
+  readonly maxPoints?: number;
+}
+
+/** How many symbols are charted when none are chosen. */
+export const DEFAULT_SYMBOL_COUNT = 4;
+
+async function sniffFormat(path: string): Promise<Exclude<InputFormat, "auto">> {
+  using file = await Deno.open(path);
+  for await (const line of readLines(file.readable)) {
+    if (line.text.trim().length === 0) continue;
+    try {
+      return detectFormat(parsePythonJson(line.text));
+    } catch {
+      return "snapshots";
+    }
+  }
+  return "records";
+}
+
+/**
+ * Reads every input and returns the report data.
+ *
+ * @example
+ * ```ts
+ * const data = await collectReportData(["data/observer/observer.jsonl"], { symbols: ["005930"] });
+ * ```
+ */
+export async function collectReportData(
+  paths: readonly string[],
+  options: ReportDataOptions = {},
+): Promise<ReportData> {
+  const collector = new ReportCollector({ maxPoints: options.maxPoints });
+  const logger = getObserverLogger("report");
+  const observer = new Observer({
+    bus: new EventBus([collector], logger),
+    logger,
+    generatedAt: "snapshot",
+  });
+  observer.start();
+  let badLines = 0;
+  let tornTails = 0;
+  for (const path of paths) {
+    const format = options.format === undefined || options.format === "auto"
+      ? await sniffFormat(path)
+      : options.format;
+    using file = await Deno.open(path);
+    if (format === "records") {
+      const reader = new RecordReader(path, file.readable, {
+        mode: "lenient",
+        signal: options.signal,
+        onBytes: options.onBytes,
+      });
+      for await (const { record } of reader) collector.add(record);
+      badLines += reader.stats.badLines;
+      if (reader.stats.tornTail !== undefined) tornTails++;
+    } else {
+      const inputs = readSnapshotInputs(path, file.readable, {
+        format,
+        mode: options.mode,
+        signal: options.signal,
+        onBytes: options.onBytes,
+      });
+      badLines += (await recordSnapshotLines(observer, inputs, { signal: options.signal }))
+        .rejected;
+    }
+  }
+  observer.stop();
+  const counters = observer.counters;
+  const all = [...collector.series.values()].sort((a, b) =>
+    b.count - a.count || (a.symbol < b.symbol ? -1 : 1)
+  );
+  const chosen = options.symbols !== undefined && options.symbols.length > 0
+    ? options.symbols.map((s) =>
+      collector.series.get(s) ?? { symbol: s, count: 0, t: [], price: [], stride: 1, seen: 0 }
+    )
+    : all.slice(0, DEFAULT_SYMBOL_COUNT);
+  const minutes = [...collector.perMinute.entries()].sort((a, b) => a[0] - b[0]);
+  const iso = (ms: number) => Number.isFinite(ms) ? new Date(ms).toISOString() : "-";
+  const problems = [
+    { label: "blocked by validation", count: counters.blockedByValidation },
+    { label: "blocked by guard", count: counters.blockedByGuard },
+    { label: "guard BLOCK in records", count: collector.guardActions.BLOCK ?? 0 },
+    { label: "bad lines", count: badLines },
+    { label: "torn last lines", count: tornTails },
+    ...Object.entries(collector.qualityFlags).sort().map(([flag, count]) => ({
+      label: `flag ${flag}`,
+      count,
+    })),
+  ];
+  return {
+    title: `QTS Observer report — ${paths.length === 1 ? paths[0] : `${paths.length} files`}`,
+    inputs: [...paths],
+    summary: [
+      ["records", String(collector.records)],
+      ["symbols", String(collector.series.size)],
+      ["first event", iso(collector.firstEventMs)],
+      ["last event", iso(collector.lastEventMs)],
+      ["blocked", String(counters.blockedByValidation + counters.blockedByGuard)],
+      ["bad lines", String(badLines)],
+      ["charted symbols", chosen.map((s) => `${s.symbol} (${s.count})`).join(", ") || "-"],
+    ],
+    prices: chosen.map((s) => ({ symbol: s.symbol, count: s.count, t: s.t, price: s.price })),
+    perMinute: { t: minutes.map(([t]) => t), count: minutes.map(([, n]) => n) },
+    problems,
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Snapshots from any input the Observer can replay: record files (their snapshots), snapshot
+ * lines, or KIS `track_a_swing` market archives, with the format detected from the first line.
+ *
+ * @module
+ */
+
+import { isPlainObject } from "../contract/json_value.ts";
+import { readLines, type TextLine } from "../io/line_reader.ts";
+import { parsePythonJson } from "../io/python_json.ts";
+import { type BadLine, RecordReader } from "../records/record_reader.ts";
+import { formatIssues, kisSwingSnapshot } from "./kis_swing.ts";
+import { parseSnapshotLine, type SnapshotLine } from "./snapshot_lines.ts";
+
+/** Input formats; `auto` looks at the first non-blank line of each file. */
+export const INPUT_FORMATS = ["auto", "records", "snapshots", "kis-swing"] as const;
+
+/** One of {@linkcode INPUT_FORMATS}. */
+export type InputFormat = typeof INPUT_FORMATS[number];
+
+/** Options of {@linkcode readSnapshotInputs}. */
+export interface SnapshotInputOptions {
+  readonly format?: InputFormat;
+  /** `meta.mode` for snapshots made from KIS archives. */
+  readonly mode?: string;
+  readonly signal?: AbortSignal;
+  readonly onBytes?: (bytes: number) => void;
+  /** Called when the format was detected (auto) or given. */
+  readonly onFormat?: (format: Exclude<InputFormat, "auto">) => void;
+  /** Called for a torn last line of a record file (not fatal). */
+  readonly onTornTail?: (bad: BadLine) => void;
+}
+
+/**
+ * Guesses the format of a parsed first line: a record has `snapshot` and `metadata`, a KIS
+ * archive line has `ts`, `symbol` and a `price` object, anything else is read as a snapshot.
+ *
+ * @example
+ * ```ts
+ * detectFormat({ ts: "2026-01-26T03:18:20Z", symbol: "000250", price: {} }); // => "kis-swing"
+ * ```
+ */
+export function detectFormat(value: unknown): Exclude<InputFormat, "auto"> {
+  if (!isPlainObject(value)) return "snapshots";
+  if ("snapshot" in value && "metadata" in value) return "records";
+  if ("ts" in value && "symbol" in value && isPlainObject(value.price)) return "kis-swing";
+  return "snapshots";
+}
+
+async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield first;
+  while (true) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+/**
+ * Yields every line of one input as a snapshot or a rejection with its line number.
+ *
+ * @example
+ * ```ts
+ * for await (const item of readSnapshotInputs("archive.jsonl", file.readable)) {
+ *   if (item.ok) await observer.onSnapshot(item.snapshot);
+ * }
+ * ```
+ */
+export async function* readSnapshotInputs(
+  name: string,
+  stream: ReadableStream<Uint8Array>,
+  options: SnapshotInputOptions = {},
+): AsyncGenerator<SnapshotLine> {
+  const lines = readLines(stream, { signal: options.signal, onBytes: options.onBytes });
+  const iterator = lines[Symbol.asyncIterator]();
+  let first: TextLine | undefined;
+  while (true) {
+    const next = await iterator.next();
+    if (next.done) break;
+    if (next.value.text.trim().length > 0) {
+      first = next.value;
+      break;
+    }
+  }
+  if (first === undefined) return;
+  let format = options.format ?? "auto";
+  if (format === "auto") {
+    let value: unknown;
+    try {
+      value = parsePythonJson(first.text);
+    } catch {
+      value = undefined;
+    }
+    format = detectFormat(value);
+  }
+  options.onFormat?.(format);
+  const all = prepend(first, iterator);
+  if (format === "records") {
+    yield* snapshotsOfRecords(name, all, options);
+  } else if (format === "kis-swing") {
+    yield* snapshotsOfKisLines(all, options.mode);
+  } else {
+    for await (const line of all) {
+      const judged = parseSnapshotLine(line);
+      if (judged !== undefined) yield judged;
+    }
+  }
+}
+
+async function* snapshotsOfRecords(
+  name: string,
+  lines: AsyncIterable<TextLine>,
+  options: SnapshotInputOptions,
+): AsyncGenerator<SnapshotLine> {
+  const bad: BadLine[] = [];
+  const reader = new RecordReader(name, lines, { mode: "lenient", onBadLine: (b) => bad.push(b) });
+  for await (const { line, record } of reader) {
+    while (bad.length > 0) {
+      const b = bad.shift()!;
+      yield { ok: false, line: b.line, reason: b.reason };
+    }
+    yield { ok: true, line, snapshot: record.snapshot };
+  }
+  for (const b of bad) yield { ok: false, line: b.line, reason: b.reason };
+  if (reader.stats.tornTail !== undefined) options.onTornTail?.(reader.stats.tornTail);
+}
+
+async function* snapshotsOfKisLines(
+  lines: AsyncIterable<TextLine>,
+  mode: string | undefined,
+): AsyncGenerator<SnapshotLine> {
+  for await (const line of lines) {
+    if (line.text.trim().length === 0) continue;
+    let value: unknown;
+    try {
+      value = parsePythonJson(line.text);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      yield { ok: false, line: line.number, reason: `not valid JSON: ${detail}` };
+      continue;
+    }
+    const result = kisSwingSnapshot(value, { mode });
+    if (result.ok) yield { ok: true, line: line.number, snapshot: result.snapshot };
+    else yield { ok: false, line: line.number, reason: formatIssues(result.issues) };
+  }
+}
