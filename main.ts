@@ -8,16 +8,20 @@
  */
 
 import { Command } from "commander";
+import { isAbsolute, resolve } from "node:path";
+import { replayFiles } from "./src/app/replay.ts";
 import {
   addCommonOptions,
   type CommonFlags,
   EXIT_USAGE,
   exitCodeOfParseError,
+  parseList,
   parseNonNegativeInt,
   parsePositiveInt,
+  scriptArgs,
 } from "./src/cli/options.ts";
 import { runRecording } from "./src/cli/run_recording.ts";
-import { synchronousCommanderOutput } from "./src/cli/stdio.ts";
+import { synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { resolveProjectRoot } from "./src/paths.ts";
 import { runSimulatedSession } from "./src/runtime/qts_runtime.ts";
 
@@ -27,6 +31,7 @@ interface MainFlags extends CommonFlags {
   seed: number;
   session: string;
   mode: string;
+  replay?: string;
 }
 
 const root = resolveProjectRoot({
@@ -41,12 +46,11 @@ const program = addCommonOptions(
       "QTS runtime with its internal Observer: runs a deterministic simulated market session " +
         "and records every snapshot to data/observer/<file>.",
     )
-    .option(
-      "--symbols <list>",
-      "comma-separated symbols",
-      (v: string) => v.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
-      ["005930", "000660", "035420"],
-    )
+    .option("--symbols <list>", "comma-separated symbols", parseList, [
+      "005930",
+      "000660",
+      "035420",
+    ])
     .option("--ticks <n>", "ticks per symbol", parsePositiveInt, 20)
     .option(
       "--seed <n>",
@@ -55,7 +59,12 @@ const program = addCommonOptions(
       42,
     )
     .option("--session <id>", "session_id of every snapshot", `qts-${Date.now()}`)
-    .option("--mode <mode>", "meta.mode of every snapshot (DEV, PROD, ...)", "DEV"),
+    .option("--mode <mode>", "meta.mode of every snapshot (DEV, PROD, ...)", "DEV")
+    .option(
+      "--replay <archive>",
+      "feed a recorded market archive (KIS track_a_swing JSONL; also snapshot or record files) " +
+        "instead of the simulated market; --symbols/--ticks/--seed/--session do not apply",
+    ),
 )
   .addHelpText(
     "after",
@@ -66,7 +75,7 @@ const program = addCommonOptions(
 
 let flags: MainFlags;
 try {
-  flags = program.parse(Deno.args, { from: "user" }).opts<MainFlags>();
+  flags = program.parse(scriptArgs(Deno.args), { from: "user" }).opts<MainFlags>();
 } catch (error) {
   Deno.exit(exitCodeOfParseError(error));
 }
@@ -75,11 +84,30 @@ if (flags.symbols.length === 0) {
   Deno.exit(EXIT_USAGE);
 }
 
+/** Where the user ran `deno task` from (read only when granted), for a relative --replay. */
+const userCwd =
+  Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" }).state === "granted"
+    ? Deno.env.get("INIT_CWD")
+    : undefined;
+const archive = flags.replay === undefined
+  ? undefined
+  : userCwd !== undefined && !isAbsolute(flags.replay)
+  ? resolve(userCwd, flags.replay)
+  : flags.replay;
+
 const code = await runRecording({
   root,
   flags,
   forceExit: Deno.exit,
   feed: async (observer, signal) => {
+    if (archive !== undefined) {
+      return await replayFiles(observer, [archive], {
+        mode: flags.mode,
+        signal,
+        onRejected: (file, line, reason) =>
+          writeAllSync(Deno.stderr, `${file}:${line}: rejected: ${reason}\n`),
+      });
+    }
     await runSimulatedSession(observer, {
       symbols: flags.symbols,
       ticks: flags.ticks,

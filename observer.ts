@@ -18,6 +18,7 @@ import {
   EXIT_USAGE,
   exitCodeOfParseError,
   parseList,
+  scriptArgs,
 } from "./src/cli/options.ts";
 import { startProgress } from "./src/cli/progress.ts";
 import { runRecording } from "./src/cli/run_recording.ts";
@@ -85,6 +86,11 @@ let exitCode = EXIT_OK;
 
 const program = new Command("observer.ts")
   .description("The QTS Observer on its own.")
+  .addHelpText(
+    "after",
+    "\nWithout a command, observer.ts records (see `observer.ts record --help`).\n" +
+      "Inputs outside the project need read access: see README, Permissions.",
+  )
   .exitOverride()
   .configureOutput(synchronousCommanderOutput());
 
@@ -295,7 +301,7 @@ program.command("report")
   });
 
 try {
-  await program.parseAsync(Deno.args, { from: "user" });
+  await program.parseAsync(scriptArgs(Deno.args), { from: "user" });
 } catch (error) {
   Deno.exit(exitCodeOfParseError(error));
 }

@@ -88,6 +88,18 @@ export interface CommonFlags {
 }
 
 /**
+ * The script's own arguments: `deno task run -- --flag` passes the `--` through; drop it.
+ *
+ * @example
+ * ```ts
+ * scriptArgs(["--", "--replay", "a.jsonl"]); // => ["--replay", "a.jsonl"]
+ * ```
+ */
+export function scriptArgs(args: readonly string[]): string[] {
+  return args[0] === "--" ? args.slice(1) : [...args];
+}
+
+/**
  * Parses a comma-separated list, dropping blanks.
  *
  * @example

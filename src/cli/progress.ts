@@ -28,6 +28,8 @@ export interface ProgressOptions {
   readonly delayMs?: number;
   /** Clock, for tests. Default `performance.now`. */
   readonly now?: () => number;
+  /** Where the bar is drawn. Default `process.stderr`. */
+  readonly stream?: NodeJS.WritableStream;
 }
 
 /** A progress sink that does nothing (stderr is not a terminal). */
@@ -56,7 +58,7 @@ export function startProgress(options: ProgressOptions): Progress {
       if (bar === undefined) {
         if (now() - started < delay || done >= options.totalBytes) return;
         bar = new cliProgress.SingleBar({
-          stream: process.stderr,
+          stream: options.stream ?? process.stderr,
           format: `${options.label} [{bar}] {percentage}% | {value}/{total} MiB | eta {eta}s`,
           hideCursor: true,
           clearOnComplete: false,

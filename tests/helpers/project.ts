@@ -69,6 +69,8 @@ export interface ScriptOptions {
   /** Working directory; a fresh temporary directory (not the root) when absent. */
   readonly cwd?: string;
   readonly env?: Record<string, string>;
+  /** Paths added to the task's --allow-read, as the README tells users to for outside inputs. */
+  readonly extraRead?: string[];
 }
 
 /** Starts an entry script of the project copy at `root` with its task's permission flags. */
@@ -76,7 +78,11 @@ export async function spawnScript(
   root: string,
   options: ScriptOptions,
 ): Promise<Deno.ChildProcess> {
-  const flags = await taskPermissionFlags(options.task, root);
+  const flags = (await taskPermissionFlags(options.task, root)).map((flag) =>
+    flag.startsWith("--allow-read=") && options.extraRead !== undefined
+      ? `${flag},${options.extraRead.join(",")}`
+      : flag
+  );
   const cwd = options.cwd ?? await Deno.makeTempDir({ prefix: "qts-cwd-" });
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", ...flags, join(root, options.script), ...(options.args ?? [])],

@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { inspectRecordFiles } from "../../src/records/inspect.ts";
+import { formatInspectReport } from "../../src/records/inspect_table.ts";
+import { fixture } from "../helpers/project.ts";
+
+Deno.test("inspect counts the Python records by symbol, source, stage, flags and schema", async () => {
+  const dir = await Deno.makeTempDir();
+  const mixed = join(dir, "mixed.jsonl");
+  const python = await Deno.readTextFile(fixture("qts-python-records.jsonl"));
+  await Deno.writeTextFile(mixed, python + "garbage\n" + python.split("\n")[0].slice(0, 50));
+  const report = await inspectRecordFiles([fixture("qts-python-records.jsonl"), mixed]);
+  assert.equal(report.records, 10);
+  assert.equal(report.badLines, 1);
+  assert.deepEqual(report.bySource, { market: 4, broker: 2, system: 2, external: 2 });
+  assert.deepEqual(report.byStage, { raw: 6, state: 2, computed: 2 });
+  assert.deepEqual(report.bySymbol, { "005930": 4, "000660": 2, "(none)": 2, "한글": 2 });
+  assert.deepEqual(report.qualityFlags, { NO_COMPUTED: 4, NO_STATE: 6 });
+  assert.deepEqual(report.schemaVersions, { "v1.1.0": 10 });
+  assert.deepEqual(report.producers, { observer_core: 10 });
+  assert.deepEqual(report.guardActions, { PASS: 10 });
+  assert.equal(report.firstEvent, "2026-11-26T11:12:32.531Z");
+  assert.equal(report.lastEvent, "2026-11-26T11:12:32.532Z");
+  assert.deepEqual(report.badLineSamples.map((b) => [b.file, b.line]), [[mixed, 6]]);
+  assert.match(report.files[1].tornTail ?? "", /partial last line/);
+  const text = formatInspectReport(report);
+  for (
+    const expected of [
+      "records: 10",
+      "bad lines: 1",
+      "한글",
+      "NO_STATE",
+      "v1.1.0",
+      `${mixed}:6: not valid JSON`,
+      "partial last line",
+    ]
+  ) {
+    assert.ok(text.includes(expected), expected);
+  }
+});
