@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parsePatternRecord } from "../../src/contract/pattern_record.ts";
+import { openRecordFile } from "../../src/records/record_reader.ts";
 import { validateSnapshot } from "../../src/observer/validation.ts";
 import {
   copyProject,
@@ -21,19 +21,17 @@ Deno.test("main.ts records a simulated session into <root>/data/observer from an
     { written: summary.written, blocked: summary.blocked, file: summary.file },
     { written: "30", blocked: "0", file: path },
   );
-  const lines = await fileLines(path);
-  assert.equal(lines.length, 30);
   const symbols = new Set<string>();
-  for (const line of lines) {
-    const parsed = parsePatternRecord(JSON.parse(line));
-    assert.ok(parsed.ok);
-    if (!parsed.ok) continue;
-    assert.equal(validateSnapshot(parsed.record.snapshot).severity, "INFO");
-    const { inputs, computed } = parsed.record.snapshot.observation;
+  let count = 0;
+  for await (const { record } of openRecordFile(path)) {
+    assert.equal(validateSnapshot(record.snapshot).severity, "INFO");
+    const { inputs, computed } = record.snapshot.observation;
     assert.deepEqual(Object.keys(inputs), ["price", "volume", "bid", "ask"]);
     assert.ok("sma" in computed && "volatility" in computed && "return_1" in computed);
-    symbols.add(parsed.record.snapshot.context.symbol!);
+    symbols.add(record.snapshot.context.symbol!);
+    count++;
   }
+  assert.equal(count, 30, "strict reading: every line is a record");
   assert.equal(symbols.size, 3);
   assert.match(run.stderr, /Observer-Core started/);
   assert.match(run.stderr, /JsonlFileSink initialized/);
