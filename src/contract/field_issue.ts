@@ -43,6 +43,18 @@ export function formatFieldIssue(issue: FieldIssue): string {
 }
 
 /**
+ * Formats several issues as one line, separated by `; `.
+ *
+ * @example
+ * ```ts
+ * formatFieldIssues(issues); // "a: expected a string, got 1 (number); b: expected ..."
+ * ```
+ */
+export function formatFieldIssues(issues: readonly FieldIssue[]): string {
+  return issues.map(formatFieldIssue).join("; ");
+}
+
+/**
  * Appends `key` to a field path, using `[i]` for array indices and quoting odd keys.
  *
  * @example

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { formatFieldIssue } from "../contract/field_issue.ts";
+import { formatFieldIssues } from "../contract/field_issue.ts";
 import { GUARD_PASSED, type GuardAction } from "../contract/pattern_record.ts";
 import type { ObservationSnapshot } from "../contract/snapshot.ts";
 import type { ValidationResult } from "./validation.ts";
@@ -45,7 +45,7 @@ export function guardSnapshot(
   if (validation.severity === "BLOCK") {
     return {
       action: "BLOCK",
-      reason: `VALIDATION_BLOCK: ${validation.issues.map(formatFieldIssue).join("; ")}`,
+      reason: `VALIDATION_BLOCK: ${formatFieldIssues(validation.issues)}`,
       blockedBy: "validation",
     };
   }

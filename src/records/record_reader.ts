@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatFieldIssue } from "../contract/field_issue.ts";
+import { formatFieldIssues } from "../contract/field_issue.ts";
 import { parsePatternRecord, type PatternRecord } from "../contract/pattern_record.ts";
 import { readLines, type TextLine } from "../io/line_reader.ts";
 import { parsePythonJson } from "../io/python_json.ts";
@@ -71,7 +71,7 @@ export function parseRecordLine(line: TextLine): PatternRecord | string {
     return `not valid JSON: ${error instanceof Error ? error.message : error}`;
   }
   const parsed = parsePatternRecord(value);
-  return parsed.ok ? parsed.record : parsed.issues.map(formatFieldIssue).join("; ");
+  return parsed.ok ? parsed.record : formatFieldIssues(parsed.issues);
 }
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type FieldIssue, fieldIssue, formatFieldIssue } from "../contract/field_issue.ts";
+import { type FieldIssue, fieldIssue } from "../contract/field_issue.ts";
 import type { JsonObject } from "../contract/json_value.ts";
 import { isPlainObject } from "../contract/json_value.ts";
 import { buildSnapshot, type ObservationSnapshot } from "../contract/snapshot.ts";
@@ -108,9 +108,4 @@ export function kisSwingSnapshot(
       state,
     }),
   };
-}
-
-/** {@linkcode kisSwingSnapshot}'s issues as one line. */
-export function formatIssues(issues: readonly FieldIssue[]): string {
-  return issues.map(formatFieldIssue).join("; ");
 }

@@ -9,7 +9,8 @@ import { isPlainObject } from "../contract/json_value.ts";
 import { readLines, type TextLine } from "../io/line_reader.ts";
 import { parsePythonJson } from "../io/python_json.ts";
 import { type BadLine, RecordReader } from "../records/record_reader.ts";
-import { formatIssues, kisSwingSnapshot } from "./kis_swing.ts";
+import { formatFieldIssues } from "../contract/field_issue.ts";
+import { kisSwingSnapshot } from "./kis_swing.ts";
 import { parseSnapshotLine, type SnapshotLine } from "./snapshot_lines.ts";
 
 /** Input formats; `auto` looks at the first non-blank line of each file. */
@@ -141,6 +142,6 @@ async function* snapshotsOfKisLines(
     }
     const result = kisSwingSnapshot(value, { mode });
     if (result.ok) yield { ok: true, line: line.number, snapshot: result.snapshot };
-    else yield { ok: false, line: line.number, reason: formatIssues(result.issues) };
+    else yield { ok: false, line: line.number, reason: formatFieldIssues(result.issues) };
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatFieldIssue } from "../contract/field_issue.ts";
+import { formatFieldIssues } from "../contract/field_issue.ts";
 import { type ObservationSnapshot, parseSnapshot } from "../contract/snapshot.ts";
 import type { TextLine } from "../io/line_reader.ts";
 import { parsePythonJson } from "../io/python_json.ts";
@@ -37,7 +37,7 @@ export function parseSnapshotLine(line: TextLine): SnapshotLine | undefined {
   }
   const parsed = parseSnapshot(value);
   if (!parsed.ok) {
-    return { ok: false, line: line.number, reason: parsed.issues.map(formatFieldIssue).join("; ") };
+    return { ok: false, line: line.number, reason: formatFieldIssues(parsed.issues) };
   }
   return { ok: true, line: line.number, snapshot: parsed.snapshot };
 }

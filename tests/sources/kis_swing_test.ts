@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readLines } from "../../src/io/line_reader.ts";
-import { formatIssues, kisSwingSnapshot } from "../../src/sources/kis_swing.ts";
+import { kisSwingSnapshot } from "../../src/sources/kis_swing.ts";
+import { formatFieldIssues } from "../../src/contract/field_issue.ts";
 import { detectFormat, readSnapshotInputs } from "../../src/sources/snapshot_inputs.ts";
 import { validateSnapshot } from "../../src/observer/validation.ts";
 import { fixture } from "../helpers/project.ts";
@@ -74,7 +75,7 @@ Deno.test("a malformed KIS line names every bad field", () => {
   assert.equal(result.ok, false);
   if (result.ok) return;
   assert.equal(
-    formatIssues(result.issues),
+    formatFieldIssues(result.issues),
     'ts: expected an ISO-8601 time with a zone (e.g. ...Z), got "2026-01-26 03:18:20" (string); ' +
       "session: expected a non-empty string, got nothing (field missing); " +
       "market: expected a non-empty string, got nothing (field missing); " +
