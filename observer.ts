@@ -124,6 +124,12 @@ addCommonOptions(
       }
     } else {
       input = { readable: Deno.stdin.readable, name: "stdin" };
+      if (Deno.stdin.isTerminal()) {
+        writeAllSync(
+          Deno.stderr,
+          "reading snapshot lines from the terminal; end with Ctrl+D (see --help)\n",
+        );
+      }
     }
     exitCode = await runRecording({
       root,
