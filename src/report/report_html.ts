@@ -119,6 +119,7 @@ table { border-collapse: collapse; } th, td { padding: 3px 12px; border-bottom: 
 <h2>Blocked, rejected and flagged</h2>
 <div id="problems" class="chart"></div>
 <script id="report-data" type="application/json">${scriptJson(data)}</script>
+<!-- uPlot, (c) Leon Sorokin, MIT License: https://github.com/leeoniya/uPlot -->
 <script>${uplotJs.replace(/<\/(script)/gi, "<\\/$1")}</script>
 <script>${PAGE_SCRIPT}</script>
 </body>
