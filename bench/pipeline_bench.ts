@@ -22,7 +22,7 @@ import { EventBus } from "../src/bus/event_bus.ts";
 import { buildSnapshot, type ObservationSnapshot } from "../src/contract/snapshot.ts";
 import { getObserverLogger } from "../src/log/logging.ts";
 import { Observer } from "../src/observer/observer.ts";
-import { JsonlFileSink } from "../src/sinks/jsonl_file_sink.ts";
+import { JsonlFileSink, SINK_DEFAULTS } from "../src/sinks/jsonl_file_sink.ts";
 import { copyProject, spawnScript } from "../tests/helpers/project.ts";
 import { writeSnapshotFile } from "../tests/helpers/snapshot_file.ts";
 
@@ -192,8 +192,8 @@ async function benchPino(n: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     log.info(inlineRecord(snapshotFor(i), new Date().toISOString()));
-    // The same bound and policy as the pipeline's default: when 16 MiB wait, until drained.
-    if ((destination as unknown as { _len: number })._len > 16 * 1024 * 1024) {
+    // The same bound and policy as the pipeline's default queue: when full, wait until drained.
+    if ((destination as unknown as { _len: number })._len > SINK_DEFAULTS.maxQueueBytes) {
       await new Promise((resolve) => destination.once("drain", resolve));
     }
   }

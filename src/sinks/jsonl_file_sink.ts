@@ -33,7 +33,7 @@ export interface JsonlFileSinkTuning {
   readonly flushBytes?: number;
   /** Write whatever is queued at most this long after it arrived. Default 10 ms. */
   readonly flushIntervalMs?: number;
-  /** Bound of the queue (queued plus in-flight), in characters of JSON. Default 16 MiB. */
+  /** Bound of the queue (queued plus in-flight), in characters of JSON. Default 4 MiB. */
   readonly maxQueueBytes?: number;
   /** Policy when the queue is full. Default `block`. */
   readonly whenFull?: WhenFull;
@@ -67,7 +67,7 @@ export interface JsonlFileSinkOptions extends JsonlFileSinkTuning {
 export const SINK_DEFAULTS = {
   flushBytes: 1024 * 1024,
   flushIntervalMs: 10,
-  maxQueueBytes: 16 * 1024 * 1024,
+  maxQueueBytes: 4 * 1024 * 1024,
   whenFull: "block",
   fsync: "interval",
   fsyncIntervalMs: 1000,

@@ -28,7 +28,7 @@ Deno.test("common flags become sink tuning; --keep without rotation is refused",
   assert.deepEqual(sinkTuningFrom(parse([])), {
     fsync: "interval",
     whenFull: "block",
-    maxQueueBytes: 16 * 1024 * 1024,
+    maxQueueBytes: 4 * 1024 * 1024,
     flushBytes: 1024 * 1024,
     flushIntervalMs: 10,
     rotation: undefined,
