@@ -1,6 +1,7 @@
 /**
  * A progress bar on stderr for long reads (cli-progress). It appears only when stderr is a
- * terminal and the work has already taken a while; otherwise nothing extra is printed.
+ * terminal and the input is large or the work has already taken a while; otherwise nothing extra
+ * is printed.
  *
  * @module
  */
@@ -26,6 +27,8 @@ export interface ProgressOptions {
   readonly enabled: boolean;
   /** Work time before the bar appears. Default 2000 ms. */
   readonly delayMs?: number;
+  /** Inputs at least this large show the bar from the start. Default 64 MiB. */
+  readonly minBytes?: number;
   /** Clock, for tests. Default `performance.now`. */
   readonly now?: () => number;
   /** Where the bar is drawn. Default `process.stderr`. */
@@ -36,7 +39,8 @@ export interface ProgressOptions {
 export const NO_PROGRESS: Progress = { add() {}, stop() {} };
 
 /**
- * Starts tracking progress; the bar is drawn once `delayMs` have passed with work left.
+ * Starts tracking progress; the bar is drawn at once for inputs of `minBytes` or more, else once
+ * `delayMs` have passed with work left.
  *
  * @example
  * ```ts
@@ -50,13 +54,14 @@ export function startProgress(options: ProgressOptions): Progress {
   const now = options.now ?? (() => performance.now());
   const started = now();
   const delay = options.delayMs ?? 2000;
+  const large = options.totalBytes >= (options.minBytes ?? 64 * 1024 * 1024);
   let done = 0;
   let bar: cliProgress.SingleBar | undefined;
   return {
     add(bytes) {
       done += bytes;
       if (bar === undefined) {
-        if (now() - started < delay || done >= options.totalBytes) return;
+        if ((!large && now() - started < delay) || done >= options.totalBytes) return;
         bar = new cliProgress.SingleBar({
           stream: options.stream ?? process.stderr,
           format: `${options.label} [{bar}] {percentage}% | {value}/{total} MiB | eta {eta}s`,

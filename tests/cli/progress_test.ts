@@ -27,6 +27,7 @@ Deno.test("on a terminal the bar appears only after the delay, with the label an
     totalBytes: 100 * 1024 * 1024,
     enabled: true,
     delayMs: 2000,
+    minBytes: 1024 * 1024 * 1024,
     now: () => now,
     stream: terminal.stream,
   });
@@ -39,4 +40,18 @@ Deno.test("on a terminal the bar appears only after the delay, with the label an
   const text = terminal.text();
   assert.match(text, /replay \[/);
   assert.match(text, /100% \| 100\/100 MiB/);
+});
+
+Deno.test("a large input shows the bar from the first chunk", () => {
+  const terminal = fakeTerminal();
+  const progress = startProgress({
+    label: "inspect",
+    totalBytes: 100 * 1024 * 1024,
+    enabled: true,
+    now: () => 0,
+    stream: terminal.stream,
+  });
+  progress.add(1024 * 1024);
+  progress.stop();
+  assert.match(terminal.text(), /inspect \[/);
 });
