@@ -8,7 +8,6 @@
  */
 
 import { Command } from "commander";
-import { isAbsolute, resolve } from "node:path";
 import { replayFiles } from "./src/app/replay.ts";
 import {
   addCommonOptions,
@@ -20,9 +19,9 @@ import {
   parsePositiveInt,
   scriptArgs,
 } from "./src/cli/options.ts";
+import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
 import { runRecording } from "./src/cli/run_recording.ts";
 import { synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
-import { resolveProjectRoot } from "./src/paths.ts";
 import { runSimulatedSession } from "./src/runtime/qts_runtime.ts";
 
 interface MainFlags extends CommonFlags {
@@ -34,11 +33,7 @@ interface MainFlags extends CommonFlags {
   replay?: string;
 }
 
-const root = resolveProjectRoot({
-  moduleDir: import.meta.dirname,
-  standalone: Deno.build.standalone,
-  execPath: Deno.build.standalone ? Deno.execPath() : "",
-});
+const root = entryRoot(import.meta.dirname);
 
 const program = addCommonOptions(
   new Command("main.ts")
@@ -84,16 +79,7 @@ if (flags.symbols.length === 0) {
   Deno.exit(EXIT_USAGE);
 }
 
-/** Where the user ran `deno task` from (read only when granted), for a relative --replay. */
-const userCwd =
-  Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" }).state === "granted"
-    ? Deno.env.get("INIT_CWD")
-    : undefined;
-const archive = flags.replay === undefined
-  ? undefined
-  : userCwd !== undefined && !isAbsolute(flags.replay)
-  ? resolve(userCwd, flags.replay)
-  : flags.replay;
+const archive = flags.replay === undefined ? undefined : userPathResolver(initCwd())(flags.replay);
 
 const code = await runRecording({
   root,

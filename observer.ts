@@ -7,7 +7,7 @@
  */
 
 import { Command, Option } from "commander";
-import { isAbsolute, resolve } from "node:path";
+import { resolve } from "node:path";
 import { recordSnapshotLines } from "./src/app/record_snapshots.ts";
 import { replayFiles } from "./src/app/replay.ts";
 import {
@@ -20,11 +20,12 @@ import {
   parseList,
   scriptArgs,
 } from "./src/cli/options.ts";
+import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
 import { startProgress } from "./src/cli/progress.ts";
 import { runRecording } from "./src/cli/run_recording.ts";
 import { synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { readLines } from "./src/io/line_reader.ts";
-import { outputFilePath, recordFilePath, resolveProjectRoot } from "./src/paths.ts";
+import { outputFilePath, recordFilePath } from "./src/paths.ts";
 import { inspectRecordFiles } from "./src/records/inspect.ts";
 import { formatInspectReport } from "./src/records/inspect_table.ts";
 import { collectReportData } from "./src/report/report_data.ts";
@@ -32,24 +33,10 @@ import { renderReportHtml } from "./src/report/report_html.ts";
 import { INPUT_FORMATS, type InputFormat } from "./src/sources/snapshot_inputs.ts";
 import { snapshotLines } from "./src/sources/snapshot_lines.ts";
 
-const root = resolveProjectRoot({
-  moduleDir: import.meta.dirname,
-  standalone: Deno.build.standalone,
-  execPath: Deno.build.standalone ? Deno.execPath() : "",
-});
+const root = entryRoot(import.meta.dirname);
 
-/**
- * Where the user ran `deno task` from: relative paths they give are theirs, not the root's.
- * Read only when granted, so a plain `deno run` without --allow-env still works.
- */
-const userCwd =
-  Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" }).state === "granted"
-    ? Deno.env.get("INIT_CWD")
-    : undefined;
-
-function userPath(path: string): string {
-  return userCwd !== undefined && !isAbsolute(path) ? resolve(userCwd, path) : path;
-}
+/** Paths the user typed are relative to where they ran `deno task`, not to the root. */
+const userPath = userPathResolver(initCwd());
 
 function fail(message: string): number {
   writeAllSync(Deno.stderr, `error: ${message}\n`);
