@@ -10,10 +10,8 @@ import { recordSnapshotLines } from "../app/record_snapshots.ts";
 import { EventBus } from "../bus/event_bus.ts";
 import { getObserverLogger } from "../log/logging.ts";
 import { Observer } from "../observer/observer.ts";
-import { readLines } from "../io/line_reader.ts";
-import { parsePythonJson } from "../io/python_json.ts";
 import { RecordReader } from "../records/record_reader.ts";
-import { detectFormat, type InputFormat, readSnapshotInputs } from "../sources/snapshot_inputs.ts";
+import { type InputFormat, openInput, snapshotsOf } from "../sources/snapshot_inputs.ts";
 import { ReportCollector } from "./report_collector.ts";
 
 /** One chart's price series. */
@@ -53,19 +51,6 @@ export interface ReportDataOptions {
 /** How many symbols are charted when none are chosen. */
 export const DEFAULT_SYMBOL_COUNT = 4;
 
-async function sniffFormat(path: string): Promise<Exclude<InputFormat, "auto">> {
-  using file = await Deno.open(path);
-  for await (const line of readLines(file.readable)) {
-    if (line.text.trim().length === 0) continue;
-    try {
-      return detectFormat(parsePythonJson(line.text));
-    } catch {
-      return "snapshots";
-    }
-  }
-  return "records";
-}
-
 /**
  * Reads every input and returns the report data.
  *
@@ -89,26 +74,19 @@ export async function collectReportData(
   let badLines = 0;
   let tornTails = 0;
   for (const path of paths) {
-    const format = options.format === undefined || options.format === "auto"
-      ? await sniffFormat(path)
-      : options.format;
     using file = await Deno.open(path);
+    const { format, lines } = await openInput(file.readable, {
+      format: options.format,
+      signal: options.signal,
+      onBytes: options.onBytes,
+    });
     if (format === "records") {
-      const reader = new RecordReader(path, file.readable, {
-        mode: "lenient",
-        signal: options.signal,
-        onBytes: options.onBytes,
-      });
+      const reader = new RecordReader(path, lines, { mode: "lenient" });
       for await (const { record } of reader) collector.add(record);
       badLines += reader.stats.badLines;
       if (reader.stats.tornTail !== undefined) tornTails++;
     } else {
-      const inputs = readSnapshotInputs(path, file.readable, {
-        format,
-        mode: options.mode,
-        signal: options.signal,
-        onBytes: options.onBytes,
-      });
+      const inputs = snapshotsOf(path, format, lines, { mode: options.mode });
       badLines += (await recordSnapshotLines(observer, inputs, { signal: options.signal }))
         .rejected;
     }

@@ -11,7 +11,7 @@ import { parsePythonJson } from "../io/python_json.ts";
 import { type BadLine, RecordReader } from "../records/record_reader.ts";
 import { formatFieldIssues } from "../contract/field_issue.ts";
 import { kisSwingSnapshot } from "./kis_swing.ts";
-import { parseSnapshotLine, type SnapshotLine } from "./snapshot_lines.ts";
+import { type SnapshotLine, snapshotLines } from "./snapshot_lines.ts";
 
 /** Input formats; `auto` looks at the first non-blank line of each file. */
 export const INPUT_FORMATS = ["auto", "records", "snapshots", "kis-swing"] as const;
@@ -57,6 +57,56 @@ async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> 
   }
 }
 
+/** An input whose format is known, with its lines from the first non-blank one on. */
+export interface OpenedInput {
+  readonly format: Exclude<InputFormat, "auto">;
+  readonly lines: AsyncIterable<TextLine>;
+  /** True when the input holds only blank lines (its format is then a guess). */
+  readonly empty: boolean;
+}
+
+const NO_LINES: AsyncIterable<TextLine> = { async *[Symbol.asyncIterator]() {} };
+
+/**
+ * Splits a stream into lines and settles its format: the one given, or (for `auto`) the one
+ * {@linkcode detectFormat} sees in the first non-blank line. Reads the stream once.
+ *
+ * @example
+ * ```ts
+ * const { format, lines } = await openInput(file.readable, { format: "auto" });
+ * ```
+ */
+export async function openInput(
+  stream: ReadableStream<Uint8Array>,
+  options: Pick<SnapshotInputOptions, "format" | "signal" | "onBytes"> = {},
+): Promise<OpenedInput> {
+  const iterator = readLines(stream, { signal: options.signal, onBytes: options.onBytes });
+  let first: TextLine | undefined;
+  while (true) {
+    const next = await iterator.next();
+    if (next.done) break;
+    if (next.value.text.trim().length > 0) {
+      first = next.value;
+      break;
+    }
+  }
+  const given = options.format ?? "auto";
+  if (first === undefined) {
+    return { format: given === "auto" ? "records" : given, lines: NO_LINES, empty: true };
+  }
+  let format = given;
+  if (format === "auto") {
+    let value: unknown;
+    try {
+      value = parsePythonJson(first.text);
+    } catch {
+      value = undefined;
+    }
+    format = detectFormat(value);
+  }
+  return { format, lines: prepend(first, iterator), empty: false };
+}
+
 /**
  * Yields every line of one input as a snapshot or a rejection with its line number.
  *
@@ -72,46 +122,28 @@ export async function* readSnapshotInputs(
   stream: ReadableStream<Uint8Array>,
   options: SnapshotInputOptions = {},
 ): AsyncGenerator<SnapshotLine> {
-  const lines = readLines(stream, { signal: options.signal, onBytes: options.onBytes });
-  const iterator = lines[Symbol.asyncIterator]();
-  let first: TextLine | undefined;
-  while (true) {
-    const next = await iterator.next();
-    if (next.done) break;
-    if (next.value.text.trim().length > 0) {
-      first = next.value;
-      break;
-    }
-  }
-  if (first === undefined) return;
-  let format = options.format ?? "auto";
-  if (format === "auto") {
-    let value: unknown;
-    try {
-      value = parsePythonJson(first.text);
-    } catch {
-      value = undefined;
-    }
-    format = detectFormat(value);
-  }
+  const { format, lines, empty } = await openInput(stream, options);
+  if (empty) return;
   options.onFormat?.(format);
-  const all = prepend(first, iterator);
-  if (format === "records") {
-    yield* snapshotsOfRecords(name, all, options);
-  } else if (format === "kis-swing") {
-    yield* snapshotsOfKisLines(all, options.mode);
-  } else {
-    for await (const line of all) {
-      const judged = parseSnapshotLine(line);
-      if (judged !== undefined) yield judged;
-    }
-  }
+  yield* snapshotsOf(name, format, lines, options);
+}
+
+/** The snapshots of an opened input's lines, per its format. */
+export function snapshotsOf(
+  name: string,
+  format: Exclude<InputFormat, "auto">,
+  lines: AsyncIterable<TextLine>,
+  options: Pick<SnapshotInputOptions, "mode" | "onTornTail"> = {},
+): AsyncIterable<SnapshotLine> {
+  if (format === "records") return snapshotsOfRecords(name, lines, options);
+  if (format === "kis-swing") return snapshotsOfKisLines(lines, options.mode);
+  return snapshotLines(lines);
 }
 
 async function* snapshotsOfRecords(
   name: string,
   lines: AsyncIterable<TextLine>,
-  options: SnapshotInputOptions,
+  options: Pick<SnapshotInputOptions, "onTornTail">,
 ): AsyncGenerator<SnapshotLine> {
   const bad: BadLine[] = [];
   const reader = new RecordReader(name, lines, { mode: "lenient", onBadLine: (b) => bad.push(b) });
