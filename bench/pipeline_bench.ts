@@ -19,12 +19,12 @@
 import { join } from "node:path";
 import pino from "pino";
 import { EventBus } from "../src/bus/event_bus.ts";
-import { buildSnapshot, type ObservationSnapshot } from "../src/contract/snapshot.ts";
+import type { ObservationSnapshot } from "../src/contract/snapshot.ts";
 import { getObserverLogger } from "../src/log/logging.ts";
 import { Observer } from "../src/observer/observer.ts";
 import { JsonlFileSink, SINK_DEFAULTS } from "../src/sinks/jsonl_file_sink.ts";
 import { copyProject, spawnScript } from "../tests/helpers/project.ts";
-import { writeSnapshotFile } from "../tests/helpers/snapshot_file.ts";
+import { syntheticSnapshot, writeSnapshotFile } from "../tests/helpers/snapshot_file.ts";
 
 const args = Deno.args;
 function flag(name: string, fallback: number): number {
@@ -38,25 +38,8 @@ const RSS_LINES = flag("rss-lines", 1_000_000);
 const SKIP_RSS = args.includes("--skip-rss");
 const ROUNDS = flag("rounds", 3);
 
-const START_MS = Date.UTC(2026, 0, 26, 0, 0, 0);
-const SYMBOLS = ["005930", "000660", "035420", "051910"];
-
 /** The snapshot every contestant records for index i. */
-function snapshotFor(i: number): ObservationSnapshot {
-  return buildSnapshot({
-    session_id: "bench",
-    mode: "DEV",
-    source: "market",
-    stage: "raw",
-    symbol: SYMBOLS[i & 3],
-    market: "KRX",
-    timestamp_ms: START_MS + i,
-    run_id: `r${i}`,
-    inputs: { price: 70000 + (i % 1000), volume: 100 + (i % 50), bid: 69990, ask: 70010 },
-    computed: { return_1: 0.0001 * (i % 7), sma: 70000.5, volatility: 0.012 },
-    state: { position: 0, tick_index: i },
-  });
-}
+const snapshotFor = syntheticSnapshot;
 
 /** The record shape the pipeline writes, built inline with no checks (the practical limit). */
 function inlineRecord(s: ObservationSnapshot, generatedAt: string) {

@@ -9,6 +9,7 @@ import {
   runScript,
   spawnScript,
   taskPermissionFlags,
+  waitForFileSize,
 } from "../helpers/project.ts";
 
 Deno.test("main.ts records a simulated session into <root>/data/observer from another CWD", async () => {
@@ -131,10 +132,7 @@ Deno.test("main.ts on SIGINT: stops the session, drains, prints the summary, exi
     script: "main.ts",
     args: ["--ticks", "2000000", "--symbols", "A", "--log-level", "warning"],
   });
-  for (let i = 0; i < 400; i++) {
-    if ((await Deno.stat(path).then((s) => s.size, () => 0)) > 256 * 1024) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitForFileSize(path, 256 * 1024);
   child.kill("SIGINT");
   const output = await child.output();
   assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));

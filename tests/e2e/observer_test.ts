@@ -8,6 +8,7 @@ import {
   parseSummaryLine,
   runScript,
   spawnScript,
+  waitForFileSize,
 } from "../helpers/project.ts";
 import { snapshotLine, writeSnapshotFile } from "../helpers/snapshot_file.ts";
 
@@ -143,15 +144,6 @@ Deno.test("observer.ts --help documents every flag and the exit codes", async ()
   assert.match(help.stdout, /Exit codes: 0 every line recorded/);
 });
 
-async function waitForBytes(path: string, atLeast: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const size = await Deno.stat(path).then((s) => s.size, () => 0);
-    if (size >= atLeast) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${path} never reached ${atLeast} bytes`);
-}
-
 Deno.test("SIGTERM midway through a large input: stop, drain, flush, exit 0; written equals complete lines", async () => {
   const root = await copyProject();
   const input = join(root, "big.jsonl");
@@ -162,7 +154,7 @@ Deno.test("SIGTERM midway through a large input: stop, drain, flush, exit 0; wri
     script: "observer.ts",
     args: ["--input", input, "--log-level", "warning"],
   });
-  await waitForBytes(observerFile(root), 1024 * 1024);
+  await waitForFileSize(observerFile(root), 1024 * 1024);
   child.kill("SIGTERM");
   const output = await child.output();
   const stdout = new TextDecoder().decode(output.stdout);
@@ -189,7 +181,7 @@ Deno.test("SIGKILL during heavy writes: the restart moves any torn tail aside an
     script: "observer.ts",
     args: ["--input", input, "--flush-bytes", "4096", "--log-level", "error"],
   });
-  await waitForBytes(observerFile(root), 2 * 1024 * 1024);
+  await waitForFileSize(observerFile(root), 2 * 1024 * 1024);
   child.kill("SIGKILL");
   await child.output();
   let killed = await Deno.readFile(observerFile(root));

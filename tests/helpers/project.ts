@@ -129,3 +129,13 @@ export async function fileLines(path: string): Promise<string[]> {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
+
+/** Waits until the file at `path` holds at least `atLeast` bytes (15 s at most). */
+export async function waitForFileSize(path: string, atLeast: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const size = await Deno.stat(path).then((s) => s.size, () => 0);
+    if (size >= atLeast) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${path} never reached ${atLeast} bytes`);
+}

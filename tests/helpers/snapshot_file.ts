@@ -5,23 +5,30 @@
  * @module
  */
 
-import { buildSnapshot } from "../../src/contract/snapshot.ts";
+import { buildSnapshot, type ObservationSnapshot } from "../../src/contract/snapshot.ts";
 
-/** One snapshot line (no newline), deterministic for `i`. */
-export function snapshotLine(i: number): string {
-  return JSON.stringify(buildSnapshot({
+const SYMBOLS = ["005930", "000660", "035420", "051910"];
+
+/** One synthetic market snapshot, deterministic for `i` (benchmarks and large-input tests). */
+export function syntheticSnapshot(i: number): ObservationSnapshot {
+  return buildSnapshot({
     session_id: "bench",
     mode: "DEV",
     source: "market",
     stage: "raw",
-    symbol: ["005930", "000660", "035420", "051910"][i % 4],
+    symbol: SYMBOLS[i % 4],
     market: "KRX",
     timestamp_ms: 1769396400000 + i,
     run_id: `r${i}`,
     inputs: { price: 70000 + (i % 1000), volume: 100 + (i % 50), bid: 69990, ask: 70010 },
     computed: { return_1: 0.0001 * (i % 7), sma: 70000.5, volatility: 0.012 },
     state: { position: 0, tick_index: i },
-  }));
+  });
+}
+
+/** {@linkcode syntheticSnapshot} as one JSON line (no newline). */
+export function snapshotLine(i: number): string {
+  return JSON.stringify(syntheticSnapshot(i));
 }
 
 /** Writes `count` snapshot lines to `path` and returns the file size in bytes. */
