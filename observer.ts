@@ -61,6 +61,22 @@ async function checkInputs(paths: string[]): Promise<number | string> {
   return total;
 }
 
+/**
+ * The user's input paths and their total size, or undefined after reporting (exit code 2) the
+ * first one that cannot be read.
+ */
+async function openableInputs(
+  files: string[],
+): Promise<{ paths: string[]; total: number } | undefined> {
+  const paths = files.map(userPath);
+  const total = await checkInputs(paths);
+  if (typeof total === "string") {
+    exitCode = fail(total);
+    return undefined;
+  }
+  return { paths, total };
+}
+
 function progressFor(label: string, totalBytes: number) {
   return startProgress({ label, totalBytes, enabled: Deno.stderr.isTerminal() });
 }
@@ -164,12 +180,9 @@ addCommonOptions(
   )
   .exitOverride()
   .action(async (files: string[], flags: ReplayFlags) => {
-    const paths = files.map(userPath);
-    const total = await checkInputs(paths);
-    if (typeof total === "string") {
-      exitCode = fail(total);
-      return;
-    }
+    const inputs = await openableInputs(files);
+    if (inputs === undefined) return;
+    const { paths, total } = inputs;
     try {
       const out = recordFilePath(root, flags.file);
       if ((await Deno.stat(out).then((s) => s.size, () => 0)) > 0) {
@@ -221,12 +234,9 @@ program.command("inspect")
   )
   .exitOverride()
   .action(async (files: string[], flags: { json?: boolean }) => {
-    const paths = files.map(userPath);
-    const total = await checkInputs(paths);
-    if (typeof total === "string") {
-      exitCode = fail(total);
-      return;
-    }
+    const inputs = await openableInputs(files);
+    if (inputs === undefined) return;
+    const { paths, total } = inputs;
     const progress = progressFor("inspect", total);
     const report = await inspectRecordFiles(paths, { onBytes: (n) => progress.add(n) });
     progress.stop();
@@ -274,12 +284,9 @@ program.command("report")
       exitCode = fail(error instanceof Error ? error.message : String(error));
       return;
     }
-    const paths = files.map(userPath);
-    const total = await checkInputs(paths);
-    if (typeof total === "string") {
-      exitCode = fail(total);
-      return;
-    }
+    const inputs = await openableInputs(files);
+    if (inputs === undefined) return;
+    const { paths, total } = inputs;
     const progress = progressFor("report", total);
     const data = await collectReportData(paths, {
       symbols: flags.symbols,
