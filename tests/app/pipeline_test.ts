@@ -5,9 +5,10 @@ import { recordSnapshotLines } from "../../src/app/record_snapshots.ts";
 import { readLines } from "../../src/io/line_reader.ts";
 import { snapshotLines } from "../../src/sources/snapshot_lines.ts";
 import { fileLines, fixture } from "../helpers/project.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("a pipeline records snapshot lines and its summary says what happened", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const pipeline = await openPipeline({ root, fileName: "p.jsonl", tuning: { fsync: "none" } });
   using file = await Deno.open(fixture("python-snapshots.jsonl"));
   const rejectedLines: number[] = [];

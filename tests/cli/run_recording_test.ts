@@ -13,6 +13,7 @@ import { abortOnShutdownSignals } from "../../src/cli/signals.ts";
 import { writeAllSync } from "../../src/cli/stdio.ts";
 import { marketSnapshot } from "../helpers/snapshots.ts";
 import { fileLines } from "../helpers/project.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const flags = (args: string[] = []) =>
   addCommonOptions(new Command("t").exitOverride()).parse(["--log-level", "error", ...args], {
@@ -22,7 +23,7 @@ const flags = (args: string[] = []) =>
 const noExit = () => assert.fail("forceExit must not be called");
 
 Deno.test("runRecording: a clean feed exits 0; blocked or rejected input exits 1", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const clean = await runRecording({
     root,
     flags: flags(["--file", "a.jsonl", "--fsync", "none"]),
@@ -54,7 +55,7 @@ Deno.test("runRecording: a clean feed exits 0; blocked or rejected input exits 1
 });
 
 Deno.test("runRecording: a bad --file exits 2; a failing feed still closes and exits 1", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const bad = await runRecording({
     root,
     flags: flags(["--file", "../x.jsonl"]),

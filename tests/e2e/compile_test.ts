@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { compileCommands } from "../../tools/compile.ts";
 import { copyProject, fileLines, PROJECT_ROOT } from "../helpers/project.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const config = await Deno.readTextFile(join(PROJECT_ROOT, "deno.json"));
 
@@ -50,7 +51,7 @@ Deno.test({
     assert.equal(compile.code, 0, new TextDecoder().decode(compile.stderr));
     const run = await new Deno.Command(join(root, "bin", "qts"), {
       args: ["--ticks", "2"],
-      cwd: await Deno.makeTempDir(),
+      cwd: await tempDir(),
     }).output();
     assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
     assert.equal((await fileLines(join(root, "data", "observer", "observer.jsonl"))).length, 6);

@@ -11,6 +11,7 @@ import {
   taskPermissionFlags,
   waitForFileSize,
 } from "../helpers/project.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("main.ts records a simulated session into <root>/data/observer from another CWD", async () => {
   const root = await copyProject();
@@ -90,7 +91,7 @@ Deno.test("the run task's permissions refuse a write outside data/observer", asy
   assert.ok(flags.includes(`--allow-write=${join(root, "data", "observer")}`), flags.join(" "));
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", ...flags, probe],
-    cwd: await Deno.makeTempDir(),
+    cwd: await tempDir(),
   }).output();
   assert.equal(new TextDecoder().decode(output.stdout), "NotCapable\nINSIDE\n");
   assert.equal(await Deno.stat(join(root, "outside.txt")).catch(() => null), null);

@@ -11,6 +11,7 @@ import {
   waitForFileSize,
 } from "../helpers/project.ts";
 import { snapshotLine, writeSnapshotFile } from "../helpers/snapshot_file.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const observerFile = (root: string, name = "observer.jsonl") =>
   join(root, "data", "observer", name);
@@ -107,7 +108,7 @@ Deno.test("observer.ts runs without --allow-env (INIT_CWD is read only when gran
       `--allow-write=${join(root, "data", "observer")}`,
       join(root, "observer.ts"),
     ],
-    cwd: await Deno.makeTempDir(),
+    cwd: await tempDir(),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

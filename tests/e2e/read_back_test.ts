@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openRecordFile } from "../../src/records/record_reader.ts";
-import { ensureChromium, loadPage, screenshot } from "../helpers/chromium.ts";
+import { chromiumUnavailable, ensureChromium, loadPage, screenshot } from "../helpers/chromium.ts";
 import {
   copyProject,
   fileLines,
@@ -12,6 +12,7 @@ import {
   taskPermissionFlags,
 } from "../helpers/project.ts";
 import { writeSnapshotFile } from "../helpers/snapshot_file.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const observerDir = (root: string) => join(root, "data", "observer");
 const KIS = fixture("kis-swing-20260126.jsonl");
@@ -132,7 +133,12 @@ Deno.test("inspect prints a table, or JSON with --json; bad lines give exit code
   assert.deepEqual(report.bySource, { market: 2, broker: 1, system: 1, external: 1 });
 });
 
-Deno.test("report writes a self-contained HTML page whose charts render in Chromium without errors", async () => {
+const noChromium = await chromiumUnavailable();
+
+Deno.test({
+  name: "report writes a self-contained HTML page whose charts render in Chromium without errors",
+  ignore: noChromium !== undefined,
+}, async () => {
   const chromium = await ensureChromium();
   const root = await copyProject();
   const made = await runScript(root, { task: "run", script: "main.ts", args: ["--ticks", "120"] });
@@ -172,7 +178,7 @@ Deno.test("report writes a self-contained HTML page whose charts render in Chrom
     /<th>blocked<\/th><td>2<\/td>/,
     "the NaN/Infinity snapshots are counted as blocked",
   );
-  const png = join(await Deno.makeTempDir({ prefix: "qts-report-" }), "report.png");
+  const png = join(await tempDir("report"), "report.png");
   await screenshot(chromium, html, png);
   const bytes = await Deno.readFile(png);
   assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG was saved");
@@ -186,7 +192,20 @@ Deno.test("report writes a self-contained HTML page whose charts render in Chrom
   assert.match(refused.stderr, /expected a bare file name ending in "\.html"/);
 });
 
-Deno.test("inspect shows a progress bar on stderr when it is a terminal (a real pty via script(1))", async () => {
+const hasScript = await new Deno.Command("script", {
+  args: ["--version"],
+  stdout: "null",
+  stderr: "null",
+})
+  .output().then((o) => o.success, () => false);
+if (!hasScript) {
+  console.log("skipped: the progress-bar test needs script(1) (util-linux) for a pty");
+}
+
+Deno.test({
+  name: "inspect shows a progress bar on stderr when it is a terminal (a real pty via script(1))",
+  ignore: !hasScript,
+}, async () => {
   const root = await copyProject();
   const input = join(root, "snapshots.jsonl");
   await writeSnapshotFile(input, 100_000);

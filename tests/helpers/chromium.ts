@@ -5,6 +5,8 @@
  * @module
  */
 
+import { tempDir } from "./temp.ts";
+
 const CHROMIUM = "/usr/bin/chromium";
 
 async function exists(path: string): Promise<boolean> {
@@ -20,6 +22,17 @@ async function run(cmd: string, args: string[]): Promise<{ code: number; out: st
   }).output();
   const decoder = new TextDecoder();
   return { code: output.code, out: decoder.decode(output.stdout) + decoder.decode(output.stderr) };
+}
+
+/**
+ * Why a Chromium test cannot run here, or undefined when it can: Chromium is installed, or the
+ * tests run as root and can install it. Prints the reason, for the test's `ignore`.
+ */
+export async function chromiumUnavailable(): Promise<string | undefined> {
+  if (await exists(CHROMIUM) || Deno.uid() === 0) return undefined;
+  const reason = `skipped: needs Chromium (${CHROMIUM} is missing and installing it needs root)`;
+  console.log(reason);
+  return reason;
 }
 
 /** Returns the Chromium binary, installing Debian's package first when it is missing. */
@@ -53,7 +66,7 @@ const FLAGS = [
 
 /** Runs headless Chromium with a fresh profile and `args`; returns its output. */
 async function runChromium(chromium: string, args: string[]): Promise<Deno.CommandOutput> {
-  const profile = await Deno.makeTempDir({ prefix: "qts-chromium-" });
+  const profile = await tempDir("chromium");
   return await new Deno.Command(chromium, {
     args: [...FLAGS, `--user-data-dir=${profile}`, ...args],
     stdout: "piped",

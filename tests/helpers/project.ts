@@ -1,5 +1,5 @@
 /**
- * Test helpers: the project root, the shared fixtures, temporary project copies, and spawning
+ * Test helpers: the project root, the fixtures, temporary project copies, and spawning
  * the entry scripts with the permission flags of their deno.json tasks.
  *
  * @module
@@ -7,12 +7,13 @@
 
 import { dirname, join, resolve } from "node:path";
 import { taskPermissionFlags as permissionFlagsOf } from "../../tools/task_permissions.ts";
+import { tempDir } from "./temp.ts";
 
 /** The real project root (this repository). */
 export const PROJECT_ROOT = resolve(import.meta.dirname!, "..", "..");
 
-/** `../shared/fixtures` beside the project. */
-export const FIXTURES_DIR = resolve(PROJECT_ROOT, "..", "shared", "fixtures");
+/** `tests/fixtures`: copies of the real data in the design notes (Python QTS records and snapshots, a KIS archive). */
+export const FIXTURES_DIR = resolve(PROJECT_ROOT, "tests", "fixtures");
 
 /** A fixture file's path. */
 export function fixture(name: string): string {
@@ -26,7 +27,7 @@ const COPIED = ["main.ts", "observer.ts", "deno.json", "deno.lock", "src", "tool
  * directory with an empty `data/observer`, and returns its path.
  */
 export async function copyProject(): Promise<string> {
-  const root = await Deno.makeTempDir({ prefix: "qts-root-" });
+  const root = await tempDir("root");
   for (const name of COPIED) await copyTree(join(PROJECT_ROOT, name), join(root, name));
   await Deno.mkdir(join(root, "data", "observer"), { recursive: true });
   return root;
@@ -83,7 +84,7 @@ export async function spawnScript(
       ? `${flag},${options.extraRead.join(",")}`
       : flag
   );
-  const cwd = options.cwd ?? await Deno.makeTempDir({ prefix: "qts-cwd-" });
+  const cwd = options.cwd ?? await tempDir("cwd");
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", ...flags, join(root, options.script), ...(options.args ?? [])],
     cwd,

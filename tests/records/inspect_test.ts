@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { inspectRecordFiles } from "../../src/records/inspect.ts";
 import { formatInspectReport } from "../../src/records/inspect_table.ts";
 import { fixture } from "../helpers/project.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("inspect counts the Python records by symbol, source, stage, flags and schema", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const mixed = join(dir, "mixed.jsonl");
   const python = await Deno.readTextFile(fixture("qts-python-records.jsonl"));
   await Deno.writeTextFile(mixed, python + "garbage\n" + python.split("\n")[0].slice(0, 50));

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { repairTornTail } from "../../src/sinks/crash_recovery.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("repairTornTail leaves absent, empty and clean files alone", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   assert.equal(await repairTornTail(join(dir, "none.jsonl"), "x"), undefined);
   await Deno.writeTextFile(join(dir, "empty.jsonl"), "");
   assert.equal(await repairTornTail(join(dir, "empty.jsonl"), "x"), undefined);
@@ -13,7 +14,7 @@ Deno.test("repairTornTail leaves absent, empty and clean files alone", async () 
 });
 
 Deno.test("repairTornTail moves a fragment longer than its read window, and a file with no newline at all", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const path = join(dir, "big.jsonl");
   const fragment = "x".repeat(200_000);
   await Deno.writeTextFile(path, '{"ok":1}\n' + fragment);

@@ -7,6 +7,7 @@ import { JsonlFileSink } from "../../src/sinks/jsonl_file_sink.ts";
 import { captureLogs } from "../helpers/logs.ts";
 import { fileLines } from "../helpers/project.ts";
 import { marketSnapshot } from "../helpers/snapshots.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const record = (i: number) =>
   enrichRecord(
@@ -39,7 +40,7 @@ async function fill(dir: string): Promise<string> {
 
 // A real full disk: a 512 KiB tmpfs mounted on data/observer. Mounting needs root (CI and the
 // development machines run tests as root); elsewhere the test says why it did not run.
-const probe = await Deno.makeTempDir();
+const probe = await tempDir();
 const canMount = (await command("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe])).ok &&
   (await command("umount", [probe])).ok;
 if (!canMount) console.log("skipped: the disk-full recovery test needs to mount a tmpfs (root)");
@@ -50,7 +51,7 @@ Deno.test({
   ignore: !canMount,
   async fn() {
     await using logs = await captureLogs();
-    const root = await Deno.makeTempDir();
+    const root = await tempDir();
     const dir = join(root, "data", "observer");
     await Deno.mkdir(dir, { recursive: true });
     const mounted = await command("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", dir]);

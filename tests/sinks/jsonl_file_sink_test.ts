@@ -10,6 +10,7 @@ import { captureLogs } from "../helpers/logs.ts";
 import { MemorySink } from "../helpers/memory_sink.ts";
 import { fileLines } from "../helpers/project.ts";
 import { marketSnapshot } from "../helpers/snapshots.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const logger = getObserverLogger("sink");
 const NEVER = 3_600_000;
@@ -24,7 +25,7 @@ function record(i: number): PatternRecord {
 const recordChars = JSON.stringify(record(0)).length + 1;
 
 async function tempRoot(): Promise<string> {
-  return await Deno.makeTempDir({ prefix: "qts-sink-" });
+  return await tempDir("sink");
 }
 
 function open(root: string, options: Partial<JsonlFileSinkOptions> = {}) {

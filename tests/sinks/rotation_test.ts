@@ -12,6 +12,7 @@ import {
 } from "../../src/sinks/rotation.ts";
 import { fileLines } from "../helpers/project.ts";
 import { marketSnapshot } from "../helpers/snapshots.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const T0 = Date.UTC(2026, 0, 26, 3, 0, 10);
 const record = (i: number) =>
@@ -25,7 +26,7 @@ Deno.test("window stamps and names follow the Python QTS {base}_YYYYMMDD_HHMM.js
 });
 
 Deno.test("time rotation: each record goes to the file of the window it was accepted in; keep deletes the oldest", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   let now = T0;
   const sink = await JsonlFileSink.open({
     root,
@@ -52,7 +53,7 @@ Deno.test("time rotation: each record goes to the file of the window it was acce
 });
 
 Deno.test("size rotation never splits a line and keeps every record", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const lineBytes = new TextEncoder().encode(JSON.stringify(record(0)) + "\n").length;
   const sink = await JsonlFileSink.open({
     root,
@@ -80,7 +81,7 @@ Deno.test("size rotation never splits a line and keeps every record", async () =
 });
 
 Deno.test("applyRetention never deletes the active file and ignores other names", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   for (
     const name of [
       "a_20260101_0000.jsonl",
