@@ -8,6 +8,7 @@
  */
 
 import { basename, dirname, isAbsolute, join } from "node:path";
+import { hasControlCharacter, printable } from "./io/printable.ts";
 
 /** Where the running program comes from, as an entry script knows it. */
 export interface EntryLocation {
@@ -78,7 +79,7 @@ export function checkOutputFileName(name: string, extension: string): string {
   const problem = fileNameProblem(name, extension);
   if (problem !== undefined) {
     throw new RangeError(
-      `invalid file name ${JSON.stringify(name)}: expected a bare file name ending in ` +
+      `invalid file name ${printable(JSON.stringify(name))}: expected a bare file name ending in ` +
         `${JSON.stringify(extension)} inside data/observer, but it ${problem}`,
     );
   }
@@ -102,7 +103,7 @@ function fileNameProblem(name: string, extension: string): string | undefined {
   if (isAbsolute(name)) return "is an absolute path";
   if (name.includes("/") || name.includes("\\")) return "contains a path separator";
   if (name.startsWith("..")) return "starts with '..'";
-  if (name.includes("\0")) return "contains a NUL byte";
+  if (hasControlCharacter(name)) return "contains a control character";
   if (!name.endsWith(extension) || name === extension) {
     return `does not end in ${JSON.stringify(extension)}`;
   }

@@ -58,7 +58,9 @@ Deno.test("checkRecordFileName refuses names that could leave data/observer", ()
       ["x.json", 'does not end in ".jsonl"'],
       [".jsonl", 'does not end in ".jsonl"'],
       ["", "is empty"],
-      ["a\0.jsonl", "NUL"],
+      ["a\0.jsonl", "control character"],
+      ["a\nb.jsonl", "control character"],
+      ["a\u009b.jsonl", "control character"],
     ]
   ) {
     assert.throws(() => checkRecordFileName(name), (error: Error) => {

@@ -27,7 +27,6 @@ const TARGETS: readonly Target[] = [
 export function compileCommands(configText: string, root: string): string[][] {
   return TARGETS.map((target) => [
     "compile",
-    "--no-prompt",
     ...taskPermissionFlags(configText, target.task, root),
     "--output",
     join(root, "bin", target.output),

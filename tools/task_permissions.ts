@@ -29,7 +29,8 @@ export function taskPermissionFlags(configText: string, task: string, root: stri
   }
   return command.split(/\s+/)
     .filter((word) =>
-      word.startsWith("--allow-") || word === "-A" || word.startsWith("--v8-flags=")
+      word.startsWith("--allow-") || word === "-A" || word === "--no-prompt" ||
+      word.startsWith("--v8-flags=")
     )
     .map((flag) => {
       const eq = flag.indexOf("=");

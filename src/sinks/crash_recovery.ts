@@ -5,6 +5,8 @@
  * @module
  */
 
+import { writeNewFile } from "./safe_file.ts";
+
 /** What {@linkcode repairTornTail} did. */
 export interface TailRepair {
   /** Where the fragment was moved. */
@@ -17,42 +19,37 @@ const NEWLINE = 0x0a;
 const TAIL_CHUNK = 64 * 1024;
 
 /**
- * If `path` exists and does not end in `\n`, copies the bytes after its last newline to
- * `<path>.partial-<stamp>` and truncates the file to the last complete line. Returns what it
- * moved, or `undefined` when the file was absent, empty or already clean.
+ * If the open file `file` (at `path`) does not end in `\n`, copies the bytes after its last
+ * newline to a new file `<path>.partial-<stamp>` (`-2`, `-3`, ... appended when that name is
+ * taken) and truncates the file to the last complete line. Returns what it moved, or `undefined`
+ * when the file was empty or already clean. The caller must hold the record file's lock (see
+ * `record_lock.ts`): a live writer's batch in flight looks exactly like a crash leftover.
  *
  * @example
  * ```ts
- * const repair = await repairTornTail("/srv/qts/data/observer/observer.jsonl", "20260126T031820Z");
+ * import { repairTornTail } from "./crash_recovery.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * await Deno.writeTextFile(path, '{"a":1}\n{"tor');
+ * using file = await Deno.open(path, { read: true, append: true });
+ * await repairTornTail(file, path, "20260126T031820Z"); // moves '{"tor' aside
  * ```
  */
 export async function repairTornTail(
+  file: Deno.FsFile,
   path: string,
   stamp: string,
 ): Promise<TailRepair | undefined> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true, write: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  try {
-    const { size, isFile } = await file.stat();
-    if (!isFile || size === 0) return undefined;
-    const cut = await findLineEnd(file, size);
-    if (cut === size) return undefined;
-    const fragment = new Uint8Array(size - cut);
-    await file.seek(cut, Deno.SeekMode.Start);
-    await readFully(file, fragment);
-    const fragmentPath = `${path}.partial-${stamp}`;
-    await Deno.writeFile(fragmentPath, fragment, { createNew: true });
-    await file.truncate(cut);
-    await file.syncData();
-    return { fragmentPath, fragmentBytes: fragment.length };
-  } finally {
-    file.close();
-  }
+  const { size } = await file.stat();
+  if (size === 0) return undefined;
+  const cut = await findLineEnd(file, size);
+  if (cut === size) return undefined;
+  const fragment = new Uint8Array(size - cut);
+  await file.seek(cut, Deno.SeekMode.Start);
+  await readFully(file, fragment);
+  const fragmentPath = await writeNewFile(`${path}.partial-${stamp}`, fragment);
+  await file.truncate(cut);
+  await file.syncData();
+  return { fragmentPath, fragmentBytes: fragment.length };
 }
 
 /** The offset just past the last newline (0 when there is none). */

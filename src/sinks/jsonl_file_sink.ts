@@ -12,6 +12,8 @@ import type { Sink, SinkStats } from "../bus/event_bus.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import { checkRecordFileName, DEFAULT_RECORD_FILE, observerDataDir } from "../paths.ts";
 import { repairTornTail } from "./crash_recovery.ts";
+import { acquireRecordLock, type RecordLock } from "./record_lock.ts";
+import { openForAppend } from "./safe_file.ts";
 import {
   applyRetention,
   formatWindowStamp,
@@ -56,6 +58,16 @@ export interface JsonlFileSinkOptions extends JsonlFileSinkTuning {
   readonly logger: Logger;
   /** Clock for rotation windows and stamps (epoch ms). Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * The lock of this file's base, when the caller holds it (several sinks of one base). Without
+   * it the sink takes `<base>.lock` itself on open and releases it on close.
+   */
+  readonly lock?: RecordLock;
+  /**
+   * Opens a file of this sink for reading and appending. Default `openForAppend`, which refuses
+   * links and anything but a regular file; fault tests hand in a device such as `/dev/full`.
+   */
+  readonly openFile?: (path: string) => Promise<Deno.FsFile>;
   /**
    * Called after each batch is handed to the OS, with its number of records (they are the
    * oldest records not yet reported: batches are written in order). For latency metrics.
@@ -151,6 +163,9 @@ export class JsonlFileSink implements Sink {
 
   #fileName: string;
   #file!: Deno.FsFile;
+  readonly #openFileAt: (path: string) => Promise<Deno.FsFile>;
+  /** The lock this sink took itself (released on close); undefined when the caller holds it. */
+  #ownLock: RecordLock | undefined;
   #fileBytes = 0;
   #queue: QueueEntry[] = [];
   #queueChars = 0;
@@ -215,23 +230,34 @@ export class JsonlFileSink implements Sink {
     }
     this.#rotation = rotation;
     this.#onBatchWritten = options.onBatchWritten;
+    this.#openFileAt = options.openFile ?? openForAppend;
   }
 
   /**
-   * Validates the file name (before touching the disk), creates `data/observer`, repairs a torn
-   * last line left by a crash, and opens the file for appending.
+   * Validates the file name (before touching the disk), creates `data/observer`, takes the
+   * base's lock (one writer per record file; a second one gets `RecordFileBusyError`), repairs
+   * a torn last line left by a crash, and opens the file for appending. A file that is a
+   * symbolic link or has other hard links is refused (`UnsafeFileError`).
    */
   static async open(options: JsonlFileSinkOptions): Promise<JsonlFileSink> {
     const fileName = checkRecordFileName(options.fileName ?? DEFAULT_RECORD_FILE);
     const sink = new JsonlFileSink(options, fileName);
     await Deno.mkdir(sink.#dir, { recursive: true });
-    if (sink.#rotation !== undefined) {
-      const now = sink.#now();
-      sink.#queueWindow = sink.#currentWindow(now);
-      sink.#fileStamp = sink.#stampFor(now);
-      sink.#fileName = await sink.#rotatedName(sink.#fileStamp, false);
+    if (options.lock === undefined) {
+      sink.#ownLock = await acquireRecordLock(sink.#dir, sink.#base, sink.path);
     }
-    await sink.#openFile();
+    try {
+      if (sink.#rotation !== undefined) {
+        const now = sink.#now();
+        sink.#queueWindow = sink.#currentWindow(now);
+        sink.#fileStamp = sink.#stampFor(now);
+        sink.#fileName = await sink.#rotatedName(sink.#fileStamp, false);
+      }
+      await sink.#openFile();
+    } catch (error) {
+      sink.#ownLock?.release();
+      throw error;
+    }
     sink.#logger.info("JsonlFileSink initialized: {path}", {
       path: sink.path,
       fsync: sink.#fsync,
@@ -339,6 +365,7 @@ export class JsonlFileSink implements Sink {
     if (this.#failure !== undefined) this.#abandonUnwritten();
     if (this.#fsync !== "none" && this.#dirty) await this.#sync();
     this.#file.close();
+    this.#ownLock?.release();
     this.#logger.info("JsonlFileSink closed: {path}", {
       path: this.path,
       written: this.#written,
@@ -659,18 +686,25 @@ export class JsonlFileSink implements Sink {
     }
   }
 
+  /** Opens the current file (checked: a regular file with one link), repairing a torn tail. */
   async #openFile(): Promise<void> {
     const path = this.path;
-    const repair = await repairTornTail(path, formatStamp(this.#now()));
-    if (repair !== undefined) {
-      this.#logger.warn(
-        "JsonlFileSink found a partial last line in {path} ({bytes} bytes, left by a crash); " +
-          "moved it to {fragment}",
-        { path, bytes: repair.fragmentBytes, fragment: repair.fragmentPath },
-      );
+    const file = await this.#openFileAt(path);
+    try {
+      const repair = await repairTornTail(file, path, formatStamp(this.#now()));
+      if (repair !== undefined) {
+        this.#logger.warn(
+          "JsonlFileSink found a partial last line in {path} ({bytes} bytes, left by a crash); " +
+            "moved it to {fragment}",
+          { path, bytes: repair.fragmentBytes, fragment: repair.fragmentPath },
+        );
+      }
+      this.#fileBytes = (await file.stat()).size;
+    } catch (error) {
+      file.close();
+      throw error;
     }
-    this.#file = await Deno.open(path, { append: true, create: true });
-    this.#fileBytes = (await this.#file.stat()).size;
+    this.#file = file;
   }
 }
 

@@ -88,9 +88,10 @@ Deno.test("the run task's permissions refuse a write outside data/observer", asy
   );
   const flags = await taskPermissionFlags("run", root);
   assert.ok(!flags.includes("-A") && !flags.includes("--allow-all"));
+  assert.ok(flags.includes("--no-prompt"), "a missing permission is an error, never a prompt");
   assert.ok(flags.includes(`--allow-write=${join(root, "data", "observer")}`), flags.join(" "));
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...flags, probe],
+    args: ["run", ...flags, probe],
     cwd: await tempDir(),
   }).output();
   assert.equal(new TextDecoder().decode(output.stdout), "NotCapable\nINSIDE\n");

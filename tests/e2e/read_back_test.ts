@@ -221,7 +221,6 @@ Deno.test({
   const command = [
     Deno.execPath(),
     "run",
-    "--no-prompt",
     ...flags,
     join(root, "observer.ts"),
     "inspect",

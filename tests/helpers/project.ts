@@ -86,7 +86,7 @@ export async function spawnScript(
   );
   const cwd = options.cwd ?? await tempDir("cwd");
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...flags, join(root, options.script), ...(options.args ?? [])],
+    args: ["run", ...flags, join(root, options.script), ...(options.args ?? [])],
     cwd,
     env: { NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",

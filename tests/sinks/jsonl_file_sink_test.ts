@@ -199,10 +199,9 @@ Deno.test("ENOSPC (/dev/full): one error per episode, the producer is never bloc
   await using logs = await captureLogs();
   const root = await tempRoot();
   const dir = join(root, "data", "observer");
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.symlink("/dev/full", join(dir, "full.jsonl"));
   const sink = await open(root, {
     fileName: "full.jsonl",
+    openFile: () => Deno.open("/dev/full", { read: true, write: true }),
     flushBytes: recordChars * 2,
     maxQueueBytes: recordChars * 4,
     flushIntervalMs: 5,
