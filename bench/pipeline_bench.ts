@@ -12,6 +12,8 @@
  * Flags: --n N (default 200000), --rounds K (default 3; medians are reported),
  *        --rate R (default 20000/s), --latency-seconds S (default 3),
  *        --rss-lines L (default 1000000), --skip-rss
+ * f compares the input parser with bare JSON.parse on the same lines (JavaScript-made and
+ * Python-made).
  *
  * @module
  */
@@ -24,7 +26,12 @@ import { getObserverLogger } from "../src/log/logging.ts";
 import { Observer } from "../src/observer/observer.ts";
 import { JsonlFileSink, SINK_DEFAULTS } from "../src/sinks/jsonl_file_sink.ts";
 import { copyProject, spawnScript } from "../tests/helpers/project.ts";
-import { syntheticSnapshot, writeSnapshotFile } from "../tests/helpers/snapshot_file.ts";
+import { parseInputJson } from "../src/io/input_json.ts";
+import {
+  snapshotLine,
+  syntheticSnapshot,
+  writeSnapshotFile,
+} from "../tests/helpers/snapshot_file.ts";
 
 const args = Deno.args;
 function flag(name: string, fallback: number): number {
@@ -274,6 +281,17 @@ async function benchRss(
   return { peakMb: peakKb / 1024, seconds, written };
 }
 
+/** Lines parsed per second by `parse` (best of 3 passes over the same lines). */
+function benchParse(lines: readonly string[], parse: (text: string) => unknown): number {
+  let best = Infinity;
+  for (let pass = 0; pass < 3; pass++) {
+    const start = performance.now();
+    for (const line of lines) parse(line);
+    best = Math.min(best, performance.now() - start);
+  }
+  return lines.length / (best / 1000);
+}
+
 const fmt = (x: number, digits = 0) =>
   x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -303,6 +321,16 @@ const a = median(samples.a);
 const b = median(samples.b);
 const c = median(samples.c);
 const d = await benchLatency(RATE, LATENCY_SECONDS);
+// f: the input parser on the lines observer.ts reads, against bare JSON.parse. JavaScript-made
+// lines take the fast path; Python-made lines (floats written as 71000.0) need the exact parser.
+const jsLines = Array.from({ length: Math.min(N, 100_000) }, (_, i) => snapshotLine(i));
+const pyLines = jsLines.map((l) => l.replace(/"(price|bid|ask|volume)":(\d+)/g, '"$1":$2.0'));
+const parseRates = {
+  jsNative: benchParse(jsLines, JSON.parse),
+  jsOurs: benchParse(jsLines, parseInputJson),
+  pyNative: benchParse(pyLines, JSON.parse),
+  pyOurs: benchParse(pyLines, parseInputJson),
+};
 
 const rows: [string, string, string][] = [
   ["a. pipeline Observer → EventBus → JsonlFileSink", `${fmt(a)} rec/s`, ""],
@@ -322,6 +350,16 @@ const rows: [string, string, string][] = [
     "",
   ],
 ];
+rows.push([
+  "f. parseInputJson vs JSON.parse, JavaScript-made lines (fast path)",
+  `${fmt(parseRates.jsOurs)} vs ${fmt(parseRates.jsNative)} lines/s`,
+  `ratio ${fmt(parseRates.jsOurs / parseRates.jsNative, 2)} (exact numbers, duplicates, depth)`,
+]);
+rows.push([
+  "   Python-made lines with floats like 71000.0 (exact path)",
+  `${fmt(parseRates.pyOurs)} vs ${fmt(parseRates.pyNative)} lines/s`,
+  `ratio ${fmt(parseRates.pyOurs / parseRates.pyNative, 2)} (JSON.parse would write 71000)`,
+]);
 if (!SKIP_RSS) {
   const small = await benchRss(Math.round(RSS_LINES / 2));
   const big = await benchRss(RSS_LINES);

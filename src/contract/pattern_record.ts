@@ -4,6 +4,7 @@
  * @module
  */
 
+import { EVENT_MS_EXPECTED, isEventMs } from "./event_time.ts";
 import type { FieldIssue } from "./field_issue.ts";
 import { fieldIssue } from "./field_issue.ts";
 import type { JsonObject, JsonValue } from "./json_value.ts";
@@ -137,8 +138,9 @@ export type RecordParse =
 
 /**
  * Turns an untrusted value (a parsed line of a record file) into a record or precise issues.
- * It checks the envelope every reader relies on: `snapshot` with its three sections, the reserved
- * slots, and `metadata` with `generated_at`, `session_id` and `mode`. Unknown extra fields are kept.
+ * It checks the envelope every reader relies on: `snapshot` with its three sections (and a
+ * `meta.timestamp_ms`, when present, in the accepted event-time range), the reserved slots, and
+ * `metadata` with `generated_at`, `session_id` and `mode`. Unknown extra fields are kept.
  *
  * @example
  * ```ts
@@ -158,6 +160,10 @@ export function parsePatternRecord(value: unknown): RecordParse {
       if (!isPlainObject(snapshot[section])) {
         issues.push(fieldIssue(`snapshot.${section}`, "an object", snapshot[section]));
       }
+    }
+    const meta = snapshot.meta;
+    if (isPlainObject(meta) && meta.timestamp_ms !== undefined && !isEventMs(meta.timestamp_ms)) {
+      issues.push(fieldIssue("snapshot.meta.timestamp_ms", EVENT_MS_EXPECTED, meta.timestamp_ms));
     }
   }
   for (const slot of ["regime_tags", "outcome_labels"]) {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { JsonObject, JsonValue } from "../contract/json_value.ts";
+import { isJsonNumber, type JsonObject, type JsonValue } from "../contract/json_value.ts";
 import type {
   PatternRecord,
   RecordInterpretation,
@@ -93,8 +93,8 @@ export function describeQuality(
       timestamp_ms: meta.timestamp_ms,
       timestamp_iso: meta.timestamp,
       time_resolution: "ms",
-      has_price: typeof observation.inputs.price === "number",
-      has_volume: typeof observation.inputs.volume === "number",
+      has_price: isJsonNumber(observation.inputs.price),
+      has_volume: isJsonNumber(observation.inputs.volume),
     },
   };
 }
@@ -120,11 +120,11 @@ export function describeInterpretation(
     market: context.market ?? null,
   };
   const hints: string[] = [];
-  if (typeof observation.inputs.price === "number") {
+  if (isJsonNumber(observation.inputs.price)) {
     summary.price = observation.inputs.price;
     hints.push("HAS_PRICE");
   }
-  if (typeof observation.inputs.volume === "number") {
+  if (isJsonNumber(observation.inputs.volume)) {
     summary.volume = observation.inputs.volume;
     hints.push("HAS_VOLUME");
   }

@@ -7,6 +7,13 @@
 import type { FieldIssue } from "../contract/field_issue.ts";
 import { childPath, fieldIssue } from "../contract/field_issue.ts";
 import { isPlainObject } from "../contract/json_value.ts";
+import {
+  EVENT_MS_EXPECTED,
+  EVENT_TIME_EXPECTED,
+  isEventMs,
+  isEventTimeText,
+} from "../contract/event_time.ts";
+import { MAX_NESTING_DEPTH } from "../io/input_json.ts";
 import type { Severity } from "../contract/pattern_record.ts";
 
 /** The verdict of {@linkcode validateSnapshot}. */
@@ -23,9 +30,10 @@ const OBSERVATION_PARTS = ["inputs", "computed", "state"];
 /**
  * Validates a snapshot (typed or not: in-process producers may be plain JavaScript).
  *
- * Blocks a missing or empty meta field, a `timestamp_ms` that is not an integer, a missing
- * `source`/`stage`, an observation part that is not a plain object, and any non-finite number
- * (NaN, ±Infinity) inside inputs/computed/state.
+ * Blocks a missing or empty meta field, a `timestamp_ms` that is not an integer epoch time
+ * between 1970 and 9999, a `timestamp` that is not an ISO-8601 time with a zone in that range, a
+ * missing `source`/`stage`, an observation part that is not a plain object or nests deeper than
+ * 512 levels, and any non-finite number (NaN, ±Infinity, `1e400`) inside inputs/computed/state.
  *
  * @example
  * ```ts
@@ -56,10 +64,12 @@ function checkMeta(meta: unknown, issues: FieldIssue[]): void {
       issues.push(fieldIssue(`meta.${key}`, "a non-empty string", value));
     }
   }
-  if (!Number.isSafeInteger(meta.timestamp_ms)) {
-    issues.push(
-      fieldIssue("meta.timestamp_ms", "an integer (epoch milliseconds)", meta.timestamp_ms),
-    );
+  if (!isEventMs(meta.timestamp_ms)) {
+    issues.push(fieldIssue("meta.timestamp_ms", EVENT_MS_EXPECTED, meta.timestamp_ms));
+  }
+  const timestamp = meta.timestamp;
+  if (typeof timestamp === "string" && timestamp.length > 0 && !isEventTimeText(timestamp)) {
+    issues.push(fieldIssue("meta.timestamp", EVENT_TIME_EXPECTED, timestamp));
   }
 }
 
@@ -94,24 +104,48 @@ function checkObservation(observation: unknown, issues: FieldIssue[]): void {
       issues.push(fieldIssue(path, "a plain object", value));
       continue;
     }
-    if (hasNonFinite(value)) collectNonFinite(value, path, issues);
+    const scan = scanPart(value, 1);
+    if (scan === Scan.TooDeep) {
+      issues.push({
+        path,
+        expected: `nesting of at most ${MAX_NESTING_DEPTH} levels`,
+        got: "a deeper value",
+      });
+    } else if (scan === Scan.NonFinite) collectNonFinite(value, path, issues);
   }
 }
 
-/** Fast check without building paths; the slow walk runs only when this finds something. */
-function hasNonFinite(value: unknown): boolean {
-  if (typeof value === "number") return value - value !== 0; // NaN and ±Infinity
-  if (typeof value !== "object" || value === null) return false;
+/** What {@linkcode scanPart} found in an observation part. */
+const Scan = { Clean: 0, NonFinite: 1, TooDeep: 2 } as const;
+type Scan = typeof Scan[keyof typeof Scan];
+
+/**
+ * Looks for a non-finite number (NaN, ±Infinity) in `value` without building paths, and stops
+ * at {@linkcode MAX_NESTING_DEPTH} levels (in-process producers are not limited by the parser),
+ * so the recursion is bounded.
+ */
+function scanPart(value: unknown, depth: number): Scan {
+  if (typeof value === "number") return value - value !== 0 ? Scan.NonFinite : Scan.Clean;
+  if (typeof value !== "object" || value === null) return Scan.Clean;
+  if (depth > MAX_NESTING_DEPTH) return Scan.TooDeep;
+  let found: Scan = Scan.Clean;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (hasNonFinite(value[i])) return true;
-    return false;
+    for (let i = 0; i < value.length; i++) {
+      const scan = scanPart(value[i], depth + 1);
+      if (scan === Scan.TooDeep) return scan;
+      if (scan === Scan.NonFinite) found = scan;
+    }
+    return found;
   }
   for (const key in value) {
-    if (hasNonFinite((value as Record<string, unknown>)[key])) return true;
+    const scan = scanPart((value as Record<string, unknown>)[key], depth + 1);
+    if (scan === Scan.TooDeep) return scan;
+    if (scan === Scan.NonFinite) found = scan;
   }
-  return false;
+  return found;
 }
 
+/** Names every non-finite number's path; only called on a part no deeper than the limit. */
 function collectNonFinite(value: unknown, path: string, issues: FieldIssue[]): void {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) issues.push(fieldIssue(path, "a finite number", value));

@@ -4,10 +4,25 @@
  * @module
  */
 
+import { isEventMs } from "../contract/event_time.ts";
 import { type BadLine, RecordReader } from "./record_reader.ts";
 
-/** Counts by key. */
+/** Counts by key (a null-prototype object: any key from input, `constructor` too, is data). */
 export type Counts = Record<string, number>;
+
+/**
+ * An empty {@linkcode Counts}.
+ *
+ * @example
+ * ```ts
+ * import { newCounts } from "./inspect.ts";
+ * const counts = newCounts();
+ * counts["constructor"] ??= 0; // a key like any other
+ * ```
+ */
+export function newCounts(): Counts {
+  return Object.create(null);
+}
 
 /** Per-file part of an {@linkcode InspectReport}. */
 export interface InspectedFile {
@@ -72,14 +87,14 @@ export async function inspectRecordFiles(
     files: [] as InspectedFile[],
     records: 0,
     badLines: 0,
-    bySymbol: {} as Counts,
-    bySource: {} as Counts,
-    byStage: {} as Counts,
-    bySession: {} as Counts,
-    guardActions: {} as Counts,
-    qualityFlags: {} as Counts,
-    schemaVersions: {} as Counts,
-    producers: {} as Counts,
+    bySymbol: newCounts(),
+    bySource: newCounts(),
+    byStage: newCounts(),
+    bySession: newCounts(),
+    guardActions: newCounts(),
+    qualityFlags: newCounts(),
+    schemaVersions: newCounts(),
+    producers: newCounts(),
     badLineSamples: [] as BadLine[],
   };
   let first = Infinity;
@@ -97,7 +112,7 @@ export async function inspectRecordFiles(
     for await (const { record } of reader) {
       const { meta, context } = record.snapshot;
       const metadata = record.metadata;
-      if (typeof meta.timestamp_ms === "number") {
+      if (isEventMs(meta.timestamp_ms)) {
         if (meta.timestamp_ms < first) first = meta.timestamp_ms;
         if (meta.timestamp_ms > last) last = meta.timestamp_ms;
       }

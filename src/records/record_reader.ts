@@ -8,7 +8,7 @@
 import { formatFieldIssues } from "../contract/field_issue.ts";
 import { parsePatternRecord, type PatternRecord } from "../contract/pattern_record.ts";
 import { readLines, type TextLine } from "../io/line_reader.ts";
-import { parsePythonJson } from "../io/python_json.ts";
+import { parseInputJson } from "../io/input_json.ts";
 
 /** `strict` stops at the first bad line; `lenient` skips and counts bad lines. */
 export type ReadMode = "strict" | "lenient";
@@ -66,7 +66,7 @@ export interface RecordReadStats {
 export function parseRecordLine(line: TextLine): PatternRecord | string {
   let value: unknown;
   try {
-    value = parsePythonJson(line.text);
+    value = parseInputJson(line.text);
   } catch (error) {
     return `not valid JSON: ${error instanceof Error ? error.message : error}`;
   }

@@ -7,7 +7,10 @@
  */
 
 import type { Sink, SinkStats } from "../bus/event_bus.ts";
+import { isEventMs } from "../contract/event_time.ts";
+import { numericValue } from "../contract/json_value.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";
+import { type Counts, newCounts } from "../records/inspect.ts";
 
 /** One symbol's price over time, thinned evenly when long. */
 export interface PriceSeries {
@@ -44,8 +47,8 @@ export class ReportCollector implements Sink {
   readonly name = "report";
   readonly series = new Map<string, PriceSeries>();
   readonly perMinute = new Map<number, number>();
-  readonly guardActions: Record<string, number> = {};
-  readonly qualityFlags: Record<string, number> = {};
+  readonly guardActions: Counts = newCounts();
+  readonly qualityFlags: Counts = newCounts();
   records = 0;
   firstEventMs = Infinity;
   lastEventMs = -Infinity;
@@ -61,7 +64,7 @@ export class ReportCollector implements Sink {
     this.records++;
     const { meta, context, observation } = record.snapshot;
     const ms = meta.timestamp_ms;
-    if (typeof ms === "number" && Number.isFinite(ms)) {
+    if (isEventMs(ms)) {
       if (ms < this.firstEventMs) this.firstEventMs = ms;
       if (ms > this.lastEventMs) this.lastEventMs = ms;
       const minute = Math.floor(ms / 60_000) * 60;
@@ -79,8 +82,8 @@ export class ReportCollector implements Sink {
       this.series.set(symbol, series);
     }
     series.count++;
-    const price = observation.inputs?.price;
-    if (typeof price !== "number" || typeof ms !== "number") return;
+    const price = numericValue(observation.inputs?.price);
+    if (price === undefined || !Number.isFinite(price) || !isEventMs(ms)) return;
     if (series.seen++ % series.stride !== 0) return;
     series.t.push(ms / 1000);
     series.price.push(price);

@@ -9,6 +9,7 @@
 import { type FieldIssue, fieldIssue } from "../contract/field_issue.ts";
 import type { JsonObject } from "../contract/json_value.ts";
 import { isPlainObject } from "../contract/json_value.ts";
+import { EVENT_TIME_EXPECTED, parseEventTime } from "../contract/event_time.ts";
 import { buildSnapshot, type ObservationSnapshot } from "../contract/snapshot.ts";
 
 /** How archive lines become snapshots. */
@@ -16,8 +17,6 @@ export interface KisSwingOptions {
   /** `meta.mode` of every snapshot. Default `PROD` (the archives come from production). */
   readonly mode?: string;
 }
-
-const ISO_WITH_ZONE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
 function nonEmptyString(o: Record<string, unknown>, key: string, issues: FieldIssue[]): string {
   const v = o[key];
@@ -59,10 +58,9 @@ export function kisSwingSnapshot(
   }
   const issues: FieldIssue[] = [];
   const ts = value.ts;
-  let timestampMs = NaN;
-  if (typeof ts === "string" && ISO_WITH_ZONE.test(ts)) timestampMs = Date.parse(ts);
-  if (!Number.isFinite(timestampMs)) {
-    issues.push(fieldIssue("ts", "an ISO-8601 time with a zone (e.g. ...Z)", ts));
+  const timestampMs = typeof ts === "string" ? parseEventTime(ts) : undefined;
+  if (timestampMs === undefined) {
+    issues.push(fieldIssue("ts", `${EVENT_TIME_EXPECTED} (e.g. ...Z)`, ts));
   }
   const session = nonEmptyString(value, "session", issues);
   const market = nonEmptyString(value, "market", issues);

@@ -7,7 +7,7 @@
 
 import { isPlainObject } from "../contract/json_value.ts";
 import { readLines, type TextLine } from "../io/line_reader.ts";
-import { parsePythonJson } from "../io/python_json.ts";
+import { parseInputJson } from "../io/input_json.ts";
 import { type BadLine, RecordReader } from "../records/record_reader.ts";
 import { formatFieldIssues } from "../contract/field_issue.ts";
 import { kisSwingSnapshot } from "./kis_swing.ts";
@@ -98,7 +98,7 @@ export async function openInput(
   if (format === "auto") {
     let value: unknown;
     try {
-      value = parsePythonJson(first.text);
+      value = parseInputJson(first.text);
     } catch {
       value = undefined;
     }
@@ -166,7 +166,7 @@ async function* snapshotsOfKisLines(
     if (line.text.trim().length === 0) continue;
     let value: unknown;
     try {
-      value = parsePythonJson(line.text);
+      value = parseInputJson(line.text);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       yield { ok: false, line: line.number, reason: `not valid JSON: ${detail}` };

@@ -8,7 +8,7 @@
 import { formatFieldIssues } from "../contract/field_issue.ts";
 import { type ObservationSnapshot, parseSnapshot } from "../contract/snapshot.ts";
 import type { TextLine } from "../io/line_reader.ts";
-import { parsePythonJson } from "../io/python_json.ts";
+import { parseInputJson } from "../io/input_json.ts";
 
 /** One input line, judged. */
 export type SnapshotLine =
@@ -29,7 +29,7 @@ export function parseSnapshotLine(line: TextLine): SnapshotLine | undefined {
   if (line.text.trim().length === 0) return undefined;
   let value: unknown;
   try {
-    value = parsePythonJson(line.text);
+    value = parseInputJson(line.text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     const torn = line.terminated ? "" : " (last line has no newline: truncated?)";

@@ -3,6 +3,8 @@ import type { PatternRecord } from "../../src/contract/pattern_record.ts";
 import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../../src/contract/pattern_record.ts";
 import { enrichRecord } from "../../src/observer/enrich.ts";
 import { fileLines, fixture } from "../helpers/project.ts";
+import { marketSnapshot } from "../helpers/snapshots.ts";
+import { rawJsonNumber } from "../../src/contract/json_value.ts";
 
 Deno.test("enrichment describes quality and interpretation exactly as the Python QTS did", async () => {
   const lines = await fileLines(fixture("qts-python-records.jsonl"));
@@ -52,4 +54,15 @@ Deno.test("EMPTY_INPUTS is flagged and hints stay neutral", () => {
     summary: { source: "system", stage: "state", symbol: null, market: null },
     hints: [],
   });
+});
+
+Deno.test("a price kept as its exact text (751000.0) is a price: hinted and summarized exactly", () => {
+  const snapshot = marketSnapshot(0, { price: rawJsonNumber("751000.0"), volume: 3 });
+  const record = enrichRecord(
+    buildPatternRecord(snapshot, DEFAULT_RECORD_STAMP, "2026-01-26T03:18:20.080Z"),
+    DEFAULT_RECORD_STAMP,
+  );
+  assert.equal(record.metadata._quality?.stats.has_price, true);
+  assert.deepEqual(record.metadata._interpretation?.hints.slice(0, 2), ["HAS_PRICE", "HAS_VOLUME"]);
+  assert.match(JSON.stringify(record), /"summary":\{[^}]*"price":751000\.0,"volume":3\}/);
 });

@@ -18,7 +18,8 @@ Deno.test("a bad line is rejected with its number and reason; a blank line is sk
   assert.deepEqual(parseSnapshotLine({ text: '{"meta":', number: 9, terminated: false }), {
     ok: false,
     line: 9,
-    reason: "not valid JSON: Unexpected end of JSON input (last line has no newline: truncated?)",
+    reason: "not valid JSON: expected a JSON value at column 9, got the end of the text " +
+      "(last line has no newline: truncated?)",
   });
   const notSnapshot = parseSnapshotLine({
     text: '{"meta":{},"context":{}}',
