@@ -11,20 +11,24 @@ import { Command } from "commander";
 import { replayFiles } from "./src/app/replay.ts";
 import {
   addCommonOptions,
+  addInputOptions,
   type CommonFlags,
   EXIT_USAGE,
   exitCodeOfParseError,
+  type InputFlags,
+  modeOption,
   parseList,
   parseNonNegativeInt,
   parsePositiveInt,
   scriptArgs,
 } from "./src/cli/options.ts";
 import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
+import { checkInputFiles } from "./src/cli/inputs.ts";
 import { runRecording } from "./src/cli/run_recording.ts";
-import { synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
+import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { runSimulatedSession } from "./src/runtime/qts_runtime.ts";
 
-interface MainFlags extends CommonFlags {
+interface MainFlags extends CommonFlags, InputFlags {
   symbols: string[];
   ticks: number;
   seed: number;
@@ -35,7 +39,7 @@ interface MainFlags extends CommonFlags {
 
 const root = entryRoot(import.meta.dirname);
 
-const program = addCommonOptions(
+const program = addInputOptions(addCommonOptions(
   new Command("main.ts")
     .description(
       "QTS runtime with its internal Observer: runs a deterministic simulated market session " +
@@ -54,16 +58,17 @@ const program = addCommonOptions(
       42,
     )
     .option("--session <id>", "session_id of every snapshot", `qts-${Date.now()}`)
-    .option("--mode <mode>", "meta.mode of every snapshot (DEV, PROD, ...)", "DEV")
+    .addOption(modeOption())
     .option(
       "--replay <archive>",
       "feed a recorded market archive (KIS track_a_swing JSONL; also snapshot or record files) " +
         "instead of the simulated market; --symbols/--ticks/--seed/--session do not apply",
     ),
-)
+))
   .addHelpText(
     "after",
-    "\nExit codes: 0 all recorded, 1 some snapshots blocked/dropped/not written, 2 bad flags.",
+    "\nExit codes: 0 all recorded, 1 some snapshots blocked/dropped/not written, 2 bad flags " +
+      "or an unreadable --replay archive.",
   )
   .exitOverride()
   .configureOutput(synchronousCommanderOutput());
@@ -79,7 +84,15 @@ if (flags.symbols.length === 0) {
   Deno.exit(EXIT_USAGE);
 }
 
-const archive = flags.replay === undefined ? undefined : userPathResolver(initCwd())(flags.replay);
+let archive: string | undefined;
+if (flags.replay !== undefined) {
+  try {
+    archive = (await checkInputFiles([userPathResolver(initCwd())(flags.replay)])).paths[0];
+  } catch (error) {
+    writeAllSync(Deno.stderr, `error: ${error instanceof Error ? error.message : error}\n`);
+    Deno.exit(EXIT_USAGE);
+  }
+}
 
 const code = await runRecording({
   root,
@@ -90,8 +103,8 @@ const code = await runRecording({
       return await replayFiles(observer, [archive], {
         mode: flags.mode,
         signal,
-        onRejected: (file, line, reason) =>
-          writeAllSync(Deno.stderr, `${file}:${line}: rejected: ${reason}\n`),
+        maxLineBytes: flags.maxLineBytes,
+        onRejected: reportRejectedLine,
       });
     }
     await runSimulatedSession(observer, {

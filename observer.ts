@@ -8,30 +8,32 @@
 
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
-import { recordSnapshotLines } from "./src/app/record_snapshots.ts";
-import { replayFiles } from "./src/app/replay.ts";
+import { recordStream, replayFiles } from "./src/app/replay.ts";
 import {
   addCommonOptions,
+  addInputOptions,
   type CommonFlags,
   EXIT_INCOMPLETE,
   EXIT_OK,
   EXIT_USAGE,
   exitCodeOfParseError,
+  type InputFlags,
+  modeOption,
   parseList,
   scriptArgs,
 } from "./src/cli/options.ts";
 import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
+import { type CheckedInputs, checkInputFiles } from "./src/cli/inputs.ts";
 import { startProgress } from "./src/cli/progress.ts";
 import { runRecording } from "./src/cli/run_recording.ts";
-import { synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
-import { readLines } from "./src/io/line_reader.ts";
+import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
+import { printable } from "./src/io/printable.ts";
 import { outputFilePath, recordFilePath } from "./src/paths.ts";
 import { inspectRecordFiles } from "./src/records/inspect.ts";
 import { formatInspectReport } from "./src/records/inspect_table.ts";
 import { collectReportData } from "./src/report/report_data.ts";
 import { renderReportHtml } from "./src/report/report_html.ts";
 import { INPUT_FORMATS, type InputFormat } from "./src/sources/snapshot_inputs.ts";
-import { snapshotLines } from "./src/sources/snapshot_lines.ts";
 
 const root = entryRoot(import.meta.dirname);
 
@@ -43,38 +45,17 @@ function fail(message: string): number {
   return EXIT_USAGE;
 }
 
-/** Checks the input files exist and are readable; returns their sizes' sum, or an error. */
-async function checkInputs(paths: string[]): Promise<number | string> {
-  let total = 0;
-  for (const path of paths) {
-    try {
-      const info = await Deno.stat(path);
-      if (!info.isFile) return `${path}: expected a file`;
-      total += info.size;
-    } catch (error) {
-      const hint = error instanceof Deno.errors.NotCapable
-        ? " (grant read access with --allow-read=<path>, see README)"
-        : "";
-      return `cannot read ${path}: ${error instanceof Error ? error.message : error}${hint}`;
-    }
-  }
-  return total;
-}
-
 /**
- * The user's input paths and their total size, or undefined after reporting (exit code 2) the
- * first one that cannot be read.
+ * The user's input paths, resolved and checked (readable regular files), or undefined after
+ * reporting the first that is not (exit code 2). Nothing is opened for writing before this.
  */
-async function openableInputs(
-  files: string[],
-): Promise<{ paths: string[]; total: number } | undefined> {
-  const paths = files.map(userPath);
-  const total = await checkInputs(paths);
-  if (typeof total === "string") {
-    exitCode = fail(total);
+async function inputsOrFail(files: string[]): Promise<CheckedInputs | undefined> {
+  try {
+    return await checkInputFiles(files.map(userPath));
+  } catch (error) {
+    exitCode = fail(error instanceof Error ? error.message : String(error));
     return undefined;
   }
-  return { paths, total };
 }
 
 function progressFor(label: string, totalBytes: number) {
@@ -97,11 +78,11 @@ const program = new Command("observer.ts")
   .exitOverride()
   .configureOutput(synchronousCommanderOutput());
 
-interface RecordFlags extends CommonFlags {
+interface RecordFlags extends CommonFlags, InputFlags {
   input?: string;
 }
 
-addCommonOptions(
+addInputOptions(addCommonOptions(
   program.command("record", { isDefault: true })
     .description(
       "Record snapshot JSON lines (one ObservationSnapshot per line, Python's NaN/Infinity " +
@@ -109,51 +90,49 @@ addCommonOptions(
         "snapshots are reported on stderr with their line number and skipped.",
     )
     .option("--input <path>", "read snapshot lines from this file instead of stdin"),
-)
+))
   .addHelpText(
     "after",
     "\nExit codes: 0 every line recorded, 1 some lines rejected/blocked/dropped/not written, " +
-      "2 bad flags or unreadable input.\n\nExample:\n  python3 producer.py | deno task observer",
+      "2 bad flags or unreadable input.\n\nExample:\n  python3 examples/producer.py | deno task observer",
   )
   .exitOverride()
   .action(async (flags: RecordFlags) => {
-    let input: { readable: ReadableStream<Uint8Array>; name: string };
+    let inputs: CheckedInputs | undefined;
     if (flags.input !== undefined) {
-      try {
-        input = { readable: (await Deno.open(userPath(flags.input))).readable, name: flags.input };
-      } catch (error) {
-        exitCode = fail(`cannot read --input ${flags.input}: ${error}`);
-        return;
-      }
-    } else {
-      input = { readable: Deno.stdin.readable, name: "stdin" };
-      if (Deno.stdin.isTerminal()) {
-        writeAllSync(
-          Deno.stderr,
-          "reading snapshot lines from the terminal; end with Ctrl+D (see --help)\n",
-        );
-      }
+      inputs = await inputsOrFail([flags.input]);
+      if (inputs === undefined) return;
+    } else if (Deno.stdin.isTerminal()) {
+      writeAllSync(
+        Deno.stderr,
+        "reading snapshot lines from the terminal; end with Ctrl+D (see --help)\n",
+      );
     }
     exitCode = await runRecording({
       root,
       flags,
       forceExit: Deno.exit,
-      feed: (observer, signal) =>
-        recordSnapshotLines(observer, snapshotLines(readLines(input.readable, { signal })), {
+      feed: (observer, signal) => {
+        const options = {
+          format: "snapshots",
           signal,
-          onRejected: (line, reason) =>
-            writeAllSync(Deno.stderr, `${input.name}:${line}: rejected: ${reason}\n`),
-        }),
+          maxLineBytes: flags.maxLineBytes,
+          onRejected: reportRejectedLine,
+        } as const;
+        return inputs === undefined
+          ? recordStream(observer, "stdin", Deno.stdin.readable, options)
+          : replayFiles(observer, inputs.paths, options);
+      },
     });
   });
 
-interface ReplayFlags extends CommonFlags {
+interface ReplayFlags extends CommonFlags, InputFlags {
   format: InputFormat;
   clock: "wall" | "snapshot";
   mode: string;
 }
 
-addCommonOptions(
+addInputOptions(addCommonOptions(
   program.command("replay")
     .description(
       "Feed the snapshots of record files, snapshot files or KIS track_a_swing market archives " +
@@ -169,9 +148,9 @@ addCommonOptions(
       )
         .choices(["wall", "snapshot"]).default("wall"),
     )
-    .option("--mode <mode>", "meta.mode of snapshots made from market archives", "PROD"),
+    .addOption(modeOption()),
   "replay.jsonl",
-)
+))
   .addHelpText(
     "after",
     "\nExit codes as for record.\n\nExamples:\n" +
@@ -180,9 +159,9 @@ addCommonOptions(
   )
   .exitOverride()
   .action(async (files: string[], flags: ReplayFlags) => {
-    const inputs = await openableInputs(files);
+    const inputs = await inputsOrFail(files);
     if (inputs === undefined) return;
-    const { paths, total } = inputs;
+    const { paths, totalBytes } = inputs;
     try {
       const out = recordFilePath(root, flags.file);
       if ((await Deno.stat(out).then((s) => s.size, () => 0)) > 0) {
@@ -195,7 +174,7 @@ addCommonOptions(
       exitCode = fail(error instanceof Error ? error.message : String(error));
       return;
     }
-    const progress = progressFor("replay", total);
+    const progress = progressFor("replay", totalBytes);
     exitCode = await runRecording({
       root,
       flags,
@@ -207,11 +186,14 @@ addCommonOptions(
             format: flags.format,
             mode: flags.mode,
             signal,
+            maxLineBytes: flags.maxLineBytes,
             onBytes: (n) => progress.add(n),
-            onRejected: (file, line, reason) =>
-              writeAllSync(Deno.stderr, `${file}:${line}: rejected: ${reason}\n`),
+            onRejected: reportRejectedLine,
             onTornTail: (bad) =>
-              writeAllSync(Deno.stderr, `${bad.file}:${bad.line}: ${bad.reason}\n`),
+              writeAllSync(
+                Deno.stderr,
+                printable(`${bad.file}:${bad.line}: ${bad.reason}`, 2000) + "\n",
+              ),
           });
         } finally {
           progress.stop();
@@ -220,7 +202,7 @@ addCommonOptions(
     });
   });
 
-program.command("inspect")
+addInputOptions(program.command("inspect"))
   .description(
     "Summarize record files: records per symbol, source and stage, first and last event time, " +
       "guard actions and quality flags, schema versions, bad lines.",
@@ -233,12 +215,15 @@ program.command("inspect")
       "\n\nExample:\n  deno task observer inspect data/observer/observer.jsonl",
   )
   .exitOverride()
-  .action(async (files: string[], flags: { json?: boolean }) => {
-    const inputs = await openableInputs(files);
+  .action(async (files: string[], flags: InputFlags & { json?: boolean }) => {
+    const inputs = await inputsOrFail(files);
     if (inputs === undefined) return;
-    const { paths, total } = inputs;
-    const progress = progressFor("inspect", total);
-    const report = await inspectRecordFiles(paths, { onBytes: (n) => progress.add(n) });
+    const { paths, totalBytes } = inputs;
+    const progress = progressFor("inspect", totalBytes);
+    const report = await inspectRecordFiles(paths, {
+      onBytes: (n) => progress.add(n),
+      maxLineBytes: flags.maxLineBytes,
+    });
     progress.stop();
     writeAllSync(
       Deno.stdout,
@@ -248,14 +233,14 @@ program.command("inspect")
     exitCode = report.badLines > 0 || torn ? EXIT_INCOMPLETE : EXIT_OK;
   });
 
-interface ReportFlags {
+interface ReportFlags extends InputFlags {
   out: string;
   symbols?: string[];
   format: InputFormat;
   mode: string;
 }
 
-program.command("report")
+addInputOptions(program.command("report"))
   .description(
     "Write one self-contained HTML report under data/observer (charts: price over time per " +
       "symbol, records per minute, blocked/rejected/flagged counts; a summary table). Opens " +
@@ -269,7 +254,7 @@ program.command("report")
     parseList,
   )
   .addOption(formatOption())
-  .option("--mode <mode>", "meta.mode of snapshots made from market archives", "PROD")
+  .addOption(modeOption())
   .addHelpText(
     "after",
     "\nExit codes: 0 written, 2 bad flags or unreadable input.\n\nExample:\n" +
@@ -284,14 +269,15 @@ program.command("report")
       exitCode = fail(error instanceof Error ? error.message : String(error));
       return;
     }
-    const inputs = await openableInputs(files);
+    const inputs = await inputsOrFail(files);
     if (inputs === undefined) return;
-    const { paths, total } = inputs;
-    const progress = progressFor("report", total);
+    const { paths, totalBytes } = inputs;
+    const progress = progressFor("report", totalBytes);
     const data = await collectReportData(paths, {
       symbols: flags.symbols,
       format: flags.format,
       mode: flags.mode,
+      maxLineBytes: flags.maxLineBytes,
       onBytes: (n) => progress.add(n),
     });
     progress.stop();

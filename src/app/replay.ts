@@ -16,6 +16,8 @@ export interface ReplayOptions {
   /** `meta.mode` for snapshots made from KIS archives. */
   readonly mode?: string;
   readonly signal?: AbortSignal;
+  /** Longest line read, in bytes. Default `DEFAULT_MAX_LINE_BYTES`. */
+  readonly maxLineBytes?: number;
   /** Called for each input line that yields no snapshot. */
   readonly onRejected?: (file: string, line: number, reason: string) => void;
   /** Called for each file once its format is known. */
@@ -33,12 +35,51 @@ export interface ReplayResult {
 }
 
 /**
- * Replays `paths` in order into `observer`. Files are streamed; each must be readable under the
- * process's permissions.
+ * Records one input stream (stdin, say) into `observer`: its lines judged as the format says
+ * (`auto` looks at the first line), each snapshot recorded, each other line reported.
  *
  * @example
  * ```ts
- * await replayFiles(pipeline.observer, ["data/observer/session.jsonl"], { format: "auto" });
+ * import { recordStream } from "./replay.ts";
+ * import type { Observer } from "../observer/observer.ts";
+ * declare const observer: Observer;
+ * await recordStream(observer, "stdin", Deno.stdin.readable, { format: "snapshots" });
+ * ```
+ */
+export async function recordStream(
+  observer: Observer,
+  name: string,
+  stream: ReadableStream<Uint8Array>,
+  options: ReplayOptions = {},
+): Promise<ReplayResult> {
+  return await recordSnapshotLines(
+    observer,
+    readSnapshotInputs(name, stream, {
+      format: options.format,
+      mode: options.mode,
+      signal: options.signal,
+      onBytes: options.onBytes,
+      maxLineBytes: options.maxLineBytes,
+      onFormat: (format) => options.onFormat?.(name, format),
+      onTornTail: options.onTornTail,
+    }),
+    {
+      signal: options.signal,
+      onRejected: (line, reason) => options.onRejected?.(name, line, reason),
+    },
+  );
+}
+
+/**
+ * Replays `paths` in order into `observer` (see {@linkcode recordStream}). Files are streamed;
+ * each must be readable under the process's permissions.
+ *
+ * @example
+ * ```ts
+ * import { replayFiles } from "./replay.ts";
+ * import type { Observer } from "../observer/observer.ts";
+ * declare const observer: Observer;
+ * await replayFiles(observer, ["data/observer/session.jsonl"], { format: "auto" });
  * ```
  */
 export async function replayFiles(
@@ -51,21 +92,7 @@ export async function replayFiles(
   for (const path of paths) {
     if (options.signal?.aborted) break;
     using file = await Deno.open(path);
-    const result = await recordSnapshotLines(
-      observer,
-      readSnapshotInputs(path, file.readable, {
-        format: options.format,
-        mode: options.mode,
-        signal: options.signal,
-        onBytes: options.onBytes,
-        onFormat: (format) => options.onFormat?.(path, format),
-        onTornTail: options.onTornTail,
-      }),
-      {
-        signal: options.signal,
-        onRejected: (line, reason) => options.onRejected?.(path, line, reason),
-      },
-    );
+    const result = await recordStream(observer, path, file.readable, options);
     snapshots += result.snapshots;
     rejected += result.rejected;
   }

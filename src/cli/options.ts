@@ -7,6 +7,8 @@
 
 import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { LOG_LEVELS, type LogLevelName } from "../log/logging.ts";
+import { DEFAULT_MODE } from "../contract/snapshot.ts";
+import { DEFAULT_MAX_LINE_BYTES } from "../io/line_reader.ts";
 import { DEFAULT_RECORD_FILE } from "../paths.ts";
 import {
   type FsyncPolicy,
@@ -71,6 +73,75 @@ export function parseQueueBytes(value: string): number {
     );
   }
   return n;
+}
+
+/**
+ * Largest `--max-line-bytes`: the default, 4 MiB. The densest JSON (`[{},{},...]`) grows about
+ * ten times when parsed, and the tasks cap V8's old generation at 128 MB; 8 MiB lines of it were
+ * seen to exhaust that heap, 4 MiB lines pass.
+ */
+export const MAX_LINE_BYTES_FLAG = DEFAULT_MAX_LINE_BYTES;
+
+/**
+ * Parses `--max-line-bytes`: a positive integer up to {@linkcode MAX_LINE_BYTES_FLAG}.
+ *
+ * @example
+ * ```ts
+ * import { parseMaxLineBytes } from "./options.ts";
+ * parseMaxLineBytes("65536"); // => 65536
+ * ```
+ */
+export function parseMaxLineBytes(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_LINE_BYTES_FLAG) {
+    throw new InvalidArgumentError(
+      `expected at most ${MAX_LINE_BYTES_FLAG} (what the tasks' 128 MB heap holds), got ${n}`,
+    );
+  }
+  return n;
+}
+
+/** The flags of every command that reads input lines. */
+export interface InputFlags {
+  maxLineBytes: number;
+}
+
+/**
+ * Adds `--max-line-bytes` (every command that reads lines).
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { addInputOptions } from "./options.ts";
+ * addInputOptions(new Command("inspect"));
+ * ```
+ */
+export function addInputOptions(command: Command): Command {
+  return command.option(
+    "--max-line-bytes <n>",
+    `longest input line read, in bytes; a longer line is rejected with its number and the next ` +
+      `one read (at most ${MAX_LINE_BYTES_FLAG})`,
+    parseMaxLineBytes,
+    DEFAULT_MAX_LINE_BYTES,
+  );
+}
+
+/**
+ * `--mode`: `meta.mode` of the snapshots the Observer makes itself (simulated market, market
+ * archives). One definition for every command, default `DEV`.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { modeOption } from "./options.ts";
+ * new Command("replay").addOption(modeOption());
+ * ```
+ */
+export function modeOption(): Option {
+  return new Option(
+    "--mode <mode>",
+    "meta.mode of snapshots made by the Observer (simulated market, market archives), e.g. PROD",
+  ).default(DEFAULT_MODE);
 }
 
 /** The sink and logging flags after parsing. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { printable } from "../io/printable.ts";
+
 const encoder = new TextEncoder();
 
 /**
@@ -37,4 +39,18 @@ export function synchronousCommanderOutput(): {
     writeOut: (text) => writeAllSync(Deno.stdout, text),
     writeErr: (text) => writeAllSync(Deno.stderr, text),
   };
+}
+
+/**
+ * Reports an input line that yielded no snapshot on stderr as
+ * `<input>:<line>: rejected: <reason>`, with control characters escaped and a huge reason cut.
+ *
+ * @example
+ * ```ts
+ * import { reportRejectedLine } from "./stdio.ts";
+ * reportRejectedLine("stdin", 3, "not valid JSON: expected a JSON value at column 1, got \"x\"");
+ * ```
+ */
+export function reportRejectedLine(input: string, line: number, reason: string): void {
+  writeAllSync(Deno.stderr, printable(`${input}:${line}: rejected: ${reason}`, 2000) + "\n");
 }

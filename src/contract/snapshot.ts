@@ -57,6 +57,12 @@ export interface ObservationSnapshot {
   observation: SnapshotObservation;
 }
 
+/**
+ * `meta.mode` of the snapshots the Observer makes itself (the simulated market, market archives)
+ * when none is given: `DEV`. Recorded production data is replayed with an explicit `PROD`.
+ */
+export const DEFAULT_MODE = "DEV";
+
 /** The version this implementation stamps into `meta.observer_version`. */
 export const OBSERVER_VERSION = "v1.0.0";
 

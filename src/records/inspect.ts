@@ -66,6 +66,8 @@ function bump(counts: Counts, key: string | null | undefined): void {
 /** Options of {@linkcode inspectRecordFiles}. */
 export interface InspectOptions {
   readonly signal?: AbortSignal;
+  /** Longest line read, in bytes. Default `DEFAULT_MAX_LINE_BYTES`. */
+  readonly maxLineBytes?: number;
   readonly onBytes?: (bytes: number) => void;
 }
 
@@ -105,6 +107,7 @@ export async function inspectRecordFiles(
       mode: "lenient",
       signal: options.signal,
       onBytes: options.onBytes,
+      maxLineBytes: options.maxLineBytes,
       onBadLine: (bad) => {
         if (report.badLineSamples.length < MAX_BAD_SAMPLES) report.badLineSamples.push(bad);
       },

@@ -7,7 +7,7 @@
 
 import { formatFieldIssues } from "../contract/field_issue.ts";
 import { parsePatternRecord, type PatternRecord } from "../contract/pattern_record.ts";
-import { readLines, type TextLine } from "../io/line_reader.ts";
+import { isBlankLine, readLines, type TextLine } from "../io/line_reader.ts";
 import { parseInputJson } from "../io/input_json.ts";
 
 /** `strict` stops at the first bad line; `lenient` skips and counts bad lines. */
@@ -49,6 +49,8 @@ export interface RecordReaderOptions {
   readonly onBytes?: (bytes: number) => void;
   /** Stops reading when aborted. */
   readonly signal?: AbortSignal;
+  /** Longest line read, in bytes; longer lines are bad lines. Default `DEFAULT_MAX_LINE_BYTES`. */
+  readonly maxLineBytes?: number;
 }
 
 /** What a reader saw, complete once iteration ends. */
@@ -64,6 +66,7 @@ export interface RecordReadStats {
 
 /** Judges one line: a record, or the reason it is not one. */
 export function parseRecordLine(line: TextLine): PatternRecord | string {
+  if (line.problem !== undefined) return line.problem;
   let value: unknown;
   try {
     value = parseInputJson(line.text);
@@ -109,13 +112,13 @@ export class RecordReader implements AsyncIterable<RecordLine> {
 
   /** Yields each record with its line number. */
   async *[Symbol.asyncIterator](): AsyncGenerator<RecordLine> {
-    const { onBytes, signal } = this.#options;
+    const { onBytes, signal, maxLineBytes } = this.#options;
     const strict = (this.#options.mode ?? "strict") === "strict";
     const lines = this.#source instanceof ReadableStream
-      ? readLines(this.#source, { onBytes, signal })
+      ? readLines(this.#source, { onBytes, signal, maxLineBytes })
       : this.#source;
     for await (const line of lines) {
-      if (line.text.trim().length === 0) continue;
+      if (isBlankLine(line)) continue;
       const parsed = parseRecordLine(line);
       if (typeof parsed !== "string") {
         this.stats.records++;

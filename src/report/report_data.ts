@@ -44,6 +44,8 @@ export interface ReportDataOptions {
   readonly mode?: string;
   readonly signal?: AbortSignal;
   readonly onBytes?: (bytes: number) => void;
+  /** Longest line read, in bytes. Default `DEFAULT_MAX_LINE_BYTES`. */
+  readonly maxLineBytes?: number;
   /** Points per price chart. Default 2000. */
   readonly maxPoints?: number;
 }
@@ -79,6 +81,7 @@ export async function collectReportData(
       format: options.format,
       signal: options.signal,
       onBytes: options.onBytes,
+      maxLineBytes: options.maxLineBytes,
     });
     if (format === "records") {
       const reader = new RecordReader(path, lines, { mode: "lenient" });

@@ -10,6 +10,7 @@ import type { Logger } from "@logtape/logtape";
 import { join } from "node:path";
 import type { Sink, SinkStats } from "../bus/event_bus.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";
+import { utf8Length } from "../io/utf8.ts";
 import { checkRecordFileName, DEFAULT_RECORD_FILE, observerDataDir } from "../paths.ts";
 import { repairTornTail } from "./crash_recovery.ts";
 import { acquireRecordLock, type RecordLock } from "./record_lock.ts";
@@ -706,21 +707,6 @@ export class JsonlFileSink implements Sink {
     }
     this.#file = file;
   }
-}
-
-/** UTF-8 byte length of a string without encoding it. */
-function utf8Length(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 2;
-      i++;
-    } else n += 2;
-  }
-  return n;
 }
 
 function formatStamp(ms: number): string {

@@ -10,11 +10,11 @@ import { type FieldIssue, fieldIssue } from "../contract/field_issue.ts";
 import type { JsonObject } from "../contract/json_value.ts";
 import { isPlainObject } from "../contract/json_value.ts";
 import { EVENT_TIME_EXPECTED, parseEventTime } from "../contract/event_time.ts";
-import { buildSnapshot, type ObservationSnapshot } from "../contract/snapshot.ts";
+import { buildSnapshot, DEFAULT_MODE, type ObservationSnapshot } from "../contract/snapshot.ts";
 
 /** How archive lines become snapshots. */
 export interface KisSwingOptions {
-  /** `meta.mode` of every snapshot. Default `PROD` (the archives come from production). */
+  /** `meta.mode` of every snapshot. Default {@linkcode DEFAULT_MODE}. */
   readonly mode?: string;
 }
 
@@ -95,7 +95,7 @@ export function kisSwingSnapshot(
     ok: true,
     snapshot: buildSnapshot({
       session_id: session,
-      mode: options.mode ?? "PROD",
+      mode: options.mode ?? DEFAULT_MODE,
       source: "market",
       stage: "raw",
       symbol,

@@ -6,7 +6,7 @@
  */
 
 import { isPlainObject } from "../contract/json_value.ts";
-import { readLines, type TextLine } from "../io/line_reader.ts";
+import { isBlankLine, readLines, type TextLine } from "../io/line_reader.ts";
 import { parseInputJson } from "../io/input_json.ts";
 import { type BadLine, RecordReader } from "../records/record_reader.ts";
 import { formatFieldIssues } from "../contract/field_issue.ts";
@@ -26,6 +26,8 @@ export interface SnapshotInputOptions {
   readonly mode?: string;
   readonly signal?: AbortSignal;
   readonly onBytes?: (bytes: number) => void;
+  /** Longest line read, in bytes; longer lines are rejected. Default `DEFAULT_MAX_LINE_BYTES`. */
+  readonly maxLineBytes?: number;
   /** Called when the format was detected (auto) or given. */
   readonly onFormat?: (format: Exclude<InputFormat, "auto">) => void;
   /** Called for a torn last line of a record file (not fatal). */
@@ -78,14 +80,18 @@ const NO_LINES: AsyncIterable<TextLine> = { async *[Symbol.asyncIterator]() {} }
  */
 export async function openInput(
   stream: ReadableStream<Uint8Array>,
-  options: Pick<SnapshotInputOptions, "format" | "signal" | "onBytes"> = {},
+  options: Pick<SnapshotInputOptions, "format" | "signal" | "onBytes" | "maxLineBytes"> = {},
 ): Promise<OpenedInput> {
-  const iterator = readLines(stream, { signal: options.signal, onBytes: options.onBytes });
+  const iterator = readLines(stream, {
+    signal: options.signal,
+    onBytes: options.onBytes,
+    maxLineBytes: options.maxLineBytes,
+  });
   let first: TextLine | undefined;
   while (true) {
     const next = await iterator.next();
     if (next.done) break;
-    if (next.value.text.trim().length > 0) {
+    if (!isBlankLine(next.value)) {
       first = next.value;
       break;
     }
@@ -163,7 +169,11 @@ async function* snapshotsOfKisLines(
   mode: string | undefined,
 ): AsyncGenerator<SnapshotLine> {
   for await (const line of lines) {
-    if (line.text.trim().length === 0) continue;
+    if (isBlankLine(line)) continue;
+    if (line.problem !== undefined) {
+      yield { ok: false, line: line.number, reason: line.problem };
+      continue;
+    }
     let value: unknown;
     try {
       value = parseInputJson(line.text);

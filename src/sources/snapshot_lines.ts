@@ -7,7 +7,7 @@
 
 import { formatFieldIssues } from "../contract/field_issue.ts";
 import { type ObservationSnapshot, parseSnapshot } from "../contract/snapshot.ts";
-import type { TextLine } from "../io/line_reader.ts";
+import { isBlankLine, type TextLine } from "../io/line_reader.ts";
 import { parseInputJson } from "../io/input_json.ts";
 
 /** One input line, judged. */
@@ -26,7 +26,8 @@ export type SnapshotLine =
  * ```
  */
 export function parseSnapshotLine(line: TextLine): SnapshotLine | undefined {
-  if (line.text.trim().length === 0) return undefined;
+  if (isBlankLine(line)) return undefined;
+  if (line.problem !== undefined) return { ok: false, line: line.number, reason: line.problem };
   let value: unknown;
   try {
     value = parseInputJson(line.text);

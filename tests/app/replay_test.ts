@@ -29,7 +29,7 @@ Deno.test("replayFiles feeds records, snapshots and archives in order, detecting
   assert.equal(sink.records.length, 5 + 5 + 1512, "the two NaN/Infinity snapshots are blocked");
   assert.equal(sink.records[0].snapshot.meta.run_id, "fixture0000");
   assert.equal(sink.records[0].metadata.generated_at, "2026-11-26T11:12:32.531Z");
-  assert.equal(sink.records.at(-1)?.snapshot.meta.mode, "PROD");
+  assert.equal(sink.records.at(-1)?.snapshot.meta.mode, "DEV", "the one documented default");
   const aborted = new AbortController();
   aborted.abort();
   assert.deepEqual(

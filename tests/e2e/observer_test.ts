@@ -87,7 +87,7 @@ Deno.test("observer.ts exits 0 when every line was recorded and 2 for an unreada
     args: ["--input", join(root, "nope.jsonl")],
   });
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /cannot read --input .*nope\.jsonl/);
+  assert.match(missing.stderr, /^error: cannot read \/.*\/nope\.jsonl: no such file\n$/);
   const outside = await runScript(root, {
     task: "observer",
     script: "observer.ts",

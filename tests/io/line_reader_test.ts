@@ -37,16 +37,88 @@ Deno.test("multi-byte UTF-8 split across every chunk boundary decodes intact", a
   assert.equal(single.length, 2);
 });
 
-Deno.test("bytes are reported and an over-long line throws with its number", async () => {
+Deno.test("bytes are reported; an over-long line is skipped with its number and the next one read", async () => {
   let seen = 0;
   await collect(streamOf([new Uint8Array([0x61, 0x0a]), new Uint8Array([0x62])]), {
     onBytes: (n: number) => seen += n,
   });
   assert.equal(seen, 3);
-  await assert.rejects(
-    collect(streamOf([new TextEncoder().encode("ok\n" + "x".repeat(100))]), { maxLineLength: 10 }),
-    /line 2: expected a line of at most 10 characters/,
+  const long = "x".repeat(100);
+  const bytes = new TextEncoder().encode(`ok\n${long}\nnext\n${long}`);
+  for (const cut of [1, 5, 7, 50, 104, bytes.length - 1]) {
+    const lines = await collect(streamOf([bytes.subarray(0, cut), bytes.subarray(cut)]), {
+      maxLineBytes: 10,
+    });
+    assert.deepEqual(lines.map((l) => [l.number, l.text, l.problem ?? ""]), [
+      [1, "ok", ""],
+      [
+        2,
+        "",
+        "expected a line of at most 10 bytes (--max-line-bytes), got 100 bytes: " +
+        "skipped without reading it",
+      ],
+      [3, "next", ""],
+      [
+        4,
+        "",
+        "expected a line of at most 10 bytes (--max-line-bytes), got 100 bytes: " +
+        "skipped without reading it",
+      ],
+    ], `cut ${cut}`);
+  }
+  const exact = await collect(streamOf([new TextEncoder().encode("0123456789\n")]), {
+    maxLineBytes: 10,
+  });
+  assert.deepEqual(exact.map((l) => l.text), ["0123456789"], "a line of exactly the limit is kept");
+});
+
+Deno.test("CR-only and mixed line ends: each of \\n, \\r\\n and \\r ends one line, across chunks", async () => {
+  const bytes = new TextEncoder().encode("a\rb\r\nc\nd\r\re");
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    const lines = await collect(streamOf([bytes.subarray(0, cut), bytes.subarray(cut)]));
+    assert.deepEqual(
+      lines.map((l) => [l.number, l.text, l.terminated]),
+      [[1, "a", true], [2, "b", true], [3, "c", true], [4, "d", true], [5, "", true], [
+        6,
+        "e",
+        false,
+      ]],
+      `cut ${cut}`,
+    );
+  }
+});
+
+Deno.test("invalid UTF-8 is reported with its place and the raw bytes kept; a leading BOM is dropped", async () => {
+  const bad = new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]);
+  const lines = await collect(
+    streamOf([new Uint8Array([0xef, 0xbb, 0xbf, 0x61, 0x0a]), bad, new Uint8Array([0x0a, 0x62])]),
   );
+  assert.equal(lines[0].text, "a", "BOM dropped");
+  assert.equal(lines[1].problem, "expected UTF-8 text, got an invalid byte at byte 3");
+  assert.deepEqual(lines[1].bytes, bad);
+  assert.equal(lines[1].text, '{"\ufffd"}');
+  assert.deepEqual([lines[2].text, lines[2].problem], ["b", undefined]);
+  const overlong = await collect(streamOf([new Uint8Array([0x61, 0xc0, 0xaf])]));
+  assert.match(overlong[0].problem ?? "", /byte 2$/);
+  const bomLater = await collect(streamOf([new TextEncoder().encode("a\n\ufeffb")]));
+  assert.equal(bomLater[1].text, "\ufeffb", "a BOM inside the stream is data");
+});
+
+Deno.test("a 60 MB line arriving in 64 KiB chunks is skipped without being kept; the next line is read", async () => {
+  const chunk = new Uint8Array(64 * 1024).fill(0x78);
+  const stream = (chunks: number) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < chunks; i++) controller.enqueue(chunk);
+        controller.enqueue(new TextEncoder().encode("\nok\n"));
+        controller.close();
+      },
+    });
+  const lines = await collect(stream(960)); // 60 MiB in one line
+  assert.deepEqual(lines.map((l) => [l.number, l.text.length, l.problem !== undefined]), [
+    [1, 0, true],
+    [2, 2, false],
+  ]);
 });
 
 Deno.test("an abort signal ends the lines even while a read is pending", async () => {
