@@ -98,11 +98,12 @@ const code = await runRecording({
   root,
   flags,
   forceExit: Deno.exit,
-  feed: async (observer, signal) => {
+  feed: async (observer, signal, deadLetters) => {
     if (archive !== undefined) {
       return await replayFiles(observer, [archive], {
         mode: flags.mode,
         signal,
+        deadLetters,
         maxLineBytes: flags.maxLineBytes,
         onRejected: reportRejectedLine,
       });

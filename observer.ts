@@ -112,10 +112,11 @@ addInputOptions(addCommonOptions(
       root,
       flags,
       forceExit: Deno.exit,
-      feed: (observer, signal) => {
+      feed: (observer, signal, deadLetters) => {
         const options = {
           format: "snapshots",
           signal,
+          deadLetters,
           maxLineBytes: flags.maxLineBytes,
           onRejected: reportRejectedLine,
         } as const;
@@ -180,12 +181,13 @@ addInputOptions(addCommonOptions(
       flags,
       forceExit: Deno.exit,
       pipeline: { generatedAt: flags.clock },
-      feed: async (observer, signal) => {
+      feed: async (observer, signal, deadLetters) => {
         try {
           return await replayFiles(observer, paths, {
             format: flags.format,
             mode: flags.mode,
             signal,
+            deadLetters,
             maxLineBytes: flags.maxLineBytes,
             onBytes: (n) => progress.add(n),
             onRejected: reportRejectedLine,

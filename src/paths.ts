@@ -122,6 +122,43 @@ export function recordFilePath(root: string, name: string): string {
   return join(observerDataDir(root), checkRecordFileName(name));
 }
 
+/** What a dead-letter file name adds to its record file's base. */
+export const DEAD_LETTER_SUFFIX = ".rejected.jsonl";
+
+/**
+ * The dead-letter file of a record file: `<base>.rejected.jsonl`.
+ *
+ * @example
+ * ```ts
+ * import { deadLetterFileName } from "./paths.ts";
+ * deadLetterFileName("observer.jsonl"); // => "observer.rejected.jsonl"
+ * ```
+ */
+export function deadLetterFileName(recordFileName: string): string {
+  return recordFileName.slice(0, -".jsonl".length) + DEAD_LETTER_SUFFIX;
+}
+
+/**
+ * Checks a record file name a user chose: {@linkcode checkRecordFileName}, and not a name of
+ * the form dead-letter files use (`*.rejected.jsonl`), which would mix the two.
+ *
+ * @example
+ * ```ts
+ * import { checkUserRecordFileName } from "./paths.ts";
+ * checkUserRecordFileName("session.jsonl"); // => "session.jsonl"
+ * ```
+ */
+export function checkUserRecordFileName(name: string): string {
+  checkRecordFileName(name);
+  if (name.endsWith(DEAD_LETTER_SUFFIX)) {
+    throw new RangeError(
+      `invalid file name ${printable(JSON.stringify(name))}: names ending in ` +
+        `"${DEAD_LETTER_SUFFIX}" are reserved for dead-letter files; choose another --file`,
+    );
+  }
+  return name;
+}
+
 /**
  * The full path of another output file under `data/observer` (a report, say), checked by
  * {@linkcode checkOutputFileName}.

@@ -9,7 +9,16 @@ import type { RecordStamp } from "../contract/pattern_record.ts";
 import { getObserverLogger } from "../log/logging.ts";
 import type { GuardPolicy } from "../observer/guard.ts";
 import { type GeneratedAtClock, Observer } from "../observer/observer.ts";
+import {
+  checkUserRecordFileName,
+  deadLetterFileName,
+  DEFAULT_RECORD_FILE,
+  observerDataDir,
+  recordFilePath,
+} from "../paths.ts";
+import { DeadLetterFile } from "../sinks/dead_letter.ts";
 import { JsonlFileSink, type JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
+import { acquireRecordLock } from "../sinks/record_lock.ts";
 import type { RunSummary } from "./run_summary.ts";
 
 /** What a pipeline needs. */
@@ -30,12 +39,15 @@ export interface Pipeline extends AsyncDisposable {
   readonly observer: Observer;
   readonly bus: EventBus;
   readonly sink: JsonlFileSink;
+  /** Where rejected lines and blocked snapshots go (`<base>.rejected.jsonl`, opened on use). */
+  readonly deadLetters: DeadLetterFile;
   /** Stops the Observer, closes the bus (flush, sync, close) and returns the summary. */
   close(counts?: { rejected?: number; interrupted?: boolean }): Promise<RunSummary>;
 }
 
 /**
- * Opens the record file and starts an Observer that writes to it.
+ * Takes the record base's lock, opens the record file and starts an Observer that writes to it;
+ * rejected lines and blocked snapshots handed to `deadLetters` go to `<base>.rejected.jsonl`.
  *
  * @example
  * ```ts
@@ -45,12 +57,35 @@ export interface Pipeline extends AsyncDisposable {
  * ```
  */
 export async function openPipeline(options: PipelineOptions): Promise<Pipeline> {
-  const sink = await JsonlFileSink.open({
+  const fileName = checkUserRecordFileName(options.fileName ?? DEFAULT_RECORD_FILE);
+  const dir = observerDataDir(options.root);
+  await Deno.mkdir(dir, { recursive: true });
+  const lock = await acquireRecordLock(
+    dir,
+    fileName.slice(0, -".jsonl".length),
+    recordFilePath(options.root, fileName),
+  );
+  let sink: JsonlFileSink;
+  try {
+    sink = await JsonlFileSink.open({
+      root: options.root,
+      fileName,
+      logger: getObserverLogger("sink"),
+      now: options.now,
+      lock,
+      ...options.tuning,
+    });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const deadLetters = new DeadLetterFile({
     root: options.root,
-    fileName: options.fileName,
-    logger: getObserverLogger("sink"),
+    fileName: deadLetterFileName(fileName),
+    tuning: options.tuning,
+    lock,
+    logger: getObserverLogger("dead-letter"),
     now: options.now,
-    ...options.tuning,
   });
   const bus = new EventBus([sink], getObserverLogger("bus"));
   const observer = new Observer({
@@ -67,11 +102,14 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     if (summary !== undefined) return summary;
     observer.stop();
     await bus.close();
+    await deadLetters.close();
+    lock.release();
     summary = {
       rejected: counts.rejected ?? 0,
       interrupted: counts.interrupted ?? false,
       observer: observer.counters,
       sink: sink.stats(),
+      deadLetters: deadLetters.stats(),
     };
     return summary;
   };
@@ -79,6 +117,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     observer,
     bus,
     sink,
+    deadLetters,
     close,
     async [Symbol.asyncDispose]() {
       await close();

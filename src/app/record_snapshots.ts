@@ -20,6 +20,16 @@ export interface RecordLinesOptions {
   readonly signal?: AbortSignal;
   /** Called for each line that is not a snapshot. */
   readonly onRejected?: (line: number, reason: string) => void;
+  /**
+   * Called, and awaited, for each line that was rejected or whose snapshot was blocked, with
+   * its reasons (to write it to a dead-letter file).
+   */
+  readonly onDeadLetter?: (
+    kind: "rejected" | "blocked",
+    item: SnapshotLine,
+    reasons: readonly string[],
+    runId?: string,
+  ) => Promise<void>;
 }
 
 /**
@@ -41,11 +51,15 @@ export async function recordSnapshotLines(
   for await (const line of lines) {
     if (options.signal?.aborted) break;
     if (line.ok) {
-      await observer.onSnapshot(line.snapshot);
+      const outcome = await observer.onSnapshot(line.snapshot);
       snapshots++;
+      if (outcome.status === "blocked") {
+        await options.onDeadLetter?.("blocked", line, outcome.reasons, outcome.runId);
+      }
     } else {
       rejected++;
       options.onRejected?.(line.line, line.reason);
+      await options.onDeadLetter?.("rejected", line, [line.reason]);
     }
   }
   return { snapshots, rejected, interrupted: options.signal?.aborted ?? false };

@@ -8,6 +8,8 @@
 import type { Observer } from "../observer/observer.ts";
 import type { BadLine } from "../records/record_reader.ts";
 import { type InputFormat, readSnapshotInputs } from "../sources/snapshot_inputs.ts";
+import { deadLetterEntry, type DeadLetterInputFormat } from "../contract/dead_letter_entry.ts";
+import type { DeadLetters } from "../sinks/dead_letter.ts";
 import { recordSnapshotLines } from "./record_snapshots.ts";
 
 /** Options of {@linkcode replayFiles}. */
@@ -26,6 +28,10 @@ export interface ReplayOptions {
   readonly onTornTail?: (bad: BadLine) => void;
   /** Bytes read so far (progress). */
   readonly onBytes?: (bytes: number) => void;
+  /** Where rejected lines and blocked snapshots are written, with their original text. */
+  readonly deadLetters?: DeadLetters;
+  /** Clock for dead-letter entries. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** What a replay fed. */
@@ -52,6 +58,9 @@ export async function recordStream(
   stream: ReadableStream<Uint8Array>,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
+  let format: DeadLetterInputFormat = "snapshots";
+  const deadLetters = options.deadLetters;
+  const now = options.now ?? Date.now;
   return await recordSnapshotLines(
     observer,
     readSnapshotInputs(name, stream, {
@@ -60,12 +69,27 @@ export async function recordStream(
       signal: options.signal,
       onBytes: options.onBytes,
       maxLineBytes: options.maxLineBytes,
-      onFormat: (format) => options.onFormat?.(name, format),
+      onFormat: (detected) => {
+        format = detected === "dead-letter" ? format : detected;
+        options.onFormat?.(name, detected);
+      },
       onTornTail: options.onTornTail,
     }),
     {
       signal: options.signal,
       onRejected: (line, reason) => options.onRejected?.(name, line, reason),
+      onDeadLetter: deadLetters === undefined
+        ? undefined
+        : (kind, item, reasons, runId) =>
+          deadLetters.add(deadLetterEntry({
+            kind,
+            input: name,
+            format: item.format ?? format,
+            source: item.source,
+            reasons,
+            runId,
+            now: now(),
+          })),
     },
   );
 }

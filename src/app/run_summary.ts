@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { DeadLetterStats } from "../sinks/dead_letter.ts";
 import type { JsonlFileSinkStats } from "../sinks/jsonl_file_sink.ts";
 import type { ObserverCounters } from "../observer/observer.ts";
 
@@ -13,6 +14,8 @@ export interface RunSummary {
   readonly rejected: number;
   readonly observer: Readonly<ObserverCounters>;
   readonly sink: JsonlFileSinkStats;
+  /** The dead-letter file: entries written there, and where. */
+  readonly deadLetters: DeadLetterStats;
   /** True when a signal ended the run early. */
   readonly interrupted: boolean;
 }
@@ -50,5 +53,11 @@ export function formatSummary(summary: RunSummary): string {
   }
   if (summary.interrupted) parts.push("interrupted=true");
   parts.push(`file=${summary.sink.path}`);
+  const letters = summary.deadLetters;
+  if (letters.entries > 0) {
+    parts.push(`dead_letters=${letters.entries - letters.failed}`);
+    if (letters.path !== undefined) parts.push(`dead_letter_file=${letters.path}`);
+    if (letters.failed > 0) parts.push(`dead_letters_not_written=${letters.failed}`);
+  }
   return `summary: ${parts.join(" ")}`;
 }

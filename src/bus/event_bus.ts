@@ -20,14 +20,15 @@ export interface SinkStats {
 }
 
 /**
- * A destination for records. `write()` may return a promise to apply backpressure; the bus
- * awaits it. `flush()` and `close()` reach whatever the sink buffers.
+ * A destination for records (`T`: PatternRecords on the bus; dead-letter entries elsewhere).
+ * `write()` may return a promise to apply backpressure; the bus awaits it. `flush()` and
+ * `close()` reach whatever the sink buffers.
  */
-export interface Sink extends AsyncDisposable {
+export interface Sink<T = PatternRecord> extends AsyncDisposable {
   /** A short name for logs and summaries. */
   readonly name: string;
   /** Accepts one record; a returned promise means "wait before sending more". */
-  write(record: PatternRecord): void | Promise<void>;
+  write(record: T): void | Promise<void>;
   /** Hands everything accepted so far to the destination. */
   flush(): Promise<void>;
   /** Flushes and releases the destination; later writes are refused. */

@@ -9,6 +9,7 @@ import { openPipeline, type PipelineOptions } from "../app/pipeline.ts";
 import { formatSummary, isCleanRun, type RunSummary } from "../app/run_summary.ts";
 import { setupLogging, teardownLogging } from "../log/logging.ts";
 import type { Observer } from "../observer/observer.ts";
+import type { DeadLetters } from "../sinks/dead_letter.ts";
 import {
   type CommonFlags,
   EXIT_INCOMPLETE,
@@ -25,8 +26,15 @@ export interface FeedResult {
   readonly rejected: number;
 }
 
-/** Produces snapshots into the Observer until done or `signal` aborts. */
-export type Feed = (observer: Observer, signal: AbortSignal) => Promise<FeedResult>;
+/**
+ * Produces snapshots into the Observer until done or `signal` aborts, handing rejected lines and
+ * blocked snapshots to `deadLetters`.
+ */
+export type Feed = (
+  observer: Observer,
+  signal: AbortSignal,
+  deadLetters: DeadLetters,
+) => Promise<FeedResult>;
 
 /** A recording run. */
 export interface RecordingRun {
@@ -66,7 +74,8 @@ export async function runRecording(run: RecordingRun): Promise<number> {
       using _signals = abortOnShutdownSignals(controller, () => run.forceExit(FORCED_EXIT_CODE));
       let rejected = 0;
       try {
-        rejected = (await run.feed(pipeline.observer, controller.signal)).rejected;
+        rejected = (await run.feed(pipeline.observer, controller.signal, pipeline.deadLetters))
+          .rejected;
       } catch (error) {
         feedError = error;
       }

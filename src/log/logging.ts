@@ -13,6 +13,10 @@ import {
   type Logger,
   type LogRecord,
 } from "@logtape/logtape";
+import { printable } from "../io/printable.ts";
+
+/** Longest value a log line shows (a longer one is cut, saying how much was left out). */
+export const LOG_VALUE_MAX_CHARS = 1000;
 
 /** Levels accepted by `--log-level`. */
 export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
@@ -54,7 +58,13 @@ export interface LoggingSetup {
  * ```
  */
 export async function setupLogging(setup: LoggingSetup): Promise<void> {
-  const format = getTextFormatter({ timestamp: "rfc3339", category: ".", value: "bare" });
+  const format = getTextFormatter({
+    timestamp: "rfc3339",
+    category: ".",
+    // Values come from input (run ids, paths, reasons): escape control characters, cut giants.
+    value: (value, inspect) =>
+      printable(typeof value === "string" ? value : inspect(value), LOG_VALUE_MAX_CHARS),
+  });
   await configure({
     reset: true,
     sinks: { text: (record: LogRecord) => setup.write(format(record)) },

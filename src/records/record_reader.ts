@@ -37,14 +37,16 @@ export class RecordFileError extends Error {
 export interface RecordLine {
   readonly line: number;
   readonly record: PatternRecord;
+  /** The line as read. */
+  readonly source: TextLine;
 }
 
 /** Options of {@linkcode RecordReader}. */
 export interface RecordReaderOptions {
   /** Default `strict`. */
   readonly mode?: ReadMode;
-  /** Called for each bad line in lenient mode. */
-  readonly onBadLine?: (bad: BadLine) => void;
+  /** Called for each bad line in lenient mode, with the line as read. */
+  readonly onBadLine?: (bad: BadLine, source: TextLine) => void;
   /** Called with the byte count of every chunk read (progress bars). */
   readonly onBytes?: (bytes: number) => void;
   /** Stops reading when aborted. */
@@ -122,7 +124,7 @@ export class RecordReader implements AsyncIterable<RecordLine> {
       const parsed = parseRecordLine(line);
       if (typeof parsed !== "string") {
         this.stats.records++;
-        yield { line: line.number, record: parsed };
+        yield { line: line.number, record: parsed, source: line };
         continue;
       }
       const bad = { file: this.#name, line: line.number, reason: parsed };
@@ -132,7 +134,7 @@ export class RecordReader implements AsyncIterable<RecordLine> {
       }
       if (strict) throw new RecordFileError(bad);
       this.stats.badLines++;
-      this.#options.onBadLine?.(bad);
+      this.#options.onBadLine?.(bad, line);
     }
   }
 }

@@ -146,7 +146,7 @@ function positive(value: number | undefined, fallback: number, what: string): nu
  * await sink.write(record);
  * ```
  */
-export class JsonlFileSink implements Sink {
+export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   /** Name in logs and summaries. */
   readonly name: string;
   readonly #dir: string;
@@ -240,9 +240,9 @@ export class JsonlFileSink implements Sink {
    * a torn last line left by a crash, and opens the file for appending. A file that is a
    * symbolic link or has other hard links is refused (`UnsafeFileError`).
    */
-  static async open(options: JsonlFileSinkOptions): Promise<JsonlFileSink> {
+  static async open<T = PatternRecord>(options: JsonlFileSinkOptions): Promise<JsonlFileSink<T>> {
     const fileName = checkRecordFileName(options.fileName ?? DEFAULT_RECORD_FILE);
-    const sink = new JsonlFileSink(options, fileName);
+    const sink = new JsonlFileSink<T>(options, fileName);
     await Deno.mkdir(sink.#dir, { recursive: true });
     if (options.lock === undefined) {
       sink.#ownLock = await acquireRecordLock(sink.#dir, sink.#base, sink.path);
@@ -288,7 +288,7 @@ export class JsonlFileSink implements Sink {
    * Serializes and queues one record. Returns a promise only when the queue is full under the
    * `block` policy; it resolves when there is room again.
    */
-  write(record: PatternRecord): void | Promise<void> {
+  write(record: T): void | Promise<void> {
     if (this.#closed) {
       throw new Error(`${this.name} is closed: expected write() before close()`);
     }

@@ -8,13 +8,19 @@
 import { isPlainObject } from "../contract/json_value.ts";
 import { isBlankLine, readLines, type TextLine } from "../io/line_reader.ts";
 import { parseInputJson } from "../io/input_json.ts";
-import { type BadLine, RecordReader } from "../records/record_reader.ts";
-import { formatFieldIssues } from "../contract/field_issue.ts";
+import { type BadLine, parseRecordLine, RecordReader } from "../records/record_reader.ts";
+import { DEAD_LETTER_FORMAT, type DeadLetterInputFormat } from "../contract/dead_letter_entry.ts";
+import { fieldIssue, formatFieldIssues } from "../contract/field_issue.ts";
 import { kisSwingSnapshot } from "./kis_swing.ts";
-import { type SnapshotLine, snapshotLines } from "./snapshot_lines.ts";
+import {
+  parseSnapshotLine,
+  rejectedLine,
+  type SnapshotLine,
+  snapshotLines,
+} from "./snapshot_lines.ts";
 
 /** Input formats; `auto` looks at the first non-blank line of each file. */
-export const INPUT_FORMATS = ["auto", "records", "snapshots", "kis-swing"] as const;
+export const INPUT_FORMATS = ["auto", "records", "snapshots", "kis-swing", "dead-letter"] as const;
 
 /** One of {@linkcode INPUT_FORMATS}. */
 export type InputFormat = typeof INPUT_FORMATS[number];
@@ -45,6 +51,7 @@ export interface SnapshotInputOptions {
  */
 export function detectFormat(value: unknown): Exclude<InputFormat, "auto"> {
   if (!isPlainObject(value)) return "snapshots";
+  if (value.dead_letter === DEAD_LETTER_FORMAT) return "dead-letter";
   if ("snapshot" in value && "metadata" in value) return "records";
   if ("ts" in value && "symbol" in value && isPlainObject(value.price)) return "kis-swing";
   return "snapshots";
@@ -142,8 +149,22 @@ export function snapshotsOf(
   options: Pick<SnapshotInputOptions, "mode" | "onTornTail"> = {},
 ): AsyncIterable<SnapshotLine> {
   if (format === "records") return snapshotsOfRecords(name, lines, options);
-  if (format === "kis-swing") return snapshotsOfKisLines(lines, options.mode);
+  if (format === "kis-swing") return judgeEach(lines, (line) => judgeKisLine(line, options.mode));
+  if (format === "dead-letter") {
+    return judgeEach(lines, (line) => judgeDeadLetterLine(line, options.mode));
+  }
   return snapshotLines(lines);
+}
+
+async function* judgeEach(
+  lines: AsyncIterable<TextLine>,
+  judge: (line: TextLine) => SnapshotLine | undefined,
+): AsyncGenerator<SnapshotLine> {
+  for await (const line of lines) {
+    if (isBlankLine(line)) continue;
+    const judged = judge(line);
+    if (judged !== undefined) yield judged;
+  }
 }
 
 async function* snapshotsOfRecords(
@@ -151,39 +172,86 @@ async function* snapshotsOfRecords(
   lines: AsyncIterable<TextLine>,
   options: Pick<SnapshotInputOptions, "onTornTail">,
 ): AsyncGenerator<SnapshotLine> {
-  const bad: BadLine[] = [];
-  const reader = new RecordReader(name, lines, { mode: "lenient", onBadLine: (b) => bad.push(b) });
-  for await (const { line, record } of reader) {
-    while (bad.length > 0) {
-      const b = bad.shift()!;
-      yield { ok: false, line: b.line, reason: b.reason };
-    }
-    yield { ok: true, line, snapshot: record.snapshot };
+  const bad: SnapshotLine[] = [];
+  const reader = new RecordReader(name, lines, {
+    mode: "lenient",
+    onBadLine: (b, source) => bad.push(rejectedLine(source, b.reason)),
+  });
+  for await (const { line, record, source } of reader) {
+    yield* bad.splice(0);
+    yield { ok: true, line, snapshot: record.snapshot, source };
   }
-  for (const b of bad) yield { ok: false, line: b.line, reason: b.reason };
+  yield* bad;
   if (reader.stats.tornTail !== undefined) options.onTornTail?.(reader.stats.tornTail);
 }
 
-async function* snapshotsOfKisLines(
-  lines: AsyncIterable<TextLine>,
-  mode: string | undefined,
-): AsyncGenerator<SnapshotLine> {
-  for await (const line of lines) {
-    if (isBlankLine(line)) continue;
-    if (line.problem !== undefined) {
-      yield { ok: false, line: line.number, reason: line.problem };
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = parseInputJson(line.text);
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      yield { ok: false, line: line.number, reason: `not valid JSON: ${detail}` };
-      continue;
-    }
-    const result = kisSwingSnapshot(value, { mode });
-    if (result.ok) yield { ok: true, line: line.number, snapshot: result.snapshot };
-    else yield { ok: false, line: line.number, reason: formatFieldIssues(result.issues) };
+function parsedOrReason(line: TextLine): { value: unknown } | string {
+  if (line.problem !== undefined) return line.problem;
+  try {
+    return { value: parseInputJson(line.text) };
+  } catch (error) {
+    return `not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
   }
+}
+
+/** One KIS archive line as a snapshot or a rejection. */
+function judgeKisLine(line: TextLine, mode: string | undefined): SnapshotLine {
+  const parsed = parsedOrReason(line);
+  if (typeof parsed === "string") return rejectedLine(line, parsed);
+  const result = kisSwingSnapshot(parsed.value, { mode });
+  return result.ok
+    ? { ok: true, line: line.number, snapshot: result.snapshot, source: line }
+    : rejectedLine(line, formatFieldIssues(result.issues));
+}
+
+/** One record line as its snapshot or a rejection. */
+function judgeRecordLine(line: TextLine): SnapshotLine {
+  const record = parseRecordLine(line);
+  return typeof record === "string"
+    ? rejectedLine(line, record)
+    : { ok: true, line: line.number, snapshot: record.snapshot, source: line };
+}
+
+const DEAD_LETTER_INPUT_FORMATS: readonly string[] = ["snapshots", "records", "kis-swing"];
+
+/**
+ * One line of a dead-letter file: its `text` (perhaps fixed by the user) judged in the format
+ * it came in. The line number is the dead-letter file's; a line that fails again carries that
+ * format, so its new dead letter can be replayed the same way.
+ */
+function judgeDeadLetterLine(line: TextLine, mode: string | undefined): SnapshotLine | undefined {
+  const parsed = parsedOrReason(line);
+  if (typeof parsed === "string") return rejectedLine(line, parsed);
+  const entry = parsed.value;
+  const issues = [];
+  if (!isPlainObject(entry) || entry.dead_letter !== DEAD_LETTER_FORMAT) {
+    issues.push(
+      fieldIssue(
+        "dead_letter",
+        JSON.stringify(DEAD_LETTER_FORMAT),
+        (entry as Record<string, unknown>)?.dead_letter,
+      ),
+    );
+  } else {
+    if (typeof entry.text !== "string") {
+      issues.push(
+        fieldIssue("text", "the line's text (null: it was too long to keep)", entry.text),
+      );
+    }
+    if (typeof entry.format !== "string" || !DEAD_LETTER_INPUT_FORMATS.includes(entry.format)) {
+      issues.push(fieldIssue("format", DEAD_LETTER_INPUT_FORMATS.join(" or "), entry.format));
+    }
+  }
+  if (issues.length > 0 || !isPlainObject(entry)) {
+    return rejectedLine(line, `dead-letter entry: ${formatFieldIssues(issues)}`);
+  }
+  const format = entry.format as DeadLetterInputFormat;
+  const inner: TextLine = { text: entry.text as string, number: line.number, terminated: true };
+  if (isBlankLine(inner)) return undefined;
+  const judged = format === "kis-swing"
+    ? judgeKisLine(inner, mode)
+    : format === "records"
+    ? judgeRecordLine(inner)
+    : parseSnapshotLine(inner)!;
+  return { ...judged, format };
 }

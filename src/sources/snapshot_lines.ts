@@ -10,10 +10,39 @@ import { type ObservationSnapshot, parseSnapshot } from "../contract/snapshot.ts
 import { isBlankLine, type TextLine } from "../io/line_reader.ts";
 import { parseInputJson } from "../io/input_json.ts";
 
-/** One input line, judged. */
+/**
+ * One input line, judged. `source` is the line as read (for a dead-letter file); `format`, on a
+ * line read back from a dead-letter file, is the format its text came in.
+ */
 export type SnapshotLine =
-  | { readonly ok: true; readonly line: number; readonly snapshot: ObservationSnapshot }
-  | { readonly ok: false; readonly line: number; readonly reason: string };
+  | {
+    readonly ok: true;
+    readonly line: number;
+    readonly snapshot: ObservationSnapshot;
+    readonly source: TextLine;
+    readonly format?: "snapshots" | "records" | "kis-swing";
+  }
+  | {
+    readonly ok: false;
+    readonly line: number;
+    readonly reason: string;
+    readonly source: TextLine;
+    readonly format?: "snapshots" | "records" | "kis-swing";
+  };
+
+/**
+ * A rejection of `source` for `reason`.
+ *
+ * @example
+ * ```ts
+ * import { rejectedLine } from "./snapshot_lines.ts";
+ * rejectedLine({ text: "x", number: 4, terminated: true }, "not valid JSON");
+ * // => { ok: false, line: 4, reason: "not valid JSON", source: { text: "x", ... } }
+ * ```
+ */
+export function rejectedLine(source: TextLine, reason: string): SnapshotLine {
+  return { ok: false, line: source.number, reason, source };
+}
 
 /**
  * Parses one line into a snapshot or a rejection reason (not JSON, not an object, not shaped
@@ -27,20 +56,20 @@ export type SnapshotLine =
  */
 export function parseSnapshotLine(line: TextLine): SnapshotLine | undefined {
   if (isBlankLine(line)) return undefined;
-  if (line.problem !== undefined) return { ok: false, line: line.number, reason: line.problem };
+  if (line.problem !== undefined) return rejectedLine(line, line.problem);
   let value: unknown;
   try {
     value = parseInputJson(line.text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     const torn = line.terminated ? "" : " (last line has no newline: truncated?)";
-    return { ok: false, line: line.number, reason: `not valid JSON: ${detail}${torn}` };
+    return rejectedLine(line, `not valid JSON: ${detail}${torn}`);
   }
   const parsed = parseSnapshot(value);
   if (!parsed.ok) {
-    return { ok: false, line: line.number, reason: formatFieldIssues(parsed.issues) };
+    return rejectedLine(line, formatFieldIssues(parsed.issues));
   }
-  return { ok: true, line: line.number, snapshot: parsed.snapshot };
+  return { ok: true, line: line.number, snapshot: parsed.snapshot, source: line };
 }
 
 /**

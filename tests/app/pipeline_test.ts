@@ -1,33 +1,44 @@
 import assert from "node:assert/strict";
 import { openPipeline } from "../../src/app/pipeline.ts";
 import { formatSummary, isCleanRun } from "../../src/app/run_summary.ts";
-import { recordSnapshotLines } from "../../src/app/record_snapshots.ts";
-import { readLines } from "../../src/io/line_reader.ts";
-import { snapshotLines } from "../../src/sources/snapshot_lines.ts";
+import { recordStream } from "../../src/app/replay.ts";
 import { fileLines, fixture } from "../helpers/project.ts";
 import { tempDir } from "../helpers/temp.ts";
 
-Deno.test("a pipeline records snapshot lines and its summary says what happened", async () => {
+Deno.test("a pipeline records snapshot lines; blocked ones go to the dead-letter file with their original text", async () => {
   const root = await tempDir();
   const pipeline = await openPipeline({ root, fileName: "p.jsonl", tuning: { fsync: "none" } });
-  using file = await Deno.open(fixture("python-snapshots.jsonl"));
-  const rejectedLines: number[] = [];
-  const result = await recordSnapshotLines(
-    pipeline.observer,
-    snapshotLines(readLines(file.readable)),
-    { onRejected: (line) => rejectedLines.push(line) },
-  );
+  const input = fixture("python-snapshots.jsonl");
+  using file = await Deno.open(input);
+  const result = await recordStream(pipeline.observer, input, file.readable, {
+    format: "snapshots",
+    deadLetters: pipeline.deadLetters,
+    now: () => Date.UTC(2026, 0, 26),
+  });
   assert.deepEqual(result, { snapshots: 7, rejected: 0, interrupted: false });
   const summary = await pipeline.close({ rejected: 1 });
   assert.equal(await pipeline.close(), summary, "close is idempotent");
   assert.equal(summary.sink.written, 5);
   assert.equal(summary.observer.blockedByValidation, 2);
   assert.equal(isCleanRun(summary), false);
+  const dead = `${root}/data/observer/p.rejected.jsonl`;
   assert.equal(
     formatSummary(summary),
-    `summary: written=5 blocked=2 rejected=1 dropped=0 not_written=0 file=${root}/data/observer/p.jsonl`,
+    `summary: written=5 blocked=2 rejected=1 dropped=0 not_written=0 ` +
+      `file=${root}/data/observer/p.jsonl dead_letters=2 dead_letter_file=${dead}`,
   );
   assert.equal((await fileLines(`${root}/data/observer/p.jsonl`)).length, 5);
+  const originals = await fileLines(input);
+  const entries = (await fileLines(dead)).map((l) => JSON.parse(l));
+  assert.deepEqual(entries.map((e) => [e.kind, e.line, e.run_id, e.format, e.input]), [
+    ["blocked", 5, "fixture0004", "snapshots", input],
+    ["blocked", 7, "inf01", "snapshots", input],
+  ]);
+  assert.equal(entries[0].text, originals[4], "the original text, NaN token and all");
+  assert.equal(entries[1].text, originals[6]);
+  assert.match(entries[0].reasons[0], /observation\.inputs\.price: expected a finite number/);
+  assert.equal(entries[0].recorded_at, "2026-01-26T00:00:00.000Z");
+  assert.equal(entries[0].dead_letter, "qts-dead-letter/v1");
 });
 
 Deno.test("the summary names records not written and why", () => {
@@ -43,9 +54,10 @@ Deno.test("the summary names records not written and why", () => {
       queued: 0,
       failure: "ENOSPC: full",
     },
+    deadLetters: { entries: 3, failed: 1, path: "/x.rejected.jsonl" },
   });
   assert.equal(
     line,
-    'summary: written=1 blocked=0 rejected=0 dropped=0 not_written=2 not_written_reason="ENOSPC: full" interrupted=true file=/x.jsonl',
+    'summary: written=1 blocked=0 rejected=0 dropped=0 not_written=2 not_written_reason="ENOSPC: full" interrupted=true file=/x.jsonl dead_letters=2 dead_letter_file=/x.rejected.jsonl dead_letters_not_written=1',
   );
 });

@@ -15,20 +15,19 @@ Deno.test("every Python snapshot line parses, NaN/Infinity included (validation 
 
 Deno.test("a bad line is rejected with its number and reason; a blank line is skipped", () => {
   assert.equal(parseSnapshotLine({ text: "  ", number: 1, terminated: true }), undefined);
-  assert.deepEqual(parseSnapshotLine({ text: '{"meta":', number: 9, terminated: false }), {
+  const torn = { text: '{"meta":', number: 9, terminated: false };
+  assert.deepEqual(parseSnapshotLine(torn), {
     ok: false,
     line: 9,
     reason: "not valid JSON: expected a JSON value at column 9, got the end of the text " +
       "(last line has no newline: truncated?)",
+    source: torn,
   });
-  const notSnapshot = parseSnapshotLine({
-    text: '{"meta":{},"context":{}}',
-    number: 2,
-    terminated: true,
-  });
-  assert.deepEqual(notSnapshot, {
+  const partial = { text: '{"meta":{},"context":{}}', number: 2, terminated: true };
+  assert.deepEqual(parseSnapshotLine(partial), {
     ok: false,
     line: 2,
     reason: "observation: expected an object, got nothing (field missing)",
+    source: partial,
   });
 });
