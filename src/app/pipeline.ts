@@ -23,12 +23,17 @@ import type { RunSummary } from "./run_summary.ts";
 
 /** What a pipeline needs. */
 export interface PipelineOptions {
+  /** Project root; files go to `<root>/data/observer`. */
   readonly root: string;
   /** Record file name under `data/observer`. */
   readonly fileName?: string;
+  /** Sink tuning for the record and dead-letter files. Default `SINK_DEFAULTS`. */
   readonly tuning?: JsonlFileSinkTuning;
+  /** Extra guard rules. Default none. */
   readonly guardPolicy?: GuardPolicy;
+  /** Names stamped into each record. Default `DEFAULT_RECORD_STAMP`. */
   readonly stamp?: RecordStamp;
+  /** Where `generated_at` comes from. Default `wall`. */
   readonly generatedAt?: GeneratedAtClock;
   /** Clock for the guard, `generated_at` and rotation. Default `Date.now`. */
   readonly now?: () => number;
@@ -36,8 +41,11 @@ export interface PipelineOptions {
 
 /** An open pipeline; {@linkcode Pipeline.close} drains it and returns the counters. */
 export interface Pipeline extends AsyncDisposable {
+  /** The started Observer; hand it snapshots. */
   readonly observer: Observer;
+  /** The bus between the Observer and the sink. */
   readonly bus: EventBus;
+  /** The record file sink. */
   readonly sink: JsonlFileSink;
   /** Where rejected lines and blocked snapshots go (`<base>.rejected.jsonl`, opened on use). */
   readonly deadLetters: DeadLetterFile;
@@ -51,6 +59,10 @@ export interface Pipeline extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * import { openPipeline } from "./pipeline.ts";
+ * import type { ObservationSnapshot } from "../contract/snapshot.ts";
+ * declare const root: string;
+ * declare const snapshot: ObservationSnapshot;
  * const pipeline = await openPipeline({ root });
  * await pipeline.observer.onSnapshot(snapshot);
  * const summary = await pipeline.close();

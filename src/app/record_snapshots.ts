@@ -9,8 +9,11 @@ import type { SnapshotLine } from "../sources/snapshot_lines.ts";
 
 /** Counts of a {@linkcode recordSnapshotLines} run. */
 export interface RecordLinesResult {
+  /** Snapshots handed to the Observer (dispatched or blocked). */
   readonly snapshots: number;
+  /** Lines that were not snapshots. */
   readonly rejected: number;
+  /** True when the signal stopped the run early. */
   readonly interrupted: boolean;
 }
 
@@ -38,6 +41,11 @@ export interface RecordLinesOptions {
  *
  * @example
  * ```ts
+ * import { recordSnapshotLines } from "./record_snapshots.ts";
+ * import { readLines } from "../io/line_reader.ts";
+ * import type { Observer } from "../observer/observer.ts";
+ * import { snapshotLines } from "../sources/snapshot_lines.ts";
+ * declare const observer: Observer;
  * await recordSnapshotLines(observer, snapshotLines(readLines(Deno.stdin.readable)));
  * ```
  */

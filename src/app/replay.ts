@@ -14,9 +14,11 @@ import { recordSnapshotLines } from "./record_snapshots.ts";
 
 /** Options of {@linkcode replayFiles}. */
 export interface ReplayOptions {
+  /** How to read the input lines. Default `auto` (decided by the first line). */
   readonly format?: InputFormat;
   /** `meta.mode` for snapshots made from KIS archives. */
   readonly mode?: string;
+  /** Stops the replay (SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
   /** Longest line read, in bytes. Default `DEFAULT_MAX_LINE_BYTES`. */
   readonly maxLineBytes?: number;
@@ -26,7 +28,7 @@ export interface ReplayOptions {
   readonly onFormat?: (file: string, format: string) => void;
   /** Called for a torn last line of a record file. */
   readonly onTornTail?: (bad: BadLine) => void;
-  /** Bytes read so far (progress). */
+  /** Called with the byte count of every chunk read (progress). */
   readonly onBytes?: (bytes: number) => void;
   /** Where rejected lines and blocked snapshots are written, with their original text. */
   readonly deadLetters?: DeadLetters;
@@ -36,7 +38,9 @@ export interface ReplayOptions {
 
 /** What a replay fed. */
 export interface ReplayResult {
+  /** Snapshots handed to the Observer (dispatched or blocked). */
   readonly snapshots: number;
+  /** Input lines that yielded no snapshot. */
   readonly rejected: number;
 }
 

@@ -12,7 +12,9 @@ import type { ObserverCounters } from "../observer/observer.ts";
 export interface RunSummary {
   /** Input lines that were not snapshots (observer.ts only). */
   readonly rejected: number;
+  /** The Observer's counters: received, dispatched, blocked, ignored. */
   readonly observer: Readonly<ObserverCounters>;
+  /** The record file sink's counters and current path. */
   readonly sink: JsonlFileSinkStats;
   /** The dead-letter file: entries written there, and where. */
   readonly deadLetters: DeadLetterStats;
@@ -36,8 +38,10 @@ export function isCleanRun(summary: RunSummary): boolean {
  *
  * @example
  * ```ts
+ * import { formatSummary, type RunSummary } from "./run_summary.ts";
+ * declare const summary: RunSummary;
  * formatSummary(summary);
- * // => "written=40 blocked=0 rejected=0 dropped=0 not_written=0 file=/srv/qts/data/observer/observer.jsonl"
+ * // => "summary: written=40 blocked=0 rejected=0 dropped=0 not_written=0 file=/srv/qts/data/observer/observer.jsonl"
  * ```
  */
 export function formatSummary(summary: RunSummary): string {

@@ -39,6 +39,7 @@ export interface Sink<T = PatternRecord> extends AsyncDisposable {
 
 /** Per-sink failure counters kept by the bus. */
 export interface SinkFailureCount {
+  /** The sink's name. */
   readonly sink: string;
   /** Calls to the sink that threw or rejected. */
   readonly errors: number;
@@ -51,6 +52,12 @@ export interface SinkFailureCount {
  *
  * @example
  * ```ts
+ * import { EventBus, type Sink } from "./event_bus.ts";
+ * import type { PatternRecord } from "../contract/pattern_record.ts";
+ * import type { Logger } from "../log/logging.ts";
+ * declare const sink: Sink;
+ * declare const logger: Logger;
+ * declare const record: PatternRecord;
  * await using bus = new EventBus([sink], logger);
  * await bus.dispatch(record);
  * ```

@@ -10,7 +10,9 @@ import { printable } from "../io/printable.ts";
 
 /** Input files that were checked, with their total size (for progress bars). */
 export interface CheckedInputs {
+  /** The paths, in the order given. */
   readonly paths: string[];
+  /** Sum of the files' sizes, in bytes. */
   readonly totalBytes: number;
 }
 

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import type * as commander from "commander";
+import { CommanderError, InvalidArgumentError, Option } from "commander";
 import { LOG_LEVELS, type LogLevelName } from "../log/logging.ts";
 import { DEFAULT_MODE } from "../contract/snapshot.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/line_reader.ts";
@@ -16,6 +17,16 @@ import {
   SINK_DEFAULTS,
   type WhenFull,
 } from "../sinks/jsonl_file_sink.ts";
+
+/**
+ * commander's `Command`, as the option helpers take and return it. Named here so the public API
+ * references an exported type (a plain re-export would make `deno doc --lint` check commander's
+ * own declarations).
+ */
+export type Command = commander.Command;
+
+/** commander's `Option` (an instance), as {@linkcode modeOption} returns it; see {@linkcode Command}. */
+export type CommanderOption = commander.Option;
 
 /**
  * Parses a positive integer flag value.
@@ -80,7 +91,7 @@ export function parseQueueBytes(value: string): number {
  * ten times when parsed, and the tasks cap V8's old generation at 128 MB; 8 MiB lines of it were
  * seen to exhaust that heap, 4 MiB lines pass.
  */
-export const MAX_LINE_BYTES_FLAG = DEFAULT_MAX_LINE_BYTES;
+export const MAX_LINE_BYTES_FLAG: number = DEFAULT_MAX_LINE_BYTES;
 
 /**
  * Parses `--max-line-bytes`: a positive integer up to {@linkcode MAX_LINE_BYTES_FLAG}.
@@ -103,6 +114,7 @@ export function parseMaxLineBytes(value: string): number {
 
 /** The flags of every command that reads input lines. */
 export interface InputFlags {
+  /** `--max-line-bytes`: longest input line read, in bytes. */
   maxLineBytes: number;
 }
 
@@ -137,7 +149,7 @@ export function addInputOptions(command: Command): Command {
  * new Command("replay").addOption(modeOption());
  * ```
  */
-export function modeOption(): Option {
+export function modeOption(): CommanderOption {
   return new Option(
     "--mode <mode>",
     "meta.mode of snapshots made by the Observer (simulated market, market archives), e.g. PROD",
@@ -146,15 +158,25 @@ export function modeOption(): Option {
 
 /** The sink and logging flags after parsing. */
 export interface CommonFlags {
+  /** `--file`: record file name inside `data/observer` (bare name ending in `.jsonl`). */
   file: string;
+  /** `--fsync`: when written bytes are forced to disk. */
   fsync: FsyncPolicy;
+  /** `--when-full`: what a full sink queue does with the next record. */
   whenFull: WhenFull;
+  /** `--queue-bytes`: bound of the sink queue, in characters of JSON. */
   queueBytes: number;
+  /** `--flush-bytes`: write as soon as this many characters are queued. */
   flushBytes: number;
+  /** `--flush-interval-ms`: write queued records at most this many ms after they arrived. */
   flushIntervalMs: number;
+  /** `--rotate-minutes`: start a new file every n minutes (UTC); absent when off. */
   rotateMinutes?: number;
+  /** `--rotate-bytes`: rotate before a file would pass n bytes; absent when off. */
   rotateBytes?: number;
+  /** `--keep`: with rotation, keep at most n rotated files; absent deletes none. */
   keep?: number;
+  /** `--log-level`: lowest level logged to stderr. */
   logLevel: LogLevelName;
 }
 

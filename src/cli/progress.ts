@@ -44,6 +44,8 @@ export const NO_PROGRESS: Progress = { add() {}, stop() {} };
  *
  * @example
  * ```ts
+ * import { startProgress } from "./progress.ts";
+ * declare const totalBytes: number;
  * const progress = startProgress({ label: "inspect", totalBytes, enabled: Deno.stderr.isTerminal() });
  * // ... progress.add(chunk.length) as bytes are read ...
  * progress.stop();

@@ -38,9 +38,13 @@ export type Feed = (
 
 /** A recording run. */
 export interface RecordingRun {
+  /** Project root; records go to `<root>/data/observer`. */
   readonly root: string;
+  /** Parsed common flags: record file, sink tuning and log level. */
   readonly flags: CommonFlags;
+  /** Further pipeline options (guard policy, stamp, clocks); file and tuning come from `flags`. */
   readonly pipeline?: Omit<PipelineOptions, "root" | "fileName" | "tuning">;
+  /** Produces the snapshots of this run. */
   readonly feed: Feed;
   /** Exit used by a second shutdown signal. */
   readonly forceExit: (code: number) => void;

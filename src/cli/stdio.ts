@@ -28,6 +28,8 @@ export function writeAllSync(target: { writeSync(p: Uint8Array): number }, text:
  *
  * @example
  * ```ts
+ * import { Command } from "commander";
+ * import { synchronousCommanderOutput } from "./stdio.ts";
  * new Command("x").configureOutput(synchronousCommanderOutput());
  * ```
  */

@@ -47,6 +47,8 @@ export function formatFieldIssue(issue: FieldIssue): string {
  *
  * @example
  * ```ts
+ * import { type FieldIssue, formatFieldIssues } from "./field_issue.ts";
+ * declare const issues: FieldIssue[];
  * formatFieldIssues(issues); // "a: expected a string, got 1 (number); b: expected ..."
  * ```
  */

@@ -26,6 +26,7 @@ export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
 
 /** A JSON object: a plain record of JSON values. */
 export interface JsonObject {
+  /** Any key maps to a JSON value. */
   [key: string]: JsonValue;
 }
 

@@ -19,59 +19,93 @@ export type GuardAction = "PASS" | "BLOCK";
 
 /** `metadata._schema`. */
 export interface RecordSchemaInfo {
+  /** Always `PatternRecord`. */
   record_schema_name: "PatternRecord";
+  /** Version of the record layout, e.g. `v1.1.0` ({@linkcode RECORD_SCHEMA_VERSION}). */
   record_schema_version: string;
+  /** Oldest record schema a reader must understand, e.g. `v1.0.0`. */
   compat_min_version: string;
+  /** Implementation that wrote the record: `observer_core_deno` here, `observer_core` in Python. */
   producer: string;
+  /** Build of the producer, copied from the stamp. */
   build_id: string;
+  /** Dataset version, copied from the stamp. */
   dataset_version: string;
+  /** Copy of `metadata.generated_at`. */
   generated_at: string;
+  /** Copy of `metadata.session_id`. */
   session_id: string;
+  /** Copy of `metadata.mode`. */
   mode: string;
 }
 
 /** `metadata._quality`. */
 export interface RecordQuality {
+  /** Quality flags: `EMPTY_INPUTS`, `NO_COMPUTED`, `NO_STATE` (empty when none apply). */
   flags: string[];
+  /** Counting stats: part key counts, event time, `has_price`, `has_volume`, ... */
   stats: Record<string, JsonValue>;
 }
 
 /** `metadata._interpretation`: neutral descriptions, never advice. */
 export interface RecordInterpretation {
+  /** Source, stage, symbol and market, plus price and volume when the inputs have them. */
   summary: Record<string, JsonValue>;
+  /** `HAS_PRICE`, `HAS_VOLUME`, `HAS_COMPUTED`, `HAS_STATE` as they apply. */
   hints: string[];
 }
 
 /** `metadata`. The underscored blocks are added by enrichment. */
 export interface RecordMetadata {
+  /** Schema version from the producer's stamp, e.g. `v1.0.0`. */
   schema_version: string;
+  /** Dataset version from the producer's stamp, e.g. `v1.0.0`. */
   dataset_version: string;
+  /** Build of the producer, e.g. `observer_core_deno_v0.1.0`. */
   build_id: string;
+  /** When the record was made: ISO-8601 UTC with milliseconds and `Z`. */
   generated_at: string;
+  /** Copy of the snapshot's `meta.session_id`. */
   session_id: string;
+  /** Copy of the snapshot's `meta.mode` (`DEV`, `PROD`, ...). */
   mode: string;
+  /** Always `[]`, as in the Python records (quality flags live in `_quality`). */
   quality_flags: string[];
+  /** Validation result; `INFO` for every written record. */
   validation: { readonly severity: Severity };
+  /** Guard decision; `PASS` / `OK` for every written record. */
   guard: { readonly action: GuardAction; readonly reason: string };
+  /** Schema and producer description, added by enrichment. */
   _schema?: RecordSchemaInfo;
+  /** Quality flags and stats, added by enrichment. */
   _quality?: RecordQuality;
+  /** Neutral summary and hints, added by enrichment. */
   _interpretation?: RecordInterpretation;
 }
 
 /** One record: the snapshot unchanged, reserved slots, and metadata. */
 export interface PatternRecord {
+  /** The snapshot, unchanged. */
   snapshot: ObservationSnapshot;
+  /** Reserved slot; `{}` when written by the Observer. */
   regime_tags: JsonObject;
+  /** Reserved slot; `[]` when written by the Observer. */
   condition_tags: JsonValue[];
+  /** Reserved slot; `{}` when written by the Observer. */
   outcome_labels: JsonObject;
+  /** Producer, validation, guard and enrichment metadata. */
   metadata: RecordMetadata;
 }
 
 /** Names stamped into every record by this producer. */
 export interface RecordStamp {
+  /** Written to `metadata.schema_version`. */
   schema_version: string;
+  /** Written to `metadata.dataset_version` and `_schema.dataset_version`. */
   dataset_version: string;
+  /** Written to `metadata.build_id` and `_schema.build_id`. */
   build_id: string;
+  /** Written to `_schema.producer`, e.g. `observer_core_deno`. */
   producer: string;
 }
 
@@ -103,6 +137,9 @@ export const COMPAT_MIN_VERSION = "v1.0.0";
  *
  * @example
  * ```ts
+ * import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "./pattern_record.ts";
+ * import type { ObservationSnapshot } from "./snapshot.ts";
+ * declare const snapshot: ObservationSnapshot;
  * const record = buildPatternRecord(snapshot, DEFAULT_RECORD_STAMP, "2026-01-26T03:18:20.080Z");
  * record.metadata.guard; // => { action: "PASS", reason: "OK" }
  * ```
@@ -144,6 +181,8 @@ export type RecordParse =
  *
  * @example
  * ```ts
+ * import { parsePatternRecord } from "./pattern_record.ts";
+ * declare const line: string;
  * parsePatternRecord(JSON.parse(line));
  * ```
  */

@@ -27,33 +27,45 @@ export interface SnapshotMeta {
   timestamp: string;
   /** The same instant as integer epoch milliseconds. */
   timestamp_ms: number;
+  /** Trading session the snapshot belongs to. */
   session_id: string;
   /** Unique per snapshot. */
   run_id: string;
   /** `DEV`, `PROD`, ... */
   mode: string;
+  /** Observer version that made the snapshot, e.g. `v1.0.0`. */
   observer_version: string;
 }
 
 /** `snapshot.context`. */
 export interface SnapshotContext {
+  /** Where the data comes from: `market`, `broker`, `system`, `external`. */
   source: SnapshotSource;
+  /** What kind of data it is: `raw`, `computed`, `state`. */
   stage: SnapshotStage;
+  /** Instrument code, e.g. `005930`; absent or `null` when not about one symbol. */
   symbol?: string | null;
+  /** Market the symbol trades on, e.g. `KRX`; absent or `null` when unknown. */
   market?: string | null;
 }
 
 /** `snapshot.observation`: three plain objects of JSON values. */
 export interface SnapshotObservation {
+  /** Data as received, e.g. `{ price, volume }`. */
   inputs: JsonObject;
+  /** Values the runtime derived, e.g. indicators. */
   computed: JsonObject;
+  /** Runtime state, e.g. the position. */
   state: JsonObject;
 }
 
 /** One observation handed to the Observer. */
 export interface ObservationSnapshot {
+  /** Time, session and ids. */
   meta: SnapshotMeta;
+  /** Source, stage, symbol and market. */
   context: SnapshotContext;
+  /** The observed values. */
   observation: SnapshotObservation;
 }
 
@@ -68,19 +80,29 @@ export const OBSERVER_VERSION = "v1.0.0";
 
 /** What {@linkcode buildSnapshot} needs; time and ids are filled in. */
 export interface SnapshotInit {
+  /** `meta.session_id`. */
   session_id: string;
+  /** `meta.mode`, e.g. `DEV`. */
   mode: string;
+  /** `context.source`. */
   source: SnapshotSource;
+  /** `context.stage`. */
   stage: SnapshotStage;
+  /** `context.symbol`; left out of the snapshot when undefined. */
   symbol?: string | null;
+  /** `context.market`; left out of the snapshot when undefined. */
   market?: string | null;
+  /** `observation.inputs`; defaults to `{}`. */
   inputs?: JsonObject;
+  /** `observation.computed`; defaults to `{}`. */
   computed?: JsonObject;
+  /** `observation.state`; defaults to `{}`. */
   state?: JsonObject;
   /** Event time in epoch ms; defaults to `Date.now()`. */
   timestamp_ms?: number;
   /** Defaults to a fresh UUID. */
   run_id?: string;
+  /** Defaults to {@linkcode OBSERVER_VERSION}. */
   observer_version?: string;
 }
 

@@ -5,15 +5,16 @@
  * @module
  */
 
-import {
-  configure,
-  dispose,
-  getLogger,
-  getTextFormatter,
-  type Logger,
-  type LogRecord,
-} from "@logtape/logtape";
+import { configure, dispose, getLogger, getTextFormatter, type LogRecord } from "@logtape/logtape";
+import type * as logtape from "@logtape/logtape";
 import { printable } from "../io/printable.ts";
+
+/**
+ * LogTape's `Logger`, the type every logger option of this project takes. Named here so the
+ * public API references an exported type (a plain re-export would make `deno doc --lint` check
+ * LogTape's own declarations).
+ */
+export type Logger = logtape.Logger;
 
 /** Longest value a log line shows (a longer one is cut, saying how much was left out). */
 export const LOG_VALUE_MAX_CHARS = 1000;
@@ -32,6 +33,8 @@ export const LOG_ROOT = "qts";
  *
  * @example
  * ```ts
+ * import { getObserverLogger } from "./logging.ts";
+ * declare const path: string;
  * const logger = getObserverLogger("sink");
  * logger.info("JsonlFileSink initialized: {path}", { path });
  * ```
@@ -42,6 +45,7 @@ export function getObserverLogger(...category: string[]): Logger {
 
 /** Where log lines go and from which level on. */
 export interface LoggingSetup {
+  /** Lowest level written; lower ones are dropped. */
   readonly level: LogLevelName;
   /** Receives each formatted line (with its newline). */
   readonly write: (line: string) => void;

@@ -19,6 +19,9 @@ import { COMPAT_MIN_VERSION, RECORD_SCHEMA_VERSION } from "../contract/pattern_r
  *
  * @example
  * ```ts
+ * import { enrichRecord } from "./enrich.ts";
+ * import { DEFAULT_RECORD_STAMP, type PatternRecord } from "../contract/pattern_record.ts";
+ * declare const record: PatternRecord;
  * enrichRecord(record, DEFAULT_RECORD_STAMP).metadata._quality?.flags; // e.g. ["NO_STATE"]
  * ```
  */
@@ -49,8 +52,11 @@ function countKeys(object: JsonObject): number {
 
 /** How many keys each observation part has. */
 export interface PartCounts {
+  /** Keys of `observation.inputs`. */
   readonly inputs: number;
+  /** Keys of `observation.computed`. */
   readonly computed: number;
+  /** Keys of `observation.state`. */
   readonly state: number;
 }
 
@@ -69,6 +75,9 @@ export function countParts(record: PatternRecord): PartCounts {
  *
  * @example
  * ```ts
+ * import { describeQuality } from "./enrich.ts";
+ * import type { PatternRecord } from "../contract/pattern_record.ts";
+ * declare const record: PatternRecord;
  * describeQuality(record).flags; // => ["NO_COMPUTED", "NO_STATE"]
  * ```
  */
@@ -105,6 +114,9 @@ export function describeQuality(
  *
  * @example
  * ```ts
+ * import { describeInterpretation } from "./enrich.ts";
+ * import type { PatternRecord } from "../contract/pattern_record.ts";
+ * declare const record: PatternRecord;
  * describeInterpretation(record).hints; // => ["HAS_PRICE", "HAS_VOLUME"]
  * ```
  */

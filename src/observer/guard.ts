@@ -19,8 +19,11 @@ export interface GuardPolicy {
 
 /** What the guard decided and why; `blockedBy` says which stage stopped the snapshot. */
 export interface GuardDecision {
+  /** `PASS` or `BLOCK`. */
   readonly action: GuardAction;
+  /** `OK`, or a code and explanation such as `SOURCE_NOT_ALLOWED: ...`. */
   readonly reason: string;
+  /** Set when blocked: the stage that stopped the snapshot. */
   readonly blockedBy?: "validation" | "guard";
 }
 
@@ -32,6 +35,10 @@ export const GUARD_PASS: GuardDecision = GUARD_PASSED;
  *
  * @example
  * ```ts
+ * import { guardSnapshot } from "./guard.ts";
+ * import { validateSnapshot } from "./validation.ts";
+ * import type { ObservationSnapshot } from "../contract/snapshot.ts";
+ * declare const snapshot: ObservationSnapshot;
  * guardSnapshot(snapshot, validateSnapshot(snapshot), {}, Date.now());
  * // => { action: "PASS", reason: "OK" }
  * ```

@@ -4,11 +4,11 @@
  * @module
  */
 
-import type { Logger } from "@logtape/logtape";
 import type { EventBus } from "../bus/event_bus.ts";
 import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../contract/pattern_record.ts";
 import type { RecordStamp } from "../contract/pattern_record.ts";
 import type { ObservationSnapshot } from "../contract/snapshot.ts";
+import type { Logger } from "../log/logging.ts";
 import { enrichRecord } from "./enrich.ts";
 import { type GuardPolicy, guardSnapshot } from "./guard.ts";
 import { validateSnapshot } from "./validation.ts";
@@ -26,9 +26,13 @@ export type SnapshotOutcome =
 
 /** Observer counters. */
 export interface ObserverCounters {
+  /** Snapshots taken in while running. */
   received: number;
+  /** Snapshots that became records and were handed to the bus. */
   dispatched: number;
+  /** Snapshots blocked because validation found a problem. */
   blockedByValidation: number;
+  /** Snapshots that passed validation but were blocked by the guard policy. */
   blockedByGuard: number;
   /** Snapshots that arrived while the Observer was stopped. */
   ignored: number;
@@ -42,12 +46,17 @@ export type GeneratedAtClock = "wall" | "snapshot";
 
 /** Observer options. */
 export interface ObserverOptions {
+  /** Where records are dispatched. */
   readonly bus: EventBus;
+  /** Receives start/stop messages, blocks (warning) and dispatches (debug). */
   readonly logger: Logger;
+  /** Extra guard rules. Default none. */
   readonly guardPolicy?: GuardPolicy;
+  /** Names stamped into each record. Default {@linkcode DEFAULT_RECORD_STAMP}. */
   readonly stamp?: RecordStamp;
   /** Epoch ms; defaults to `Date.now`. */
   readonly now?: () => number;
+  /** Where `generated_at` comes from. Default `wall`. */
   readonly generatedAt?: GeneratedAtClock;
 }
 
@@ -56,6 +65,13 @@ export interface ObserverOptions {
  *
  * @example
  * ```ts
+ * import { Observer } from "./observer.ts";
+ * import type { EventBus } from "../bus/event_bus.ts";
+ * import type { ObservationSnapshot } from "../contract/snapshot.ts";
+ * import type { Logger } from "../log/logging.ts";
+ * declare const bus: EventBus;
+ * declare const logger: Logger;
+ * declare const snapshot: ObservationSnapshot;
  * const observer = new Observer({ bus, logger });
  * observer.start();
  * const outcome = await observer.onSnapshot(snapshot); // { status: "dispatched", runId }

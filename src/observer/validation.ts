@@ -37,6 +37,8 @@ const OBSERVATION_PARTS = ["inputs", "computed", "state"];
  *
  * @example
  * ```ts
+ * import { validateSnapshot } from "./validation.ts";
+ * declare const snapshot: unknown;
  * validateSnapshot(snapshot).issues;
  * // => [{ path: "observation.inputs.depth[1]", expected: "a finite number", got: "-Infinity" }]
  * ```

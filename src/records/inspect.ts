@@ -26,24 +26,37 @@ export function newCounts(): Counts {
 
 /** Per-file part of an {@linkcode InspectReport}. */
 export interface InspectedFile {
+  /** The file path, as given. */
   readonly file: string;
+  /** Records read from this file. */
   readonly records: number;
+  /** Lines of this file that are not records (torn tail excluded). */
   readonly badLines: number;
-  /** The torn last line, if the file ends in one. */
+  /** Why the last line is torn, if the file ends in a torn line. */
   readonly tornTail?: string;
+  /** Line number of the torn last line, when there is one. */
+  readonly tornTailLine?: number;
 }
 
 /** Everything `observer.ts inspect` reports. */
 export interface InspectReport {
+  /** One entry per file, in the order given. */
   readonly files: InspectedFile[];
+  /** Records in all files. */
   readonly records: number;
+  /** Bad lines in all files (torn tails excluded). */
   readonly badLines: number;
-  /** Earliest and latest `snapshot.meta.timestamp_ms`, as ISO text. */
+  /** Earliest valid `snapshot.meta.timestamp_ms`, as ISO text; absent when there is none. */
   readonly firstEvent?: string;
+  /** Latest valid `snapshot.meta.timestamp_ms`, as ISO text; absent when there is none. */
   readonly lastEvent?: string;
+  /** Records per `context.symbol` (`(none)` when absent or null). */
   readonly bySymbol: Counts;
+  /** Records per `context.source`. */
   readonly bySource: Counts;
+  /** Records per `context.stage`. */
   readonly byStage: Counts;
+  /** Records per `meta.session_id`. */
   readonly bySession: Counts;
   /** `metadata.guard.action` (records that are not PASS were blocked yet written). */
   readonly guardActions: Counts;
@@ -51,6 +64,7 @@ export interface InspectReport {
   readonly qualityFlags: Counts;
   /** `_schema.record_schema_version`, or `schema_version` for records without `_schema`. */
   readonly schemaVersions: Counts;
+  /** `metadata._schema.producer` (`(none)` for records without `_schema`). */
   readonly producers: Counts;
   /** The first bad lines (at most 20), with file, line and reason. */
   readonly badLineSamples: BadLine[];
@@ -65,9 +79,11 @@ function bump(counts: Counts, key: string | null | undefined): void {
 
 /** Options of {@linkcode inspectRecordFiles}. */
 export interface InspectOptions {
+  /** Stops reading when aborted. */
   readonly signal?: AbortSignal;
   /** Longest line read, in bytes. Default `DEFAULT_MAX_LINE_BYTES`. */
   readonly maxLineBytes?: number;
+  /** Called with the byte count of every chunk read (progress bars). */
   readonly onBytes?: (bytes: number) => void;
 }
 
@@ -134,7 +150,13 @@ export async function inspectRecordFiles(
     const { records, badLines, tornTail } = reader.stats;
     report.records += records;
     report.badLines += badLines;
-    report.files.push({ file: path, records, badLines, tornTail: tornTail?.reason });
+    report.files.push({
+      file: path,
+      records,
+      badLines,
+      tornTail: tornTail?.reason,
+      tornTailLine: tornTail?.line,
+    });
   }
   return {
     ...report,

@@ -5,6 +5,7 @@
  */
 
 import Table from "cli-table3";
+import { printable } from "../io/printable.ts";
 import type { Counts, InspectReport } from "./inspect.ts";
 
 /** Compact tables: no rule between rows. */
@@ -20,7 +21,7 @@ function countTable(title: string, counts: Counts, total: number): string {
   const rows = Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const table = new Table({ head: [title, "records", "%"], ...STYLE });
   for (const [key, n] of rows.slice(0, MAX_ROWS)) {
-    table.push([key, String(n), total > 0 ? (n / total * 100).toFixed(1) : "-"]);
+    table.push([printable(key), String(n), total > 0 ? (n / total * 100).toFixed(1) : "-"]);
   }
   if (rows.length > MAX_ROWS) {
     const rest = rows.slice(MAX_ROWS).reduce((sum, [, n]) => sum + n, 0);
@@ -35,13 +36,21 @@ function countTable(title: string, counts: Counts, total: number): string {
  *
  * @example
  * ```ts
+ * import { formatInspectReport } from "./inspect_table.ts";
+ * import { inspectRecordFiles } from "./inspect.ts";
+ * declare const paths: string[];
  * console.log(formatInspectReport(await inspectRecordFiles(paths)));
  * ```
  */
 export function formatInspectReport(report: InspectReport): string {
   const files = new Table({ head: ["file", "records", "bad lines", "torn tail"], ...STYLE });
   for (const f of report.files) {
-    files.push([f.file, String(f.records), String(f.badLines), f.tornTail ? "yes" : "no"]);
+    files.push([
+      printable(f.file),
+      String(f.records),
+      String(f.badLines),
+      f.tornTail ? "yes" : "no",
+    ]);
   }
   const parts = [
     files.toString(),
@@ -59,9 +68,12 @@ export function formatInspectReport(report: InspectReport): string {
   if (report.badLineSamples.length > 0) {
     parts.push(
       "bad lines:\n" +
-        report.badLineSamples.map((b) => `  ${b.file}:${b.line}: ${b.reason}`).join("\n"),
+        report.badLineSamples.map((b) => `  ${printable(`${b.file}:${b.line}: ${b.reason}`, 2000)}`)
+          .join("\n"),
     );
   }
-  for (const f of report.files) if (f.tornTail) parts.push(`${f.file}: ${f.tornTail}`);
+  for (const f of report.files) {
+    if (f.tornTail) parts.push(printable(`${f.file}:${f.tornTailLine}: ${f.tornTail}`, 2000));
+  }
   return parts.join("\n\n");
 }

@@ -15,8 +15,11 @@ export type ReadMode = "strict" | "lenient";
 
 /** A line that is not a record, with where it is and why. */
 export interface BadLine {
+  /** The reader's name for the input, usually the file path. */
   readonly file: string;
+  /** 1-based line number. */
   readonly line: number;
+  /** Why the line is not a record. */
   readonly reason: string;
 }
 
@@ -35,7 +38,9 @@ export class RecordFileError extends Error {
 
 /** One record and the line it came from. */
 export interface RecordLine {
+  /** 1-based line number. */
   readonly line: number;
+  /** The parsed record. */
   readonly record: PatternRecord;
   /** The line as read. */
   readonly source: TextLine;
@@ -57,7 +62,9 @@ export interface RecordReaderOptions {
 
 /** What a reader saw, complete once iteration ends. */
 export interface RecordReadStats {
+  /** Records yielded. */
   records: number;
+  /** Lines skipped as not records (lenient mode), torn tail excluded. */
   badLines: number;
   /**
    * A last line without a newline that is not a record: a writer's torn leftover. Reported
@@ -85,6 +92,8 @@ export function parseRecordLine(line: TextLine): PatternRecord | string {
  *
  * @example
  * ```ts
+ * import { RecordReader } from "./record_reader.ts";
+ * declare const path: string;
  * using file = await Deno.open(path);
  * const reader = new RecordReader(path, file.readable, { mode: "lenient" });
  * for await (const { record } of reader) console.log(record.snapshot.meta.run_id);

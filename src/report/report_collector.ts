@@ -14,9 +14,11 @@ import { type Counts, newCounts } from "../records/inspect.ts";
 
 /** One symbol's price over time, thinned evenly when long. */
 export interface PriceSeries {
+  /** `context.symbol`, or `(none)`. */
   readonly symbol: string;
   /** Event times, epoch seconds. */
   readonly t: number[];
+  /** `inputs.price` at each time in `t`. */
   readonly price: number[];
   /** Records seen for this symbol (before thinning). */
   count: number;
@@ -38,6 +40,9 @@ export interface ReportCollectorOptions {
  *
  * @example
  * ```ts
+ * import { ReportCollector } from "./report_collector.ts";
+ * import type { PatternRecord } from "../contract/pattern_record.ts";
+ * declare const record: PatternRecord;
  * const collector = new ReportCollector();
  * collector.add(record);
  * ```
@@ -45,13 +50,20 @@ export interface ReportCollectorOptions {
 export class ReportCollector implements Sink {
   /** Sink name. */
   readonly name = "report";
+  /** Price series by symbol (`(none)` for records without one). */
   readonly series = new Map<string, PriceSeries>();
+  /** Records per minute: minute start in epoch seconds → count. */
   readonly perMinute = new Map<number, number>();
+  /** Records per `metadata.guard.action`. */
   readonly guardActions: Counts = newCounts();
+  /** Records per `metadata._quality` flag. */
   readonly qualityFlags: Counts = newCounts();
+  /** Records added. */
   records = 0;
-  firstEventMs = Infinity;
-  lastEventMs = -Infinity;
+  /** Earliest valid event time seen, epoch ms; `Infinity` before any. */
+  firstEventMs: number = Infinity;
+  /** Latest valid event time seen, epoch ms; `-Infinity` before any. */
+  lastEventMs: number = -Infinity;
   readonly #maxPoints: number;
 
   /** An empty collector. */

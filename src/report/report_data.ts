@@ -16,21 +16,27 @@ import { ReportCollector } from "./report_collector.ts";
 
 /** One chart's price series. */
 export interface ReportSeries {
+  /** The charted symbol. */
   readonly symbol: string;
   /** Records of this symbol. */
   readonly count: number;
   /** Epoch seconds. */
   readonly t: number[];
+  /** Price at each time in `t`. */
   readonly price: number[];
 }
 
 /** Everything the report page shows. */
 export interface ReportData {
+  /** Page title, naming the input file or the number of files. */
   readonly title: string;
+  /** The input paths, as given. */
   readonly inputs: string[];
   /** Rows of the summary table. */
   readonly summary: [string, string][];
+  /** One price chart per charted symbol. */
   readonly prices: ReportSeries[];
+  /** Records per minute: minute starts (epoch seconds, ascending) and their counts. */
   readonly perMinute: { t: number[]; count: number[] };
   /** Blocked, rejected and flagged counts, one bar each. */
   readonly problems: { label: string; count: number }[];
@@ -40,9 +46,13 @@ export interface ReportData {
 export interface ReportDataOptions {
   /** Symbols to chart; default: the 4 with the most records. */
   readonly symbols?: readonly string[];
+  /** How to read the inputs. Default `auto` (decided per file by its first line). */
   readonly format?: InputFormat;
+  /** `meta.mode` for snapshots made from KIS archives. */
   readonly mode?: string;
+  /** Stops reading. */
   readonly signal?: AbortSignal;
+  /** Called with the byte count of every chunk read (progress bars). */
   readonly onBytes?: (bytes: number) => void;
   /** Longest line read, in bytes. Default `DEFAULT_MAX_LINE_BYTES`. */
   readonly maxLineBytes?: number;

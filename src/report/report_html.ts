@@ -85,6 +85,11 @@ requestAnimationFrame(() => setTimeout(() => {
  *
  * @example
  * ```ts
+ * import { renderReportHtml } from "./report_html.ts";
+ * import type { ReportData } from "./report_data.ts";
+ * import { outputFilePath } from "../paths.ts";
+ * declare const root: string;
+ * declare const data: ReportData;
  * await Deno.writeTextFile(outputFilePath(root, "report.html", ".html"), renderReportHtml(data));
  * ```
  */

@@ -14,12 +14,17 @@ const YIELD_EVERY = 1024;
 
 /** A simulated market session. */
 export interface SimulatedSessionOptions {
+  /** Symbol codes to simulate, e.g. `["005930", "000660"]`. */
   readonly symbols: readonly string[];
+  /** Ticks per symbol. */
   readonly ticks: number;
+  /** Seed of the simulated market; the same seed gives the same session. */
   readonly seed: number;
   /** Event time of the first tick, epoch ms. */
   readonly startMs: number;
+  /** `meta.session_id` of every snapshot. */
   readonly sessionId: string;
+  /** `meta.mode` of every snapshot, e.g. `DEV`. */
   readonly mode: string;
   /** Prices in the moving average / volatility window. Default 20. */
   readonly featureWindow?: number;
@@ -31,6 +36,7 @@ export interface SimulatedSessionOptions {
 export interface SessionResult {
   /** Snapshots handed to the Observer. */
   readonly snapshots: number;
+  /** True when the signal stopped the session early. */
   readonly interrupted: boolean;
 }
 
@@ -39,6 +45,11 @@ export interface SessionResult {
  *
  * @example
  * ```ts
+ * import { tickSnapshot } from "./qts_runtime.ts";
+ * import { RollingFeatures } from "./features.ts";
+ * import type { MarketTick } from "../sources/simulated_market.ts";
+ * declare const tick: MarketTick;
+ * const features = new RollingFeatures(20);
  * tickSnapshot(tick, features.push(tick.price), "s1", "DEV");
  * ```
  */
@@ -72,6 +83,9 @@ export function tickSnapshot(
  *
  * @example
  * ```ts
+ * import { runSimulatedSession } from "./qts_runtime.ts";
+ * import type { Observer } from "../observer/observer.ts";
+ * declare const observer: Observer;
  * await runSimulatedSession(observer, { symbols: ["005930"], ticks: 10, seed: 1,
  *   startMs: Date.now(), sessionId: "s1", mode: "DEV" });
  * ```

@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { Logger } from "@logtape/logtape";
 import type { DeadLetterEntry } from "../contract/dead_letter_entry.ts";
+import type { Logger } from "../log/logging.ts";
 import { JsonlFileSink, type JsonlFileSinkTuning } from "./jsonl_file_sink.ts";
 import type { RecordLock } from "./record_lock.ts";
 
@@ -33,6 +33,7 @@ export interface DeadLetters {
 
 /** Options of {@linkcode DeadLetterFile}. */
 export interface DeadLetterFileOptions {
+  /** Project root; the file goes to `<root>/data/observer/<fileName>`. */
   readonly root: string;
   /** The dead-letter file name, e.g. `observer.rejected.jsonl` (see `deadLetterFileName`). */
   readonly fileName: string;
@@ -40,7 +41,9 @@ export interface DeadLetterFileOptions {
   readonly tuning?: JsonlFileSinkTuning;
   /** The record base's lock, held by the caller. */
   readonly lock: RecordLock;
+  /** Receives the file's messages, open failures included. */
   readonly logger: Logger;
+  /** Clock for rotation windows (epoch ms). Default `Date.now`. */
   readonly now?: () => number;
 }
 

@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { Logger } from "@logtape/logtape";
 import { join } from "node:path";
 import type { Sink, SinkStats } from "../bus/event_bus.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import { utf8Length } from "../io/utf8.ts";
+import type { Logger } from "../log/logging.ts";
 import { checkRecordFileName, DEFAULT_RECORD_FILE, observerDataDir } from "../paths.ts";
 import { repairTornTail } from "./crash_recovery.ts";
 import { acquireRecordLock, type RecordLock } from "./record_lock.ts";
@@ -56,6 +56,7 @@ export interface JsonlFileSinkOptions extends JsonlFileSinkTuning {
   readonly fileName?: string;
   /** Name in logs and summaries. Default `jsonl:<fileName>`. */
   readonly name?: string;
+  /** Receives the sink's open, close, failure, recovery and rotation messages. */
   readonly logger: Logger;
   /** Clock for rotation windows and stamps (epoch ms). Default `Date.now`. */
   readonly now?: () => number;
@@ -142,6 +143,12 @@ function positive(value: number | undefined, fallback: number, what: string): nu
  *
  * @example
  * ```ts
+ * import { JsonlFileSink } from "./jsonl_file_sink.ts";
+ * import type { PatternRecord } from "../contract/pattern_record.ts";
+ * import type { Logger } from "../log/logging.ts";
+ * declare const root: string;
+ * declare const logger: Logger;
+ * declare const record: PatternRecord;
  * await using sink = await JsonlFileSink.open({ root, logger });
  * await sink.write(record);
  * ```

@@ -61,8 +61,11 @@ export function rotatedFileName(base: string, stamp: string, sequence: number): 
 
 /** A rotated file found on disk. */
 export interface RotatedFile {
+  /** File name, e.g. `observer_20260126_0315_2.jsonl`. */
   readonly name: string;
+  /** Window stamp `YYYYMMDD_HHMM` (UTC). */
   readonly stamp: string;
+  /** 0 for the window's first file, then 1, 2, ... */
   readonly sequence: number;
 }
 

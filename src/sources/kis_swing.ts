@@ -46,6 +46,8 @@ function numberOrNull(
  *
  * @example
  * ```ts
+ * import { kisSwingSnapshot } from "./kis_swing.ts";
+ * declare const line: string;
  * kisSwingSnapshot(JSON.parse(line)); // { ok: true, snapshot } or { ok: false, issues }
  * ```
  */

@@ -6,23 +6,31 @@
 
 /** One quote of one symbol. */
 export interface MarketTick {
+  /** Symbol code, one of the session's symbols. */
   readonly symbol: string;
+  /** Market name, e.g. `SIM`. */
   readonly market: string;
   /** Event time, epoch ms. */
   readonly timestampMs: number;
   /** 0-based tick index within the session. */
   readonly index: number;
+  /** Last price, a whole number ≥ 1 (random walk of up to ±0.5% per tick). */
   readonly price: number;
+  /** Traded volume, a whole number from 100 to 10,099. */
   readonly volume: number;
+  /** Best bid: `price` minus 0.05% of it (rounded, at least 1). */
   readonly bid: number;
+  /** Best ask: `price` plus 0.05% of it (rounded, at least 1). */
   readonly ask: number;
 }
 
 /** Simulated session parameters. */
 export interface SimulatedMarketOptions {
+  /** Symbol codes, quoted in this order every round. */
   readonly symbols: readonly string[];
   /** Ticks per symbol. */
   readonly ticks: number;
+  /** PRNG seed; the same seed gives the same ticks. */
   readonly seed: number;
   /** Event time of the first tick, epoch ms. */
   readonly startMs: number;

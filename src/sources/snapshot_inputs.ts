@@ -27,10 +27,13 @@ export type InputFormat = typeof INPUT_FORMATS[number];
 
 /** Options of {@linkcode readSnapshotInputs}. */
 export interface SnapshotInputOptions {
+  /** How to read the lines. Default `auto` (decided by the first non-blank line). */
   readonly format?: InputFormat;
   /** `meta.mode` for snapshots made from KIS archives. */
   readonly mode?: string;
+  /** Stops reading. */
   readonly signal?: AbortSignal;
+  /** Called with the byte count of every chunk read (progress). */
   readonly onBytes?: (bytes: number) => void;
   /** Longest line read, in bytes; longer lines are rejected. Default `DEFAULT_MAX_LINE_BYTES`. */
   readonly maxLineBytes?: number;
@@ -68,7 +71,9 @@ async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> 
 
 /** An input whose format is known, with its lines from the first non-blank one on. */
 export interface OpenedInput {
+  /** The format given, or the one detected for `auto`. */
   readonly format: Exclude<InputFormat, "auto">;
+  /** The lines, from the first non-blank one on. */
   readonly lines: AsyncIterable<TextLine>;
   /** True when the input holds only blank lines (its format is then a guess). */
   readonly empty: boolean;
@@ -82,6 +87,8 @@ const NO_LINES: AsyncIterable<TextLine> = { async *[Symbol.asyncIterator]() {} }
  *
  * @example
  * ```ts
+ * import { openInput } from "./snapshot_inputs.ts";
+ * declare const file: Deno.FsFile;
  * const { format, lines } = await openInput(file.readable, { format: "auto" });
  * ```
  */
@@ -125,6 +132,10 @@ export async function openInput(
  *
  * @example
  * ```ts
+ * import { readSnapshotInputs } from "./snapshot_inputs.ts";
+ * import type { Observer } from "../observer/observer.ts";
+ * declare const file: Deno.FsFile;
+ * declare const observer: Observer;
  * for await (const item of readSnapshotInputs("archive.jsonl", file.readable)) {
  *   if (item.ok) await observer.onSnapshot(item.snapshot);
  * }
