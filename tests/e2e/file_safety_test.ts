@@ -3,13 +3,12 @@ import { join } from "node:path";
 import {
   copyProject,
   fileLines,
+  observerDir,
   parseSummaryLine,
   runScript,
   spawnScript,
 } from "../helpers/project.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
-
-const observerDir = (root: string) => join(root, "data", "observer");
 
 Deno.test("two writers, one file: the second exits 2 naming the first one's pid; the first loses nothing", async () => {
   const root = await copyProject();

@@ -7,6 +7,7 @@ import {
   fileLines,
   fixture,
   FIXTURES_DIR,
+  observerDir,
   parseSummaryLine,
   runScript,
   taskPermissionFlags,
@@ -14,7 +15,6 @@ import {
 import { writeSnapshotFile } from "../helpers/snapshot_file.ts";
 import { tempDir } from "../helpers/temp.ts";
 
-const observerDir = (root: string) => join(root, "data", "observer");
 const KIS = fixture("kis-swing-20260126.jsonl");
 
 async function runIds(path: string): Promise<string[]> {

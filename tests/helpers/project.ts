@@ -52,6 +52,11 @@ export async function taskPermissionFlags(task: string, root = PROJECT_ROOT): Pr
   return permissionFlagsOf(await Deno.readTextFile(join(root, "deno.json")), task, root);
 }
 
+/** `<root>/data/observer` of a project copy. */
+export function observerDir(root: string): string {
+  return join(root, "data", "observer");
+}
+
 /** The result of a finished entry-script run. */
 export interface ScriptRun {
   readonly code: number;
@@ -65,8 +70,8 @@ export interface ScriptOptions {
   readonly task: "run" | "observer";
   readonly script: "main.ts" | "observer.ts";
   readonly args?: string[];
-  /** Text or a file piped to stdin; nothing when absent. */
-  readonly stdin?: string;
+  /** Text (UTF-8 encoded) or raw bytes piped to stdin; nothing when absent. */
+  readonly stdin?: string | Uint8Array;
   /** Working directory; a fresh temporary directory (not the root) when absent. */
   readonly cwd?: string;
   readonly env?: Record<string, string>;
@@ -100,7 +105,9 @@ export async function runScript(root: string, options: ScriptOptions): Promise<S
   const child = await spawnScript(root, options);
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.write(
+      typeof options.stdin === "string" ? new TextEncoder().encode(options.stdin) : options.stdin,
+    );
     await writer.close();
   }
   const output = await child.output();

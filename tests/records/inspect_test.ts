@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { inspectRecordFiles } from "../../src/records/inspect.ts";
 import { formatInspectReport } from "../../src/records/inspect_table.ts";
+import { collectReportData } from "../../src/report/report_data.ts";
 import { fixture } from "../helpers/project.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -33,9 +34,57 @@ Deno.test("inspect counts the Python records by symbol, source, stage, flags and
       "NO_STATE",
       "v1.1.0",
       `${mixed}:6: not valid JSON`,
+      `${mixed}:7: partial last line`,
       "partial last line",
     ]
   ) {
     assert.ok(text.includes(expected), expected);
   }
+});
+
+Deno.test("a record with an impossible time (2^53-1 ms, or Python nanoseconds) is a bad line with its number; the file is still read", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "times.jsonl");
+  const lines = (await Deno.readTextFile(fixture("qts-python-records.jsonl"))).trimEnd().split(
+    "\n",
+  );
+  const withMs = (line: string, ms: number) =>
+    line.replace(/"timestamp_ms": ?\d+/, `"timestamp_ms": ${ms}`);
+  await Deno.writeTextFile(
+    path,
+    [lines[0], withMs(lines[1], 2 ** 53 - 1), withMs(lines[2], 1795691552531000000), lines[3]]
+      .join("\n") + "\n",
+  );
+  const report = await inspectRecordFiles([path]);
+  assert.equal(report.records, 2);
+  assert.equal(report.badLines, 2);
+  assert.deepEqual(report.badLineSamples.map((b) => b.line), [2, 3]);
+  assert.match(
+    report.badLineSamples[0].reason,
+    /snapshot\.meta\.timestamp_ms: expected an integer epoch time/,
+  );
+  assert.equal(report.firstEvent, "2026-11-26T11:12:32.531Z");
+  const data = await collectReportData([path]);
+  assert.ok(data.summary.length > 0, "the report is built as well");
+});
+
+Deno.test("input names that are Object.prototype members are counted as data, not inherited", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "names.jsonl");
+  const line = (await Deno.readTextFile(fixture("qts-python-records.jsonl"))).split("\n")[0];
+  const named = (symbol: string) => line.replace(/"symbol": ?"[^"]*"/, `"symbol": "${symbol}"`);
+  await Deno.writeTextFile(
+    path,
+    [named("constructor"), named("toString"), named("__proto__"), named("constructor")].join("\n") +
+      "\n",
+  );
+  const report = await inspectRecordFiles([path]);
+  assert.deepEqual(Object.entries(report.bySymbol).sort(), [
+    ["__proto__", 1],
+    ["constructor", 2],
+    ["toString", 1],
+  ]);
+  const text = formatInspectReport(report);
+  assert.doesNotMatch(text, /function|native code/);
+  assert.match(text, /constructor\s*│\s*2/);
 });
