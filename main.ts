@@ -24,7 +24,7 @@ import {
 } from "./src/cli/options.ts";
 import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
 import { checkInputFiles } from "./src/cli/inputs.ts";
-import { runRecording } from "./src/cli/run_recording.ts";
+import { runRecordingCommand } from "./src/cli/recording_command.ts";
 import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { runSimulatedSession } from "./src/runtime/qts_runtime.ts";
 
@@ -94,7 +94,7 @@ if (flags.replay !== undefined) {
   }
 }
 
-const code = await runRecording({
+const code = await runRecordingCommand({
   root,
   flags,
   forceExit: Deno.exit,

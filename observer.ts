@@ -25,12 +25,13 @@ import {
 import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
 import { type CheckedInputs, checkInputFiles } from "./src/cli/inputs.ts";
 import { startProgress } from "./src/cli/progress.ts";
-import { runRecording } from "./src/cli/run_recording.ts";
+import { runRecordingCommand } from "./src/cli/recording_command.ts";
 import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { printable } from "./src/io/printable.ts";
 import { outputFilePath, recordFilePath } from "./src/paths.ts";
 import { inspectRecordFiles } from "./src/records/inspect.ts";
 import { formatInspectReport } from "./src/records/inspect_table.ts";
+import { GENERATED_AT_CLOCKS, type GeneratedAtClock } from "./src/observer/observer.ts";
 import { collectReportData } from "./src/report/report_data.ts";
 import { renderReportHtml } from "./src/report/report_html.ts";
 import { INPUT_FORMATS, type InputFormat } from "./src/sources/snapshot_inputs.ts";
@@ -108,7 +109,7 @@ addInputOptions(addCommonOptions(
         "reading snapshot lines from the terminal; end with Ctrl+D (see --help)\n",
       );
     }
-    exitCode = await runRecording({
+    exitCode = await runRecordingCommand({
       root,
       flags,
       forceExit: Deno.exit,
@@ -129,7 +130,7 @@ addInputOptions(addCommonOptions(
 
 interface ReplayFlags extends CommonFlags, InputFlags {
   format: InputFormat;
-  clock: "wall" | "snapshot";
+  clock: GeneratedAtClock;
   mode: string;
 }
 
@@ -147,7 +148,7 @@ addInputOptions(addCommonOptions(
         "generated_at: wall clock, or each snapshot's own time " +
           "(deterministic: the same input gives a byte-identical file)",
       )
-        .choices(["wall", "snapshot"]).default("wall"),
+        .choices([...GENERATED_AT_CLOCKS]).default("wall"),
     )
     .addOption(modeOption()),
   "replay.jsonl",
@@ -176,7 +177,7 @@ addInputOptions(addCommonOptions(
       return;
     }
     const progress = progressFor("replay", totalBytes);
-    exitCode = await runRecording({
+    exitCode = await runRecordingCommand({
       root,
       flags,
       forceExit: Deno.exit,

@@ -1,5 +1,6 @@
 /**
- * Wiring: Observer → EventBus → JsonlFileSink, opened and closed as one unit.
+ * Wiring: Observer → EventBus → sinks ({@linkcode wireObserver}), and the recording pipeline
+ * built on it: a locked record file, its dead-letter file, opened and closed as one unit.
  *
  * @module
  */
@@ -19,16 +20,11 @@ import {
 import { DeadLetterFile } from "../sinks/dead_letter.ts";
 import { JsonlFileSink, type JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
 import { acquireRecordLock } from "../sinks/record_lock.ts";
+import type { Sink } from "../sinks/sink.ts";
 import type { RunSummary } from "./run_summary.ts";
 
-/** What a pipeline needs. */
-export interface PipelineOptions {
-  /** Project root; files go to `<root>/data/observer`. */
-  readonly root: string;
-  /** Record file name under `data/observer`. */
-  readonly fileName?: string;
-  /** Sink tuning for the record and dead-letter files. Default `SINK_DEFAULTS`. */
-  readonly tuning?: JsonlFileSinkTuning;
+/** How the Observer of a pipeline judges and stamps snapshots. */
+export interface ObserverWiring {
   /** Extra guard rules. Default none. */
   readonly guardPolicy?: GuardPolicy;
   /** Names stamped into each record. Default `DEFAULT_RECORD_STAMP`. */
@@ -37,6 +33,60 @@ export interface PipelineOptions {
   readonly generatedAt?: GeneratedAtClock;
   /** Clock for the guard, `generated_at` and rotation. Default `Date.now`. */
   readonly now?: () => number;
+}
+
+/** What a recording pipeline needs. */
+export interface PipelineOptions extends ObserverWiring {
+  /** Project root; files go to `<root>/data/observer`. */
+  readonly root: string;
+  /** Record file name under `data/observer`. */
+  readonly fileName?: string;
+  /** Sink tuning for the record and dead-letter files. Default `SINK_DEFAULTS`. */
+  readonly tuning?: JsonlFileSinkTuning;
+}
+
+/** An Observer started on a bus over some sinks. */
+export interface WiredObserver {
+  /** The started Observer; hand it snapshots. */
+  readonly observer: Observer;
+  /** The bus it dispatches records on, over the given sinks. */
+  readonly bus: EventBus;
+  /** Stops the Observer and closes the bus (every sink flushes and closes). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one wiring of Observer → EventBus → sinks, for the recording pipeline and for anything
+ * else that runs snapshots through an Observer (the report does, into an in-memory collector).
+ *
+ * @example
+ * ```ts
+ * import { wireObserver } from "./pipeline.ts";
+ * import type { Sink } from "../sinks/sink.ts";
+ * declare const sink: Sink;
+ * const { observer, close } = wireObserver([sink], { generatedAt: "snapshot" });
+ * await close();
+ * ```
+ */
+export function wireObserver(sinks: readonly Sink[], options: ObserverWiring = {}): WiredObserver {
+  const bus = new EventBus(sinks, getObserverLogger("bus"));
+  const observer = new Observer({
+    bus,
+    logger: getObserverLogger("observer"),
+    guardPolicy: options.guardPolicy,
+    stamp: options.stamp,
+    now: options.now,
+    generatedAt: options.generatedAt,
+  });
+  observer.start();
+  return {
+    observer,
+    bus,
+    async close() {
+      observer.stop();
+      await bus.close();
+    },
+  };
 }
 
 /** An open pipeline; {@linkcode Pipeline.close} drains it and returns the counters. */
@@ -99,21 +149,11 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     logger: getObserverLogger("dead-letter"),
     now: options.now,
   });
-  const bus = new EventBus([sink], getObserverLogger("bus"));
-  const observer = new Observer({
-    bus,
-    logger: getObserverLogger("observer"),
-    guardPolicy: options.guardPolicy,
-    stamp: options.stamp,
-    now: options.now,
-    generatedAt: options.generatedAt,
-  });
-  observer.start();
+  const { observer, bus, close: closeObserver } = wireObserver([sink], options);
   let summary: RunSummary | undefined;
   const close = async (counts: { rejected?: number; interrupted?: boolean } = {}) => {
     if (summary !== undefined) return summary;
-    observer.stop();
-    await bus.close();
+    await closeObserver();
     await deadLetters.close();
     lock.release();
     summary = {

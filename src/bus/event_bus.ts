@@ -6,36 +6,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { PatternRecord } from "../contract/pattern_record.ts";
-
-/** What a sink reports about itself for the run summary. */
-export interface SinkStats {
-  /** Records whose bytes reached their destination. */
-  readonly written: number;
-  /** Records dropped by the sink's queue policy when full. */
-  readonly dropped: number;
-  /** Records given up on because the destination failed. */
-  readonly failed: number;
-  /** The cause of the current or last failure episode, if any. */
-  readonly failure?: string;
-}
-
-/**
- * A destination for records (`T`: PatternRecords on the bus; dead-letter entries elsewhere).
- * `write()` may return a promise to apply backpressure; the bus awaits it. `flush()` and
- * `close()` reach whatever the sink buffers.
- */
-export interface Sink<T = PatternRecord> extends AsyncDisposable {
-  /** A short name for logs and summaries. */
-  readonly name: string;
-  /** Accepts one record; a returned promise means "wait before sending more". */
-  write(record: T): void | Promise<void>;
-  /** Hands everything accepted so far to the destination. */
-  flush(): Promise<void>;
-  /** Flushes and releases the destination; later writes are refused. */
-  close(): Promise<void>;
-  /** Counters for the run summary. */
-  stats?(): SinkStats;
-}
+import type { Sink } from "../sinks/sink.ts";
 
 /** Per-sink failure counters kept by the bus. */
 export interface SinkFailureCount {
@@ -52,7 +23,8 @@ export interface SinkFailureCount {
  *
  * @example
  * ```ts
- * import { EventBus, type Sink } from "./event_bus.ts";
+ * import { EventBus } from "./event_bus.ts";
+ * import type { Sink } from "../sinks/sink.ts";
  * import type { PatternRecord } from "../contract/pattern_record.ts";
  * import type { Logger } from "../log/logging.ts";
  * declare const sink: Sink;

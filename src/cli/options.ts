@@ -12,9 +12,11 @@ import { DEFAULT_MODE } from "../contract/snapshot.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/line_reader.ts";
 import { DEFAULT_RECORD_FILE } from "../paths.ts";
 import {
+  FSYNC_POLICIES,
   type FsyncPolicy,
   type JsonlFileSinkTuning,
   SINK_DEFAULTS,
+  WHEN_FULL_POLICIES,
   type WhenFull,
 } from "../sinks/jsonl_file_sink.ts";
 
@@ -217,11 +219,11 @@ export function addCommonOptions(command: Command, defaultFile = DEFAULT_RECORD_
     )
     .addOption(
       new Option("--fsync <policy>", "when written bytes are forced to disk")
-        .choices(["none", "interval", "always"]).default(SINK_DEFAULTS.fsync),
+        .choices([...FSYNC_POLICIES]).default(SINK_DEFAULTS.fsync),
     )
     .addOption(
       new Option("--when-full <policy>", "what a full sink queue does with the next record")
-        .choices(["block", "drop_newest", "drop_oldest"]).default(SINK_DEFAULTS.whenFull),
+        .choices([...WHEN_FULL_POLICIES]).default(SINK_DEFAULTS.whenFull),
     )
     .option(
       "--queue-bytes <n>",

@@ -42,7 +42,10 @@ export interface ObserverCounters {
  * Where `generated_at` comes from: `wall` uses the clock, `snapshot` copies the snapshot's own
  * `meta.timestamp` (deterministic, for replay).
  */
-export type GeneratedAtClock = "wall" | "snapshot";
+export const GENERATED_AT_CLOCKS = ["wall", "snapshot"] as const;
+
+/** One of {@linkcode GENERATED_AT_CLOCKS}. */
+export type GeneratedAtClock = typeof GENERATED_AT_CLOCKS[number];
 
 /** Observer options. */
 export interface ObserverOptions {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Sink, SinkStats } from "../bus/event_bus.ts";
+import type { Sink, SinkStats } from "../sinks/sink.ts";
 import { isEventMs } from "../contract/event_time.ts";
 import { numericValue } from "../contract/json_value.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";

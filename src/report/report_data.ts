@@ -7,9 +7,7 @@
  */
 
 import { recordSnapshotLines } from "../app/record_snapshots.ts";
-import { EventBus } from "../bus/event_bus.ts";
-import { getObserverLogger } from "../log/logging.ts";
-import { Observer } from "../observer/observer.ts";
+import { wireObserver } from "../app/pipeline.ts";
 import { RecordReader } from "../records/record_reader.ts";
 import { type InputFormat, openInput, snapshotsOf } from "../sources/snapshot_inputs.ts";
 import { ReportCollector } from "./report_collector.ts";
@@ -76,13 +74,7 @@ export async function collectReportData(
   options: ReportDataOptions = {},
 ): Promise<ReportData> {
   const collector = new ReportCollector({ maxPoints: options.maxPoints });
-  const logger = getObserverLogger("report");
-  const observer = new Observer({
-    bus: new EventBus([collector], logger),
-    logger,
-    generatedAt: "snapshot",
-  });
-  observer.start();
+  const { observer, close } = wireObserver([collector], { generatedAt: "snapshot" });
   let badLines = 0;
   let tornTails = 0;
   for (const path of paths) {
@@ -104,7 +96,7 @@ export async function collectReportData(
         .rejected;
     }
   }
-  observer.stop();
+  await close();
   const counters = observer.counters;
   const all = [...collector.series.values()].sort((a, b) =>
     b.count - a.count || (a.symbol < b.symbol ? -1 : 1)

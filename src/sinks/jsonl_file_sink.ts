@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import type { Sink, SinkStats } from "../bus/event_bus.ts";
+import type { Sink, SinkStats } from "./sink.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import { utf8Length } from "../io/utf8.ts";
 import type { Logger } from "../log/logging.ts";
@@ -25,10 +25,16 @@ import {
 } from "./rotation.ts";
 
 /** What a full queue does with the next record. */
-export type WhenFull = "block" | "drop_newest" | "drop_oldest";
+export const WHEN_FULL_POLICIES = ["block", "drop_newest", "drop_oldest"] as const;
+
+/** One of {@linkcode WHEN_FULL_POLICIES}. */
+export type WhenFull = typeof WHEN_FULL_POLICIES[number];
 
 /** When written bytes are forced to disk: never, about once per interval, or after every batch. */
-export type FsyncPolicy = "none" | "interval" | "always";
+export const FSYNC_POLICIES = ["none", "interval", "always"] as const;
+
+/** One of {@linkcode FSYNC_POLICIES}. */
+export type FsyncPolicy = typeof FSYNC_POLICIES[number];
 
 /** Tunables of a {@linkcode JsonlFileSink}; every one has a documented default. */
 export interface JsonlFileSinkTuning {

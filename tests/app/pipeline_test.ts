@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { openPipeline } from "../../src/app/pipeline.ts";
-import { formatSummary, isCleanRun } from "../../src/app/run_summary.ts";
+import { isCleanRun } from "../../src/app/run_summary.ts";
+import { formatSummary } from "../../src/cli/summary_line.ts";
 import { recordStream } from "../../src/app/replay.ts";
 import { fileLines, fixture } from "../helpers/project.ts";
 import { tempDir } from "../helpers/temp.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Sink, SinkStats } from "../../src/bus/event_bus.ts";
+import type { Sink, SinkStats } from "../../src/sinks/sink.ts";
 import type { PatternRecord } from "../../src/contract/pattern_record.ts";
 
 /** A recording sink; set `fail` to make its next calls throw (sync) or reject (async). */

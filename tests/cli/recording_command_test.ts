@@ -8,7 +8,7 @@ import {
   EXIT_OK,
   EXIT_USAGE,
 } from "../../src/cli/options.ts";
-import { runRecording } from "../../src/cli/run_recording.ts";
+import { runRecordingCommand } from "../../src/cli/recording_command.ts";
 import { abortOnShutdownSignals } from "../../src/cli/signals.ts";
 import { writeAllSync } from "../../src/cli/stdio.ts";
 import { marketSnapshot } from "../helpers/snapshots.ts";
@@ -22,9 +22,9 @@ const flags = (args: string[] = []) =>
 
 const noExit = () => assert.fail("forceExit must not be called");
 
-Deno.test("runRecording: a clean feed exits 0; blocked or rejected input exits 1", async () => {
+Deno.test("runRecordingCommand: a clean feed exits 0; blocked or rejected input exits 1", async () => {
   const root = await tempDir();
-  const clean = await runRecording({
+  const clean = await runRecordingCommand({
     root,
     flags: flags(["--file", "a.jsonl", "--fsync", "none"]),
     forceExit: noExit,
@@ -35,7 +35,7 @@ Deno.test("runRecording: a clean feed exits 0; blocked or rejected input exits 1
   });
   assert.equal(clean, EXIT_OK);
   assert.equal((await fileLines(join(root, "data", "observer", "a.jsonl"))).length, 1);
-  const blocked = await runRecording({
+  const blocked = await runRecordingCommand({
     root,
     flags: flags(["--file", "b.jsonl"]),
     forceExit: noExit,
@@ -45,7 +45,7 @@ Deno.test("runRecording: a clean feed exits 0; blocked or rejected input exits 1
     },
   });
   assert.equal(blocked, EXIT_INCOMPLETE);
-  const rejected = await runRecording({
+  const rejected = await runRecordingCommand({
     root,
     flags: flags(["--file", "c.jsonl"]),
     forceExit: noExit,
@@ -54,16 +54,16 @@ Deno.test("runRecording: a clean feed exits 0; blocked or rejected input exits 1
   assert.equal(rejected, EXIT_INCOMPLETE);
 });
 
-Deno.test("runRecording: a bad --file exits 2; a failing feed still closes and exits 1", async () => {
+Deno.test("runRecordingCommand: a bad --file exits 2; a failing feed still closes and exits 1", async () => {
   const root = await tempDir();
-  const bad = await runRecording({
+  const bad = await runRecordingCommand({
     root,
     flags: flags(["--file", "../x.jsonl"]),
     forceExit: noExit,
     feed: () => assert.fail("no feed without a pipeline"),
   });
   assert.equal(bad, EXIT_USAGE);
-  const failing = await runRecording({
+  const failing = await runRecordingCommand({
     root,
     flags: flags(["--file", "d.jsonl"]),
     forceExit: noExit,

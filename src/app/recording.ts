@@ -1,0 +1,65 @@
+/**
+ * One recording: open the pipeline, run a feed into it until it ends or is stopped, close it and
+ * say what happened. No terminal, no exit codes: the CLI frames it (`cli/recording_command.ts`).
+ *
+ * @module
+ */
+
+import type { Observer } from "../observer/observer.ts";
+import type { DeadLetters } from "../sinks/dead_letter.ts";
+import { openPipeline, type PipelineOptions } from "./pipeline.ts";
+import type { RunSummary } from "./run_summary.ts";
+
+/** What a feed reports back. */
+export interface FeedResult {
+  /** Input items that were not snapshots. */
+  readonly rejected: number;
+}
+
+/**
+ * Produces snapshots into the Observer until done or `signal` aborts, handing rejected lines and
+ * blocked snapshots to `deadLetters`.
+ */
+export type Feed = (
+  observer: Observer,
+  signal: AbortSignal,
+  deadLetters: DeadLetters,
+) => Promise<FeedResult>;
+
+/** What became of a recording. */
+export interface RecordingOutcome {
+  /** The counters, after the pipeline was drained and closed. */
+  readonly summary: RunSummary;
+  /** What made the feed stop early, if it threw (the pipeline was still closed cleanly). */
+  readonly feedError?: unknown;
+}
+
+/**
+ * Opens the pipeline (throws when it cannot: a bad file name, a busy or unsafe file), runs
+ * `feed` until it ends or `signal` aborts, and closes the pipeline, draining and syncing every
+ * sink, whatever the feed did.
+ *
+ * @example
+ * ```ts
+ * import { runRecording } from "./recording.ts";
+ * const root = await Deno.makeTempDir();
+ * const { summary } = await runRecording({ root }, async () => ({ rejected: 0 }));
+ * summary.sink.written; // => 0
+ * ```
+ */
+export async function runRecording(
+  pipelineOptions: PipelineOptions,
+  feed: Feed,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<RecordingOutcome> {
+  const pipeline = await openPipeline(pipelineOptions);
+  let rejected = 0;
+  let feedError: unknown;
+  try {
+    rejected = (await feed(pipeline.observer, signal, pipeline.deadLetters)).rejected;
+  } catch (error) {
+    feedError = error;
+  }
+  const summary = await pipeline.close({ rejected, interrupted: signal.aborted });
+  return feedError === undefined ? { summary } : { summary, feedError };
+}

@@ -1,0 +1,76 @@
+/**
+ * The frame both entry scripts run a recording in: logging, shutdown signals, the recording
+ * itself (`app/recording.ts`), the summary line and the exit code.
+ *
+ * @module
+ */
+
+import type { PipelineOptions } from "../app/pipeline.ts";
+import { type Feed, runRecording } from "../app/recording.ts";
+import { isCleanRun } from "../app/run_summary.ts";
+import { setupLogging, teardownLogging } from "../log/logging.ts";
+import {
+  type CommonFlags,
+  EXIT_INCOMPLETE,
+  EXIT_OK,
+  EXIT_USAGE,
+  sinkTuningFrom,
+} from "./options.ts";
+import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
+import { writeAllSync } from "./stdio.ts";
+import { formatSummary } from "./summary_line.ts";
+
+/** A recording run as the entry scripts describe it. */
+export interface RecordingRun {
+  /** Project root; records go to `<root>/data/observer`. */
+  readonly root: string;
+  /** Parsed common flags: record file, sink tuning and log level. */
+  readonly flags: CommonFlags;
+  /** Further pipeline options (guard policy, stamp, clocks); file and tuning come from `flags`. */
+  readonly pipeline?: Omit<PipelineOptions, "root" | "fileName" | "tuning">;
+  /** Produces the snapshots of this run. */
+  readonly feed: Feed;
+  /** Exit used by a second shutdown signal. */
+  readonly forceExit: (code: number) => void;
+}
+
+/**
+ * Runs one recording and returns the exit code: {@linkcode EXIT_OK} when every input became a
+ * written record, {@linkcode EXIT_INCOMPLETE} when some were rejected, blocked, dropped or not
+ * written, {@linkcode EXIT_USAGE} when the pipeline could not start. The summary line goes to
+ * stdout, logs to stderr. The first SIGINT/SIGTERM stops the feed and still drains and flushes;
+ * a second one exits at once.
+ */
+export async function runRecordingCommand(run: RecordingRun): Promise<number> {
+  await setupLogging({ level: run.flags.logLevel, write: (l) => writeAllSync(Deno.stderr, l) });
+  try {
+    const controller = new AbortController();
+    using _signals = abortOnShutdownSignals(controller, () => run.forceExit(FORCED_EXIT_CODE));
+    let outcome;
+    try {
+      outcome = await runRecording(
+        {
+          ...run.pipeline,
+          root: run.root,
+          fileName: run.flags.file,
+          tuning: sinkTuningFrom(run.flags),
+        },
+        run.feed,
+        controller.signal,
+      );
+    } catch (error) {
+      writeAllSync(Deno.stderr, `error: ${error instanceof Error ? error.message : error}\n`);
+      return EXIT_USAGE;
+    }
+    writeAllSync(Deno.stdout, formatSummary(outcome.summary) + "\n");
+    if (outcome.feedError !== undefined) {
+      const error = outcome.feedError;
+      const message = error instanceof Error ? error.message : String(error);
+      writeAllSync(Deno.stderr, `error: input stopped early: ${message}\n`);
+      return EXIT_INCOMPLETE;
+    }
+    return isCleanRun(outcome.summary) ? EXIT_OK : EXIT_INCOMPLETE;
+  } finally {
+    await teardownLogging();
+  }
+}
