@@ -6,6 +6,8 @@
  */
 
 import type { TextLine } from "../io/line_reader.ts";
+import { type FieldIssue, fieldIssue } from "./field_issue.ts";
+import { isPlainObject } from "./json_value.ts";
 
 /** The value of `dead_letter` in every entry: marks the file's format and its version. */
 export const DEAD_LETTER_FORMAT = "qts-dead-letter/v1";
@@ -90,4 +92,46 @@ function toBase64(bytes: Uint8Array): string {
 function lineBytesOf(problem: string): number | undefined {
   const match = /got (\d+) bytes/.exec(problem);
   return match === null ? undefined : Number(match[1]);
+}
+
+const INPUT_FORMATS: readonly string[] = ["snapshots", "records", "kis-swing"];
+
+/**
+ * What replay needs of an untrusted dead-letter entry: the (perhaps fixed) `text` and the
+ * `format` it came in, or the issues that make it unusable.
+ *
+ * @example
+ * ```ts
+ * import { parseDeadLetterEntry } from "./dead_letter_entry.ts";
+ * parseDeadLetterEntry({ dead_letter: "qts-dead-letter/v1", format: "snapshots", text: "{}" });
+ * // => { ok: true, format: "snapshots", text: "{}" }
+ * ```
+ */
+export function parseDeadLetterEntry(
+  value: unknown,
+):
+  | { readonly ok: true; readonly format: DeadLetterInputFormat; readonly text: string }
+  | { readonly ok: false; readonly issues: readonly FieldIssue[] } {
+  if (!isPlainObject(value) || value.dead_letter !== DEAD_LETTER_FORMAT) {
+    const marker = isPlainObject(value) ? value.dead_letter : value;
+    return {
+      ok: false,
+      issues: [fieldIssue("dead_letter", JSON.stringify(DEAD_LETTER_FORMAT), marker)],
+    };
+  }
+  const issues: FieldIssue[] = [];
+  if (typeof value.text !== "string") {
+    issues.push(
+      fieldIssue(
+        "text",
+        "a string (null: the line was too long to keep, it cannot be replayed)",
+        value.text,
+      ),
+    );
+  }
+  if (typeof value.format !== "string" || !INPUT_FORMATS.includes(value.format)) {
+    issues.push(fieldIssue("format", INPUT_FORMATS.join(" or "), value.format));
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, format: value.format as DeadLetterInputFormat, text: value.text as string };
 }

@@ -9,8 +9,8 @@ import { isPlainObject } from "../contract/json_value.ts";
 import { isBlankLine, readLines, type TextLine } from "../io/line_reader.ts";
 import { parseInputJson } from "../io/input_json.ts";
 import { type BadLine, parseRecordLine, RecordReader } from "../records/record_reader.ts";
-import { DEAD_LETTER_FORMAT, type DeadLetterInputFormat } from "../contract/dead_letter_entry.ts";
-import { fieldIssue, formatFieldIssues } from "../contract/field_issue.ts";
+import { DEAD_LETTER_FORMAT, parseDeadLetterEntry } from "../contract/dead_letter_entry.ts";
+import { formatFieldIssues } from "../contract/field_issue.ts";
 import { kisSwingSnapshot } from "./kis_swing.ts";
 import {
   parseSnapshotLine,
@@ -223,8 +223,6 @@ function judgeRecordLine(line: TextLine): SnapshotLine {
     : { ok: true, line: line.number, snapshot: record.snapshot, source: line };
 }
 
-const DEAD_LETTER_INPUT_FORMATS: readonly string[] = ["snapshots", "records", "kis-swing"];
-
 /**
  * One line of a dead-letter file: its `text` (perhaps fixed by the user) judged in the format
  * it came in. The line number is the dead-letter file's; a line that fails again carries that
@@ -233,31 +231,10 @@ const DEAD_LETTER_INPUT_FORMATS: readonly string[] = ["snapshots", "records", "k
 function judgeDeadLetterLine(line: TextLine, mode: string | undefined): SnapshotLine | undefined {
   const parsed = parsedOrReason(line);
   if (typeof parsed === "string") return rejectedLine(line, parsed);
-  const entry = parsed.value;
-  const issues = [];
-  if (!isPlainObject(entry) || entry.dead_letter !== DEAD_LETTER_FORMAT) {
-    issues.push(
-      fieldIssue(
-        "dead_letter",
-        JSON.stringify(DEAD_LETTER_FORMAT),
-        (entry as Record<string, unknown>)?.dead_letter,
-      ),
-    );
-  } else {
-    if (typeof entry.text !== "string") {
-      issues.push(
-        fieldIssue("text", "the line's text (null: it was too long to keep)", entry.text),
-      );
-    }
-    if (typeof entry.format !== "string" || !DEAD_LETTER_INPUT_FORMATS.includes(entry.format)) {
-      issues.push(fieldIssue("format", DEAD_LETTER_INPUT_FORMATS.join(" or "), entry.format));
-    }
-  }
-  if (issues.length > 0 || !isPlainObject(entry)) {
-    return rejectedLine(line, `dead-letter entry: ${formatFieldIssues(issues)}`);
-  }
-  const format = entry.format as DeadLetterInputFormat;
-  const inner: TextLine = { text: entry.text as string, number: line.number, terminated: true };
+  const entry = parseDeadLetterEntry(parsed.value);
+  if (!entry.ok) return rejectedLine(line, `dead-letter entry: ${formatFieldIssues(entry.issues)}`);
+  const { format, text } = entry;
+  const inner: TextLine = { text, number: line.number, terminated: true };
   if (isBlankLine(inner)) return undefined;
   const judged = format === "kis-swing"
     ? judgeKisLine(inner, mode)
