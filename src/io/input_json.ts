@@ -194,6 +194,15 @@ function numberValue(source: string): unknown {
   return rawJsonNumber(source);
 }
 
+/** The bare words a value may be: JSON's, and Python's non-finite numbers. */
+const LITERALS: readonly (readonly [string, unknown])[] = [
+  ["true", true],
+  ["false", false],
+  ["null", null],
+  ["NaN", NaN],
+  ["Infinity", Infinity],
+];
+
 /** What `open` returns for a container that did not close at once. */
 const OPENED = Symbol("opened");
 
@@ -301,23 +310,11 @@ function parseExact(text: string): unknown {
         value = numberValue(match![0]);
         i += match![0].length;
       }
-    } else if (text.startsWith("true", i)) {
-      value = true;
-      i += 4;
-    } else if (text.startsWith("false", i)) {
-      value = false;
-      i += 5;
-    } else if (text.startsWith("null", i)) {
-      value = null;
-      i += 4;
-    } else if (text.startsWith("NaN", i)) {
-      value = NaN;
-      i += 3;
-    } else if (text.startsWith("Infinity", i)) {
-      value = Infinity;
-      i += 8;
     } else {
-      fail("a JSON value");
+      const literal = LITERALS.find(([word]) => text.startsWith(word, i));
+      if (literal === undefined) fail("a JSON value");
+      value = literal![1];
+      i += literal![0].length;
     }
     // The value is complete: hand it to its container, closing containers as they end.
     while (true) {
