@@ -11,13 +11,12 @@ import { LOG_LEVELS, type LogLevelName } from "../log/logging.ts";
 import { DEFAULT_MODE } from "../contract/snapshot.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/line_reader.ts";
 import { DEFAULT_RECORD_FILE } from "../paths.ts";
+import { WHEN_FULL_POLICIES, type WhenFull } from "../sinks/batching_queue.ts";
 import {
   FSYNC_POLICIES,
   type FsyncPolicy,
   type JsonlFileSinkTuning,
   SINK_DEFAULTS,
-  WHEN_FULL_POLICIES,
-  type WhenFull,
 } from "../sinks/jsonl_file_sink.ts";
 
 /**
@@ -166,9 +165,9 @@ export interface CommonFlags {
   fsync: FsyncPolicy;
   /** `--when-full`: what a full sink queue does with the next record. */
   whenFull: WhenFull;
-  /** `--queue-bytes`: bound of the sink queue, in characters of JSON. */
+  /** `--queue-bytes`: bound of the sink queue, in bytes of UTF-8 record lines. */
   queueBytes: number;
-  /** `--flush-bytes`: write as soon as this many characters are queued. */
+  /** `--flush-bytes`: write as soon as this many bytes are queued. */
   flushBytes: number;
   /** `--flush-interval-ms`: write queued records at most this many ms after they arrived. */
   flushIntervalMs: number;
@@ -227,13 +226,13 @@ export function addCommonOptions(command: Command, defaultFile = DEFAULT_RECORD_
     )
     .option(
       "--queue-bytes <n>",
-      "bound of the sink queue, in characters of JSON (at most 33554432)",
+      "bound of the sink queue, in bytes of UTF-8 record lines (at most 33554432)",
       parseQueueBytes,
       SINK_DEFAULTS.maxQueueBytes,
     )
     .option(
       "--flush-bytes <n>",
-      "write as soon as this many characters are queued",
+      "write as soon as this many bytes are queued",
       parsePositiveInt,
       SINK_DEFAULTS.flushBytes,
     )

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { RecordFile } from "./record_file.ts";
 import { writeNewFile } from "./safe_file.ts";
 
 /** What {@linkcode repairTornTail} did. */
@@ -35,7 +36,7 @@ const TAIL_CHUNK = 64 * 1024;
  * ```
  */
 export async function repairTornTail(
-  file: Deno.FsFile,
+  file: RecordFile,
   path: string,
   stamp: string,
 ): Promise<TailRepair | undefined> {
@@ -53,7 +54,7 @@ export async function repairTornTail(
 }
 
 /** The offset just past the last newline (0 when there is none). */
-async function findLineEnd(file: Deno.FsFile, size: number): Promise<number> {
+async function findLineEnd(file: RecordFile, size: number): Promise<number> {
   let end = size;
   const buffer = new Uint8Array(TAIL_CHUNK);
   while (end > 0) {
@@ -68,7 +69,7 @@ async function findLineEnd(file: Deno.FsFile, size: number): Promise<number> {
   return 0;
 }
 
-async function readFully(file: Deno.FsFile, into: Uint8Array): Promise<void> {
+async function readFully(file: RecordFile, into: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < into.length) {
     const n = await file.read(into.subarray(offset));

@@ -12,9 +12,10 @@ import type { PatternRecord } from "../contract/pattern_record.ts";
 import { utf8Length } from "../io/utf8.ts";
 import type { Logger } from "../log/logging.ts";
 import { checkRecordFileName, DEFAULT_RECORD_FILE, observerDataDir } from "../paths.ts";
+import { type Batch, BatchingQueue, type WhenFull } from "./batching_queue.ts";
 import { repairTornTail } from "./crash_recovery.ts";
+import { openRecordFile, type RecordFile, type RecordFileOpener } from "./record_file.ts";
 import { acquireRecordLock, type RecordLock } from "./record_lock.ts";
-import { openForAppend } from "./safe_file.ts";
 import {
   applyRetention,
   formatWindowStamp,
@@ -24,12 +25,6 @@ import {
   windowStart,
 } from "./rotation.ts";
 
-/** What a full queue does with the next record. */
-export const WHEN_FULL_POLICIES = ["block", "drop_newest", "drop_oldest"] as const;
-
-/** One of {@linkcode WHEN_FULL_POLICIES}. */
-export type WhenFull = typeof WHEN_FULL_POLICIES[number];
-
 /** When written bytes are forced to disk: never, about once per interval, or after every batch. */
 export const FSYNC_POLICIES = ["none", "interval", "always"] as const;
 
@@ -38,11 +33,11 @@ export type FsyncPolicy = typeof FSYNC_POLICIES[number];
 
 /** Tunables of a {@linkcode JsonlFileSink}; every one has a documented default. */
 export interface JsonlFileSinkTuning {
-  /** Write as soon as this many characters are queued. Default 1 MiB. */
+  /** Write as soon as this many bytes (UTF-8) are queued. Default 1 MiB. */
   readonly flushBytes?: number;
   /** Write whatever is queued at most this long after it arrived. Default 10 ms. */
   readonly flushIntervalMs?: number;
-  /** Bound of the queue (queued plus in-flight), in characters of JSON. Default 4 MiB. */
+  /** Bound of the queue (queued plus in-flight), in bytes of UTF-8 JSON lines. Default 4 MiB. */
   readonly maxQueueBytes?: number;
   /** Policy when the queue is full. Default `block`. */
   readonly whenFull?: WhenFull;
@@ -75,7 +70,7 @@ export interface JsonlFileSinkOptions extends JsonlFileSinkTuning {
    * Opens a file of this sink for reading and appending. Default `openForAppend`, which refuses
    * links and anything but a regular file; fault tests hand in a device such as `/dev/full`.
    */
-  readonly openFile?: (path: string) => Promise<Deno.FsFile>;
+  readonly openFile?: RecordFileOpener;
   /**
    * Called after each batch is handed to the OS, with its number of records (they are the
    * oldest records not yet reported: batches are written in order). For latency metrics.
@@ -101,61 +96,44 @@ export interface JsonlFileSinkStats extends SinkStats {
   readonly queued: number;
 }
 
-/** Queue entry that switches to the file of a new time window. */
-class WindowMarker {
-  constructor(readonly windowStartMs: number) {}
+/** A queued line with the rotation window it was accepted in (time rotation only). */
+interface WindowedLine {
+  readonly line: string;
+  readonly window: number;
 }
 
-type QueueEntry = string | WindowMarker;
+/** What the queue holds: the JSON text of a record, with its window when rotating by time. */
+type QueuedLine = string | WindowedLine;
 
-interface InFlight {
-  readonly bytes: Uint8Array;
-  offset: number;
-  readonly records: number;
-  /** File size before this batch: where to cut if the batch is abandoned half-written. */
-  readonly startSize: number;
-}
+const lineOf = (item: QueuedLine): string => typeof item === "string" ? item : item.line;
 
 const encoder = new TextEncoder();
+const scratch = new Uint8Array(256 * 1024);
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: string }).code;
-    return code !== undefined && !error.message.includes(code)
-      ? `${code}: ${error.message}`
-      : `${error.name}: ${error.message}`;
-  }
-  return String(error);
-}
-
-function positive(value: number | undefined, fallback: number, what: string): number {
-  const chosen = value ?? fallback;
-  if (!Number.isFinite(chosen) || chosen <= 0) {
-    throw new RangeError(`${what}: expected a positive number, got ${value}`);
-  }
-  return chosen;
+/** UTF-8 bytes of `line` plus its newline (native encoding into a scratch buffer: fastest). */
+function lineBytes(item: QueuedLine): number {
+  const line = lineOf(item);
+  if (line.length * 3 > scratch.length) return utf8Length(line) + 1;
+  return encoder.encodeInto(line, scratch).written + 1;
 }
 
 /**
  * Appends records to `<root>/data/observer/<file>`, one JSON line each.
  *
- * Records are serialized on `write()` and queued; the queue is written in one chunk when it
- * passes `flushBytes` or `flushIntervalMs` after the first queued record. The queue is bounded
- * (`maxQueueBytes`); when full, `whenFull` decides: `block` makes `write()` return a promise that
- * resolves once there is room (the EventBus passes it on to the producer), `drop_newest` and
- * `drop_oldest` drop and count. A failing file (ENOSPC, EIO, ...) puts the sink in a failed
- * state: one error per episode, the queued records are kept and retried at the next flush, and
- * records that do not fit meanwhile are counted as failed, never blocking the producer.
+ * Records are serialized on `write()` and queued in a {@linkcode BatchingQueue} (bounded, with a
+ * policy when full, batches cut by size or interval, failure episodes with retry); each batch is
+ * written in one chunk through one open handle. A batch that fails halfway is rolled back to its
+ * last whole line at once, so the file always ends on a complete line. On top: the durability
+ * policy, crash recovery on open, and rotation by time window and size.
  *
  * @example
  * ```ts
  * import { JsonlFileSink } from "./jsonl_file_sink.ts";
+ * import { getObserverLogger } from "../log/logging.ts";
  * import type { PatternRecord } from "../contract/pattern_record.ts";
- * import type { Logger } from "../log/logging.ts";
- * declare const root: string;
- * declare const logger: Logger;
  * declare const record: PatternRecord;
- * await using sink = await JsonlFileSink.open({ root, logger });
+ * const root = await Deno.makeTempDir();
+ * await using sink = await JsonlFileSink.open({ root, logger: getObserverLogger("sink") });
  * await sink.write(record);
  * ```
  */
@@ -166,46 +144,27 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   readonly #base: string;
   readonly #logger: Logger;
   readonly #now: () => number;
-  readonly #flushBytes: number;
-  readonly #flushIntervalMs: number;
-  readonly #maxQueueBytes: number;
-  readonly #whenFull: WhenFull;
   readonly #fsync: FsyncPolicy;
   readonly #fsyncIntervalMs: number;
   readonly #rotation: RotationPolicy | undefined;
-  readonly #onBatchWritten: ((records: number) => void) | undefined;
-
-  #fileName: string;
-  #file!: Deno.FsFile;
-  readonly #openFileAt: (path: string) => Promise<Deno.FsFile>;
+  readonly #openFileAt: RecordFileOpener;
+  readonly #queue: BatchingQueue<QueuedLine>;
+  readonly #flushBytes: number;
   /** The lock this sink took itself (released on close); undefined when the caller holds it. */
   #ownLock: RecordLock | undefined;
+  #fileName: string;
+  #file!: RecordFile;
   #fileBytes = 0;
-  #queue: QueueEntry[] = [];
-  #queueChars = 0;
-  #queueRecords = 0;
-  /** Index of the oldest entry still queued (entries before it are taken). */
-  #queueHead = 0;
-  #buffer: Uint8Array | undefined;
-  #queueWindow = 0;
   /** Window start (or minute) the current rotated file is named after. */
   #fileStamp = 0;
-  #inflight: InFlight | undefined;
-  #drain: Promise<void> | undefined;
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The time window of the current file (time rotation). */
+  #fileWindow = 0;
+  /** Where the file must be cut back to before the next write (a failed rollback), if set. */
+  #rollbackTo: number | undefined;
+  #buffer: Uint8Array | undefined;
   #syncTimer: ReturnType<typeof setTimeout> | undefined;
   #lastSyncMs = 0;
   #dirty = false;
-  #room: { promise: Promise<void>; resolve: () => void } | undefined;
-  #accepted = 0;
-  /** Accepted records that were since written, dropped from the queue or given up on. */
-  #settled = 0;
-  #written = 0;
-  #dropped = 0;
-  #failed = 0;
-  #failure: string | undefined;
-  #lastFailure: string | undefined;
-  #failedInEpisode = 0;
   #closed = false;
 
   private constructor(options: JsonlFileSinkOptions, fileName: string) {
@@ -215,18 +174,6 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     this.name = options.name ?? `jsonl:${fileName}`;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
-    this.#flushBytes = positive(options.flushBytes, SINK_DEFAULTS.flushBytes, "flushBytes");
-    this.#flushIntervalMs = positive(
-      options.flushIntervalMs,
-      SINK_DEFAULTS.flushIntervalMs,
-      "flushIntervalMs",
-    );
-    this.#maxQueueBytes = positive(
-      options.maxQueueBytes,
-      SINK_DEFAULTS.maxQueueBytes,
-      "maxQueueBytes",
-    );
-    this.#whenFull = options.whenFull ?? SINK_DEFAULTS.whenFull;
     this.#fsync = options.fsync ?? SINK_DEFAULTS.fsync;
     this.#fsyncIntervalMs = positive(
       options.fsyncIntervalMs,
@@ -243,8 +190,33 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
       }
     }
     this.#rotation = rotation;
-    this.#onBatchWritten = options.onBatchWritten;
-    this.#openFileAt = options.openFile ?? openForAppend;
+    this.#openFileAt = options.openFile ?? openRecordFile;
+    this.#flushBytes = positive(options.flushBytes, SINK_DEFAULTS.flushBytes, "flushBytes");
+    this.#queue = new BatchingQueue<QueuedLine>({
+      maxBytes: positive(options.maxQueueBytes, SINK_DEFAULTS.maxQueueBytes, "maxQueueBytes"),
+      flushBytes: this.#flushBytes,
+      flushIntervalMs: positive(
+        options.flushIntervalMs,
+        SINK_DEFAULTS.flushIntervalMs,
+        "flushIntervalMs",
+      ),
+      whenFull: options.whenFull ?? SINK_DEFAULTS.whenFull,
+      sizeOf: lineBytes,
+      write: (batch) => this.#writeBatch(batch),
+      onBatchWritten: options.onBatchWritten,
+      onFailure: (cause) =>
+        this.#logger.error(
+          "JsonlFileSink cannot write {path}: {cause}; queued records are kept and retried at " +
+            "the next flush",
+          { path: this.path, cause },
+        ),
+      onRecovery: (cause, failedMeanwhile) =>
+        this.#logger.info("JsonlFileSink writes to {path} succeeded again after {cause}", {
+          path: this.path,
+          cause,
+          failedMeanwhile,
+        }),
+    });
   }
 
   /**
@@ -263,7 +235,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     try {
       if (sink.#rotation !== undefined) {
         const now = sink.#now();
-        sink.#queueWindow = sink.#currentWindow(now);
+        sink.#fileWindow = sink.#currentWindow(now);
         sink.#fileStamp = sink.#stampFor(now);
         sink.#fileName = await sink.#rotatedName(sink.#fileStamp, false);
       }
@@ -275,7 +247,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     sink.#logger.info("JsonlFileSink initialized: {path}", {
       path: sink.path,
       fsync: sink.#fsync,
-      whenFull: sink.#whenFull,
+      whenFull: options.whenFull ?? SINK_DEFAULTS.whenFull,
     });
     return sink;
   }
@@ -287,13 +259,14 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
 
   /** Counters for the run summary. */
   stats(): JsonlFileSinkStats {
+    const q = this.#queue.stats();
     return {
       path: this.path,
-      written: this.#written,
-      dropped: this.#dropped,
-      failed: this.#failed,
-      queued: this.#queueRecords + (this.#inflight?.records ?? 0),
-      failure: this.#failure ?? this.#lastFailure,
+      written: q.written,
+      dropped: q.dropped,
+      failed: q.failed,
+      queued: q.queued,
+      failure: q.failure,
     };
   }
 
@@ -306,34 +279,8 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
       throw new Error(`${this.name} is closed: expected write() before close()`);
     }
     const line = JSON.stringify(record);
-    if (this.#rotation?.everyMinutes !== undefined) {
-      const window = this.#currentWindow(this.#now());
-      if (window !== this.#queueWindow) {
-        this.#queueWindow = window;
-        this.#queue.push(new WindowMarker(window));
-      }
-    }
-    let wait: Promise<void> | undefined;
-    if (this.#pendingChars() + line.length + 1 > this.#maxQueueBytes && this.#queueRecords > 0) {
-      if (this.#failure !== undefined) {
-        this.#failed++;
-        this.#failedInEpisode++;
-        return;
-      }
-      if (this.#whenFull === "drop_newest") {
-        this.#dropped++;
-        return;
-      }
-      if (this.#whenFull === "drop_oldest") this.#dropOldest(line.length + 1);
-      else wait = this.#waitForRoom();
-    }
-    this.#queue.push(line);
-    this.#queueChars += line.length + 1;
-    this.#queueRecords++;
-    this.#accepted++;
-    if (this.#queueChars >= this.#flushBytes) this.#startDrain(false);
-    else this.#armFlushTimer();
-    return wait;
+    if (this.#rotation?.everyMinutes === undefined) return this.#queue.push(line);
+    return this.#queue.push({ line, window: this.#currentWindow(this.#now()) });
   }
 
   /**
@@ -341,50 +288,49 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
    * synced under `fsync: always`). Rejects when the file is failing.
    */
   async flush(): Promise<void> {
-    const target = this.#accepted;
-    while (this.#settled < target) {
-      if (this.#drain !== undefined) {
-        await this.#drain;
-        continue;
-      }
-      if (this.#queueRecords === 0 && this.#inflight === undefined) break;
-      const wasFailing = this.#failure !== undefined;
-      await this.#startDrain(true);
-      if (this.#failure !== undefined && wasFailing) {
-        throw new Error(`${this.name}: cannot write ${this.path}: ${this.#failure}`);
-      }
-    }
-    if (this.#failure !== undefined) {
-      throw new Error(`${this.name}: cannot write ${this.path}: ${this.#failure}`);
+    try {
+      await this.#queue.flush();
+    } catch (error) {
+      throw new Error(
+        `${this.name}: cannot write ${this.path}: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
     }
   }
 
   /**
    * Stops accepting records, writes what is queued, syncs (unless `fsync: none`) and closes the
-   * file. What could not be written is counted as failed; a half-written last batch is cut off
-   * so the file still ends on a complete line. Never rejects; see {@linkcode stats}.
+   * file. What could not be written is counted as failed; the file still ends on a complete
+   * line. Never rejects; see {@linkcode stats}.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    try {
-      await this.flush();
-    } catch {
-      // One more attempt happened inside flush(); give up below.
-    }
+    const lost = await this.#queue.close();
     clearTimeout(this.#syncTimer);
     this.#syncTimer = undefined;
-    if (this.#failure !== undefined) this.#abandonUnwritten();
+    if (lost > 0) {
+      this.#logger.error("JsonlFileSink gave up on {lost} record(s) for {path}: {cause}", {
+        lost,
+        path: this.path,
+        cause: this.#queue.stats().failure,
+      });
+    }
+    try {
+      await this.#applyRollback();
+    } catch {
+      // The file cannot even be cut back (a device, say); nothing more to do.
+    }
     if (this.#fsync !== "none" && this.#dirty) await this.#sync();
     this.#file.close();
     this.#ownLock?.release();
+    const stats = this.stats();
     this.#logger.info("JsonlFileSink closed: {path}", {
       path: this.path,
-      written: this.#written,
-      dropped: this.#dropped,
-      failed: this.#failed,
+      written: stats.written,
+      dropped: stats.dropped,
+      failed: stats.failed,
     });
   }
 
@@ -393,169 +339,96 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     return this.close();
   }
 
-  #pendingChars(): number {
-    return this.#queueChars + (this.#inflight?.bytes.length ?? 0);
-  }
-
-  #dropOldest(room: number): void {
-    let marker: WindowMarker | undefined;
-    while (this.#queueRecords > 0 && this.#pendingChars() + room > this.#maxQueueBytes) {
-      const entry = this.#queue[this.#queueHead];
-      this.#advanceQueue(this.#queueHead + 1);
-      if (entry instanceof WindowMarker) {
-        marker = entry;
-        continue;
-      }
-      this.#queueChars -= entry.length + 1;
-      this.#queueRecords--;
-      this.#dropped++;
-      this.#settled++;
-    }
-    if (marker !== undefined && !(this.#queue[this.#queueHead] instanceof WindowMarker)) {
-      if (this.#queueHead > 0) this.#queue[--this.#queueHead] = marker;
-      else this.#queue.unshift(marker);
-    }
-  }
-
-  #waitForRoom(): Promise<void> {
-    if (this.#failure !== undefined) return Promise.resolve();
-    if (this.#room === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => resolve = r);
-      this.#room = { promise, resolve };
-    }
-    this.#startDrain(true);
-    return this.#room.promise;
-  }
-
-  #releaseRoom(): void {
-    if (this.#room === undefined) return;
-    if (this.#failure === undefined && this.#pendingChars() >= this.#maxQueueBytes) return;
-    this.#room.resolve();
-    this.#room = undefined;
-  }
-
-  #armFlushTimer(): void {
-    if (this.#flushTimer !== undefined) return;
-    const timer = setTimeout(() => {
-      this.#flushTimer = undefined;
-      if (this.#drain === undefined) this.#startDrain(true);
-    }, this.#flushIntervalMs);
-    Deno.unrefTimer(timer);
-    this.#flushTimer = timer;
-  }
-
-  #startDrain(force: boolean): Promise<void> {
-    if (this.#drain !== undefined) return this.#drain;
-    if (this.#failure !== undefined && !force) return Promise.resolve();
-    this.#drain = this.#runDrain(force).finally(() => {
-      this.#drain = undefined;
-      if (this.#failure !== undefined && !this.#closed) this.#armFlushTimer();
-    });
-    return this.#drain;
-  }
-
-  async #runDrain(force: boolean): Promise<void> {
-    while (true) {
-      if (this.#inflight === undefined) {
-        if (this.#queueHead === this.#queue.length) return;
-        if (!force && this.#queueChars < this.#flushBytes) return;
-        const head = this.#queue[this.#queueHead];
-        if (head instanceof WindowMarker) {
-          this.#advanceQueue(this.#queueHead + 1);
-          if (!(await this.#guarded(() => this.#rotate(head.windowStartMs, false)))) return;
-          continue;
-        }
-        if (!(await this.#guarded(() => this.#takeBatch()))) return;
-      }
-      const inflight = this.#inflight!;
-      if (!(await this.#guarded(() => this.#writeInFlight(inflight)))) return;
-      this.#inflight = undefined;
-      this.#written += inflight.records;
-      this.#settled += inflight.records;
-      this.#onBatchWritten?.(inflight.records);
-      this.#dirty = true;
-      if (this.#failure !== undefined) this.#recovered();
-      this.#releaseRoom();
-      if (this.#fsync === "always") await this.#sync();
-      else if (this.#fsync === "interval") this.#armSyncTimer();
-    }
-  }
-
-  /** Runs a step of the drain; on error enters the failed state and returns false. */
-  async #guarded(step: () => Promise<void>): Promise<boolean> {
-    try {
-      await step();
-      return true;
-    } catch (error) {
-      this.#enterFailure(error);
-      return false;
-    }
-  }
-
   /**
-   * Moves queued lines into the in-flight batch: up to the next window marker and about
-   * `flushBytes` characters, so batches stay the same size and reuse one encoding buffer. With a
-   * size limit, rotates first when the next line does not fit, and takes only the lines that
-   * fit (at least one), so a file passes the limit only when a single line is larger than it.
+   * Writes a batch in order: groups of lines that share a time window and fit the size limit,
+   * rotating between groups. Advances `batch.done` group by group.
    */
-  async #takeBatch(): Promise<void> {
-    const queue = this.#queue;
+  async #writeBatch(batch: Batch<QueuedLine>): Promise<void> {
+    const { items } = batch;
     const maxBytes = this.#rotation?.maxBytes;
-    if (maxBytes !== undefined) {
-      const first = utf8Length(queue[this.#queueHead] as string) + 1;
-      if (this.#fileBytes > 0 && this.#fileBytes + first > maxBytes) {
-        const stampMs = this.#rotation?.everyMinutes !== undefined
-          ? this.#fileStamp
-          : this.#stampFor(this.#now());
-        await this.#rotate(stampMs, true);
+    const byTime = this.#rotation?.everyMinutes !== undefined;
+    while (batch.done < items.length) {
+      const start = batch.done;
+      const first = items[start];
+      const window = typeof first === "string" ? this.#fileWindow : first.window;
+      if (byTime && window !== this.#fileWindow) {
+        await this.#rotate(window, false);
+        this.#fileWindow = window;
       }
-    }
-    const start = this.#queueHead;
-    let end = start;
-    let chars = 0;
-    let bytes = 0;
-    while (end < queue.length && chars < this.#flushBytes) {
-      const entry = queue[end];
-      if (entry instanceof WindowMarker) break;
-      if (maxBytes !== undefined) {
-        const n = utf8Length(entry) + 1;
-        if (end > start && this.#fileBytes + bytes + n > maxBytes) break;
-        bytes += n;
+      let end = start;
+      if (maxBytes === undefined && !byTime) {
+        end = items.length;
+      } else {
+        let bytes = 0;
+        if (maxBytes !== undefined && this.#fileBytes > 0) {
+          if (this.#fileBytes + batch.sizes[start] > maxBytes) {
+            await this.#rotate(byTime ? this.#fileStamp : this.#stampFor(this.#now()), true);
+          }
+        }
+        while (end < items.length) {
+          const item = items[end];
+          if (byTime && (item as WindowedLine).window !== window) break;
+          if (maxBytes !== undefined) {
+            const n = batch.sizes[end];
+            if (end > start && this.#fileBytes + bytes + n > maxBytes) break;
+            bytes += n;
+          }
+          end++;
+        }
       }
-      chars += entry.length + 1;
-      end++;
+      await this.#writeLines(batch, start, end);
     }
-    const text = end - start === 1
-      ? queue[start] as string
-      : (queue.slice(start, end) as string[]).join("\n");
-    this.#advanceQueue(end);
-    this.#queueChars -= text.length + 1;
-    this.#queueRecords -= end - start;
-    this.#inflight = {
-      bytes: this.#encode(text),
-      offset: 0,
-      records: end - start,
-      startSize: this.#fileBytes,
-    };
-  }
-
-  /** Drops queue entries before `head`, compacting the array now and then. */
-  #advanceQueue(head: number): void {
-    this.#queueHead = head;
-    if (head === this.#queue.length) {
-      this.#queue = [];
-      this.#queueHead = 0;
-    } else if (head > 4096 && head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(head);
-      this.#queueHead = 0;
-    }
+    this.#dirty = true;
+    if (this.#fsync === "always") await this.#syncOrThrow();
+    else if (this.#fsync === "interval") this.#armSyncTimer();
   }
 
   /**
-   * UTF-8 bytes of `lines` (joined by `\n`) plus the final `\n`, in the reusable buffer when
-   * they fit (one batch is in flight at a time). Lines are queued without their newline so no
-   * per-record string concatenation is needed.
+   * Writes items `start..end` as one chunk. On a failure part way, the lines written whole
+   * count as done and the file is cut back to the last of them (a torn line never stays).
+   */
+  async #writeLines(batch: Batch<QueuedLine>, start: number, end: number): Promise<void> {
+    await this.#applyRollback();
+    const items = batch.items;
+    const text = end - start === 1
+      ? lineOf(items[start])
+      : typeof items[start] === "string"
+      ? (items.slice(start, end) as string[]).join("\n")
+      : items.slice(start, end).map(lineOf).join("\n");
+    const bytes = this.#encode(text);
+    const startSize = this.#fileBytes;
+    let offset = 0;
+    try {
+      while (offset < bytes.length) {
+        const n = await this.#file.write(bytes.subarray(offset));
+        offset += n;
+        this.#fileBytes += n;
+      }
+    } catch (error) {
+      const whole = bytes.subarray(0, offset).lastIndexOf(0x0a) + 1;
+      batch.done = start + countNewlines(bytes.subarray(0, whole));
+      if (whole < offset) this.#rollbackTo = startSize + whole;
+      try {
+        await this.#applyRollback();
+      } catch {
+        // Cut back before the next write (or at close).
+      }
+      throw error;
+    }
+    batch.done = end;
+  }
+
+  /** Cuts the file back to its last whole line after a failed write, if that is pending. */
+  async #applyRollback(): Promise<void> {
+    if (this.#rollbackTo === undefined) return;
+    await this.#file.truncate(this.#rollbackTo);
+    this.#fileBytes = this.#rollbackTo;
+    this.#rollbackTo = undefined;
+  }
+
+  /**
+   * UTF-8 bytes of `lines` plus the final `\n`, in the reusable buffer when they fit (one batch
+   * is written at a time).
    */
   #encode(lines: string): Uint8Array {
     if (this.#buffer === undefined || this.#buffer.length < lines.length + 1) {
@@ -570,60 +443,6 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     return encoder.encode(lines + "\n");
   }
 
-  async #writeInFlight(inflight: InFlight): Promise<void> {
-    while (inflight.offset < inflight.bytes.length) {
-      const n = await this.#file.write(inflight.bytes.subarray(inflight.offset));
-      inflight.offset += n;
-      this.#fileBytes += n;
-    }
-  }
-
-  #enterFailure(error: unknown): void {
-    if (this.#failure !== undefined) return;
-    this.#failure = describeError(error);
-    this.#lastFailure = this.#failure;
-    this.#failedInEpisode = 0;
-    this.#logger.error(
-      "JsonlFileSink cannot write {path}: {cause}; queued records are kept and retried at the " +
-        "next flush",
-      { path: this.path, cause: this.#failure },
-    );
-    this.#releaseRoom();
-  }
-
-  #recovered(): void {
-    this.#logger.info("JsonlFileSink writes to {path} succeeded again after {cause}", {
-      path: this.path,
-      cause: this.#failure,
-      failedMeanwhile: this.#failedInEpisode,
-    });
-    this.#failure = undefined;
-  }
-
-  #abandonUnwritten(): void {
-    const inflight = this.#inflight;
-    const lost = this.#queueRecords + (inflight?.records ?? 0);
-    this.#failed += lost;
-    this.#settled += lost;
-    this.#queue = [];
-    this.#queueHead = 0;
-    this.#queueChars = 0;
-    this.#queueRecords = 0;
-    this.#inflight = undefined;
-    if (inflight !== undefined && inflight.offset > 0) {
-      try {
-        this.#file.truncateSync(inflight.startSize);
-      } catch {
-        // The file cannot even be cut back (a device, say); nothing more to do.
-      }
-    }
-    this.#logger.error("JsonlFileSink gave up on {lost} record(s) for {path}: {cause}", {
-      lost,
-      path: this.path,
-      cause: this.#failure,
-    });
-  }
-
   #armSyncTimer(): void {
     if (this.#syncTimer !== undefined) return;
     const due = Math.max(0, this.#lastSyncMs + this.#fsyncIntervalMs - Date.now());
@@ -635,13 +454,18 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     this.#syncTimer = timer;
   }
 
-  async #sync(): Promise<void> {
+  async #syncOrThrow(): Promise<void> {
     this.#dirty = false;
     this.#lastSyncMs = Date.now();
+    await this.#file.syncData();
+  }
+
+  /** Syncs; a failure starts a failure episode (the next flush retries). */
+  async #sync(): Promise<void> {
     try {
-      await this.#file.syncData();
+      await this.#syncOrThrow();
     } catch (error) {
-      this.#enterFailure(error);
+      this.#queue.reportFailure(error);
     }
   }
 
@@ -677,15 +501,17 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   /** Switches to the rotated file for `stampMs`; the old file stays open if the new one fails. */
   async #rotate(stampMs: number, forceNew: boolean): Promise<void> {
     const next = await this.#rotatedName(stampMs, forceNew);
-    if (this.#fsync !== "none" && this.#dirty) await this.#sync();
+    if (this.#fsync !== "none" && this.#dirty) await this.#syncOrThrow();
     const previous = this.path;
     const oldFile = this.#file;
     const oldName = this.#fileName;
+    const oldBytes = this.#fileBytes;
     this.#fileName = next;
     try {
       await this.#openFile();
     } catch (error) {
       this.#fileName = oldName;
+      this.#fileBytes = oldBytes;
       throw error;
     }
     oldFile.close();
@@ -720,6 +546,20 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     }
     this.#file = file;
   }
+}
+
+function countNewlines(bytes: Uint8Array): number {
+  let n = 0;
+  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) n++;
+  return n;
+}
+
+function positive(value: number | undefined, fallback: number, what: string): number {
+  const chosen = value ?? fallback;
+  if (!Number.isFinite(chosen) || chosen <= 0) {
+    throw new RangeError(`${what}: expected a positive number, got ${value}`);
+  }
+  return chosen;
 }
 
 function formatStamp(ms: number): string {

@@ -6,6 +6,7 @@ import type { PatternRecord } from "../../src/contract/pattern_record.ts";
 import { getObserverLogger } from "../../src/log/logging.ts";
 import { enrichRecord } from "../../src/observer/enrich.ts";
 import { JsonlFileSink, type JsonlFileSinkOptions } from "../../src/sinks/jsonl_file_sink.ts";
+import type { RecordFile } from "../../src/sinks/record_file.ts";
 import { captureLogs } from "../helpers/logs.ts";
 import { MemorySink } from "../helpers/memory_sink.ts";
 import { fileLines } from "../helpers/project.ts";
@@ -22,7 +23,8 @@ function record(i: number): PatternRecord {
   );
 }
 
-const recordChars = JSON.stringify(record(0)).length + 1;
+/** One record line in bytes (UTF-8, with its newline): what the queue bounds count. */
+const recordBytes = new TextEncoder().encode(JSON.stringify(record(0))).length + 1;
 
 async function tempRoot(): Promise<string> {
   return await tempDir("sink");
@@ -78,7 +80,7 @@ Deno.test("a bad file name is refused before anything is created", async () => {
 
 Deno.test("records are batched: nothing is written until the size threshold or a flush", async () => {
   const root = await tempRoot();
-  const sink = await open(root, { flushBytes: recordChars * 5, flushIntervalMs: NEVER });
+  const sink = await open(root, { flushBytes: recordBytes * 5, flushIntervalMs: NEVER });
   for (let i = 0; i < 4; i++) sink.write(record(i));
   await tick();
   assert.equal((await Deno.stat(sink.path)).size, 0, "below the threshold: still queued");
@@ -96,7 +98,7 @@ Deno.test("onBatchWritten reports each batch, in order, adding up to what was wr
   const root = await tempRoot();
   const batches: number[] = [];
   const sink = await open(root, {
-    flushBytes: recordChars * 3,
+    flushBytes: recordBytes * 3,
     onBatchWritten: (n) => batches.push(n),
   });
   for (let i = 0; i < 10; i++) sink.write(record(i));
@@ -117,7 +119,7 @@ Deno.test("the flush interval writes a partial batch on its own", async () => {
 
 Deno.test("block policy: a full queue makes write() awaitable and nothing is lost, in order", async () => {
   const root = await tempRoot();
-  const sink = await open(root, { maxQueueBytes: recordChars * 3, flushIntervalMs: NEVER });
+  const sink = await open(root, { maxQueueBytes: recordBytes * 3, flushIntervalMs: NEVER });
   let waited = 0;
   for (let i = 0; i < 50; i++) {
     const pending = sink.write(record(i));
@@ -136,9 +138,9 @@ Deno.test("block policy: a full queue makes write() awaitable and nothing is los
 Deno.test("drop_newest keeps the first records and counts the rest", async () => {
   const root = await tempRoot();
   const sink = await open(root, {
-    maxQueueBytes: recordChars * 3,
+    maxQueueBytes: recordBytes * 3,
     flushIntervalMs: NEVER,
-    flushBytes: recordChars * 100,
+    flushBytes: recordBytes * 100,
     whenFull: "drop_newest",
   });
   for (let i = 0; i < 10; i++) assert.equal(sink.write(record(i)), undefined);
@@ -151,9 +153,9 @@ Deno.test("drop_newest keeps the first records and counts the rest", async () =>
 Deno.test("drop_oldest keeps the newest records and counts the rest", async () => {
   const root = await tempRoot();
   const sink = await open(root, {
-    maxQueueBytes: recordChars * 3,
+    maxQueueBytes: recordBytes * 3,
     flushIntervalMs: NEVER,
-    flushBytes: recordChars * 100,
+    flushBytes: recordBytes * 100,
     whenFull: "drop_oldest",
   });
   for (let i = 0; i < 10; i++) sink.write(record(i));
@@ -202,8 +204,8 @@ Deno.test("ENOSPC (/dev/full): one error per episode, the producer is never bloc
   const sink = await open(root, {
     fileName: "full.jsonl",
     openFile: () => Deno.open("/dev/full", { read: true, write: true }),
-    flushBytes: recordChars * 2,
-    maxQueueBytes: recordChars * 4,
+    flushBytes: recordBytes * 2,
+    maxQueueBytes: recordBytes * 4,
     flushIntervalMs: 5,
   });
   const other = new MemorySink("other");
@@ -243,4 +245,53 @@ Deno.test("bad tuning values are refused with what was expected", async () => {
     /flushBytes: expected a positive number, got 0/,
   );
   await assert.rejects(open(root, { rotation: {} }), /expected everyMinutes and\/or maxBytes/);
+});
+
+/** A real file whose writes can be made to fail part way, as a full disk does. */
+class FlakyFile implements RecordFile {
+  /** While set, a write puts at most this many bytes through, then the next one throws. */
+  failAfter: number | undefined;
+  constructor(readonly file: Deno.FsFile) {}
+  async write(bytes: Uint8Array): Promise<number> {
+    if (this.failAfter === undefined) return await this.file.write(bytes);
+    if (this.failAfter === 0) {
+      throw Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" });
+    }
+    const n = await this.file.write(bytes.subarray(0, Math.min(bytes.length, this.failAfter)));
+    this.failAfter -= n;
+    return n;
+  }
+  syncData = () => this.file.syncData();
+  truncate = (size?: number) => this.file.truncate(size);
+  stat = () => this.file.stat();
+  seek = (offset: number, whence: Deno.SeekMode) => this.file.seek(offset, whence);
+  read = (into: Uint8Array) => this.file.read(into);
+  close = () => this.file.close();
+}
+
+Deno.test("a write that fails part way is cut back to its last whole line at once, then retried: every line lands whole", async () => {
+  await using logs = await captureLogs();
+  const root = await tempRoot();
+  let flaky: FlakyFile | undefined;
+  const sink = await open(root, {
+    flushBytes: recordBytes * 4,
+    flushIntervalMs: 5,
+    openFile: async (path) =>
+      flaky = new FlakyFile(await Deno.open(path, { read: true, append: true, create: true })),
+  });
+  flaky!.failAfter = Math.floor(recordBytes * 2.5); // two whole lines and half of the third
+  for (let i = 0; i < 4; i++) sink.write(record(i));
+  await tick(20);
+  const failing = sink.stats();
+  assert.match(failing.failure ?? "", /ENOSPC/);
+  assert.equal(failing.written, 2, "the two whole lines count as written");
+  const text = await Deno.readTextFile(sink.path);
+  assert.ok(text.endsWith("\n"), "no torn line stays in the file");
+  assert.deepEqual(await runIds(sink.path), ["run-0", "run-1"]);
+  flaky!.failAfter = undefined;
+  for (let i = 4; i < 6; i++) sink.write(record(i));
+  await sink.close();
+  assert.deepEqual(await runIds(sink.path), Array.from({ length: 6 }, (_, i) => `run-${i}`));
+  assert.deepEqual([sink.stats().written, sink.stats().failed], [6, 0]);
+  assert.ok(logs.messages().some((m) => m.includes("succeeded again")));
 });

@@ -1,0 +1,424 @@
+/**
+ * The bounded batching queue every sink shares: a size bound with a policy for when it is full
+ * (`block`, `drop_newest`, `drop_oldest`), batches cut by size or after an interval, failure
+ * episodes (the queue is kept and retried; what does not fit meanwhile is counted as failed, the
+ * producer is never blocked by a broken destination), counters for everything, and a drain on
+ * close. No I/O: the sink hands in the function that writes a batch, and time comes from an
+ * injectable clock so the tests can drive it.
+ *
+ * @module
+ */
+
+/** What a full queue does with the next item. */
+export const WHEN_FULL_POLICIES = ["block", "drop_newest", "drop_oldest"] as const;
+
+/** One of {@linkcode WHEN_FULL_POLICIES}. */
+export type WhenFull = typeof WHEN_FULL_POLICIES[number];
+
+/** A batch being written: `done` counts the items (from the start) already handed over. */
+export interface Batch<T> {
+  /** The items, oldest first. */
+  readonly items: readonly T[];
+  /** `sizeOf` of each item. */
+  readonly sizes: readonly number[];
+  /**
+   * Items at the start of `items` that reached the destination. The writer advances it as it
+   * goes; when it throws, those stay written and the rest is retried.
+   */
+  done: number;
+}
+
+/** Timers the queue uses; the defaults are the real ones, unref'd (they never keep a process up). */
+export interface QueueTimers {
+  /** Calls `fn` after `ms` milliseconds; returns a handle for `clear`. */
+  set(fn: () => void, ms: number): unknown;
+  /** Cancels a timer from `set`. */
+  clear(handle: unknown): void;
+}
+
+/** The real timers, unref'd. */
+export const REAL_TIMERS: QueueTimers = {
+  set(fn, ms) {
+    const handle = setTimeout(fn, ms);
+    Deno.unrefTimer(handle as unknown as number);
+    return handle;
+  },
+  clear(handle) {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
+};
+
+/** Options of a {@linkcode BatchingQueue}. */
+export interface BatchingQueueOptions<T> {
+  /** Bound of queued plus in-flight items, in the units of `sizeOf` (bytes for the sinks here). */
+  readonly maxBytes: number;
+  /** A batch is cut as soon as this much is queued (and a batch is about this big). */
+  readonly flushBytes: number;
+  /** What is queued is written at most this long after it arrived. */
+  readonly flushIntervalMs: number;
+  /** Policy when full. */
+  readonly whenFull: WhenFull;
+  /** Size of one item. */
+  readonly sizeOf: (item: T) => number;
+  /** Writes a batch, advancing `batch.done`; throws when the destination fails. */
+  readonly write: (batch: Batch<T>) => Promise<void>;
+  /** A failure episode began (the first failure after a success), with its cause. */
+  readonly onFailure?: (cause: string) => void;
+  /** Writing succeeded again; `failedMeanwhile` items did not fit while it failed. */
+  readonly onRecovery?: (cause: string, failedMeanwhile: number) => void;
+  /** Called after each batch written whole, with its item count (latency metrics). */
+  readonly onBatchWritten?: (items: number) => void;
+  /** Timers for the flush interval and retries. Default {@linkcode REAL_TIMERS}. */
+  readonly timers?: QueueTimers;
+}
+
+/** Counters of a {@linkcode BatchingQueue}. */
+export interface QueueStats {
+  /** Items taken in (not dropped on arrival). */
+  readonly accepted: number;
+  /** Items that reached the destination. */
+  readonly written: number;
+  /** Items dropped by the full-queue policy. */
+  readonly dropped: number;
+  /** Items given up on because the destination failed. */
+  readonly failed: number;
+  /** Items accepted but not yet written (queued plus in flight). */
+  readonly queued: number;
+  /** Their size. */
+  readonly queuedBytes: number;
+  /** The cause of the current failure episode, or of the last one. */
+  readonly failure?: string;
+  /** True while the destination is failing. */
+  readonly failing: boolean;
+}
+
+interface InFlight<T> {
+  readonly items: T[];
+  readonly sizes: number[];
+  readonly bytes: number;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: string }).code;
+    return code !== undefined && !error.message.includes(code)
+      ? `${code}: ${error.message}`
+      : `${error.name}: ${error.message}`;
+  }
+  return String(error);
+}
+
+function positive(value: number, what: string): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${what}: expected a positive number, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * A bounded queue that writes its items in batches, in order.
+ *
+ * @example
+ * ```ts
+ * import { BatchingQueue } from "./batching_queue.ts";
+ * const written: string[] = [];
+ * const queue = new BatchingQueue<string>({
+ *   maxBytes: 1024, flushBytes: 256, flushIntervalMs: 10, whenFull: "block",
+ *   sizeOf: (line) => line.length + 1,
+ *   write: async (batch) => {
+ *     written.push(...batch.items);
+ *     batch.done = batch.items.length;
+ *   },
+ * });
+ * await queue.push("a");
+ * await queue.close();
+ * ```
+ */
+export class BatchingQueue<T> {
+  readonly #options: BatchingQueueOptions<T>;
+  readonly #timers: QueueTimers;
+  // The hot path's settings, read once (faster than through #options on every push).
+  readonly #maxBytes: number;
+  readonly #flushBytes: number;
+  readonly #sizeOf: (item: T) => number;
+  #items: T[] = [];
+  /** `sizeOf` of each queued item, computed once. */
+  #sizes: number[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  #inflight: InFlight<T> | undefined;
+  /** The running (or last) drain; awaited by flush. */
+  #drain: Promise<void> | undefined;
+  /** True while a drain loop runs. */
+  #draining = false;
+  #timer: unknown;
+  #room: { promise: Promise<void>; resolve: () => void } | undefined;
+  #accepted = 0;
+  /** Accepted items since written, dropped from the queue or given up on. */
+  #settled = 0;
+  #written = 0;
+  #dropped = 0;
+  #failed = 0;
+  #failure: string | undefined;
+  #lastFailure: string | undefined;
+  #failedInEpisode = 0;
+  #closed = false;
+
+  /** Checks the sizes (positive) and starts empty. */
+  constructor(options: BatchingQueueOptions<T>) {
+    positive(options.maxBytes, "maxQueueBytes");
+    positive(options.flushBytes, "flushBytes");
+    positive(options.flushIntervalMs, "flushIntervalMs");
+    this.#options = options;
+    this.#timers = options.timers ?? REAL_TIMERS;
+    this.#maxBytes = options.maxBytes;
+    this.#flushBytes = options.flushBytes;
+    this.#sizeOf = options.sizeOf;
+  }
+
+  /** Counters. */
+  stats(): QueueStats {
+    return {
+      accepted: this.#accepted,
+      written: this.#written,
+      dropped: this.#dropped,
+      failed: this.#failed,
+      queued: this.#items.length - this.#head + (this.#inflight?.items.length ?? 0),
+      queuedBytes: this.#pendingBytes(),
+      failure: this.#failure ?? this.#lastFailure,
+      failing: this.#failure !== undefined,
+    };
+  }
+
+  /**
+   * Queues one item. Returns a promise only when the queue is full under `block`; it resolves
+   * once there is room. Throws after {@linkcode BatchingQueue.close}.
+   */
+  push(item: T): void | Promise<void> {
+    if (this.#closed) throw new Error("the queue is closed: expected push() before close()");
+    const size = this.#sizeOf(item);
+    let wait: Promise<void> | undefined;
+    const pending = this.#queuedBytes + (this.#inflight === undefined ? 0 : this.#inflight.bytes);
+    if (pending + size > this.#maxBytes && this.#items.length > this.#head) {
+      if (this.#failure !== undefined) {
+        this.#failed++;
+        this.#failedInEpisode++;
+        return;
+      }
+      const policy = this.#options.whenFull;
+      if (policy === "drop_newest") {
+        this.#dropped++;
+        return;
+      }
+      if (policy === "drop_oldest") this.#dropOldest(size);
+      else wait = this.#waitForRoom();
+    }
+    this.#items.push(item);
+    this.#sizes.push(size);
+    this.#queuedBytes += size;
+    this.#accepted++;
+    if (this.#queuedBytes >= this.#flushBytes) this.#startDrain(false);
+    else if (this.#timer === undefined) this.#armTimer();
+    return wait;
+  }
+
+  /**
+   * Writes everything accepted so far; resolves once it reached the destination. Rejects when
+   * the destination is failing.
+   */
+  async flush(): Promise<void> {
+    const target = this.#accepted;
+    while (this.#settled < target) {
+      if (this.#draining) {
+        await this.#drain;
+        continue;
+      }
+      if (this.#items.length === this.#head && this.#inflight === undefined) break;
+      const wasFailing = this.#failure !== undefined;
+      await this.#startDrain(true);
+      if (this.#failure !== undefined && wasFailing) break;
+    }
+    if (this.#failure !== undefined) throw new Error(this.#failure);
+  }
+
+  /**
+   * Stops taking items, writes what is queued (one more attempt when failing), and gives up on
+   * what still cannot be written (counted as failed). Returns how many were given up on. Never
+   * rejects.
+   */
+  async close(): Promise<number> {
+    if (this.#closed) return 0;
+    this.#closed = true;
+    this.#clearTimer();
+    try {
+      await this.flush();
+    } catch {
+      // The last attempt failed; give up below.
+    }
+    if (this.#failure === undefined) return 0;
+    const lost = this.#items.length - this.#head + (this.#inflight?.items.length ?? 0);
+    this.#failed += lost;
+    this.#settled += lost;
+    this.#items = [];
+    this.#sizes = [];
+    this.#head = 0;
+    this.#queuedBytes = 0;
+    this.#inflight = undefined;
+    return lost;
+  }
+
+  /**
+   * Starts a failure episode from outside a write (a background `fsync` failed, say): the next
+   * flush retries and a successful write ends it.
+   */
+  reportFailure(error: unknown): void {
+    this.#enterFailure(error);
+    if (!this.#closed) this.#armTimer();
+  }
+
+  #pendingBytes(): number {
+    return this.#queuedBytes + (this.#inflight?.bytes ?? 0);
+  }
+
+  #dropOldest(room: number): void {
+    while (
+      this.#items.length > this.#head && this.#pendingBytes() + room > this.#options.maxBytes
+    ) {
+      this.#queuedBytes -= this.#sizes[this.#head];
+      this.#advance(this.#head + 1);
+      this.#dropped++;
+      this.#settled++;
+    }
+  }
+
+  /** Drops items before `head`, compacting the array now and then. */
+  #advance(head: number): void {
+    this.#head = head;
+    if (head === this.#items.length) {
+      this.#items = [];
+      this.#sizes = [];
+      this.#head = 0;
+    } else if (head > 4096 && head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(head);
+      this.#sizes = this.#sizes.slice(head);
+      this.#head = 0;
+    }
+  }
+
+  #waitForRoom(): Promise<void> {
+    if (this.#room === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => resolve = r);
+      this.#room = { promise, resolve };
+    }
+    this.#startDrain(true);
+    return this.#room.promise;
+  }
+
+  #releaseRoom(): void {
+    if (this.#room === undefined) return;
+    if (this.#failure === undefined && this.#pendingBytes() >= this.#options.maxBytes) return;
+    this.#room.resolve();
+    this.#room = undefined;
+  }
+
+  #armTimer(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = this.#timers.set(() => {
+      this.#timer = undefined;
+      if (!this.#draining) this.#startDrain(true);
+    }, this.#options.flushIntervalMs);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer === undefined) return;
+    this.#timers.clear(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #startDrain(force: boolean): Promise<void> {
+    if (this.#draining) return this.#drain!;
+    if (this.#failure !== undefined && !force) return Promise.resolve();
+    this.#draining = true;
+    this.#drain = this.#runDrain(force);
+    return this.#drain;
+  }
+
+  async #runDrain(force: boolean): Promise<void> {
+    try {
+      while (true) {
+        if (this.#inflight === undefined) {
+          if (this.#items.length === this.#head) return;
+          // A producer waiting for room (block) makes a drain write on, however little is queued.
+          const waiting = this.#room !== undefined;
+          if (!force && !waiting && this.#queuedBytes < this.#options.flushBytes) return;
+          this.#takeBatch();
+        }
+        const inflight = this.#inflight!;
+        const batch: Batch<T> = { items: inflight.items, sizes: inflight.sizes, done: 0 };
+        try {
+          await this.#options.write(batch);
+          batch.done = inflight.items.length;
+        } catch (error) {
+          this.#settle(inflight, batch.done);
+          this.#enterFailure(error);
+          return;
+        }
+        this.#settle(inflight, batch.done);
+        this.#options.onBatchWritten?.(batch.done);
+        if (this.#failure !== undefined) this.#recovered();
+        this.#releaseRoom();
+      }
+    } finally {
+      // Cleared here, synchronously as the loop ends (not in a later callback), so a producer
+      // woken by the last batch that finds the queue full again starts a new drain.
+      this.#draining = false;
+      if (this.#failure !== undefined && !this.#closed) this.#armTimer();
+    }
+  }
+
+  /** Counts the first `done` items of the in-flight batch as written; keeps the rest in flight. */
+  #settle(inflight: InFlight<T>, done: number): void {
+    const n = Math.max(0, Math.min(done, inflight.items.length));
+    this.#written += n;
+    this.#settled += n;
+    if (n === inflight.items.length) {
+      this.#inflight = undefined;
+      return;
+    }
+    let bytes = inflight.bytes;
+    for (let i = 0; i < n; i++) bytes -= inflight.sizes[i];
+    this.#inflight = { items: inflight.items.slice(n), sizes: inflight.sizes.slice(n), bytes };
+  }
+
+  /** Moves about `flushBytes` of the oldest queued items into the in-flight batch. */
+  #takeBatch(): void {
+    const sizes = this.#sizes;
+    const start = this.#head;
+    let end = start;
+    let bytes = 0;
+    while (end < sizes.length && bytes < this.#options.flushBytes) bytes += sizes[end++];
+    this.#inflight = {
+      items: this.#items.slice(start, end),
+      sizes: sizes.slice(start, end),
+      bytes,
+    };
+    this.#queuedBytes -= bytes;
+    this.#advance(end);
+  }
+
+  #enterFailure(error: unknown): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = describeError(error);
+    this.#lastFailure = this.#failure;
+    this.#failedInEpisode = 0;
+    this.#options.onFailure?.(this.#failure);
+    this.#releaseRoom();
+  }
+
+  #recovered(): void {
+    const cause = this.#failure!;
+    this.#failure = undefined;
+    this.#options.onRecovery?.(cause, this.#failedInEpisode);
+  }
+}

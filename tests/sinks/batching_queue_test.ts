@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import {
+  type Batch,
+  BatchingQueue,
+  type QueueTimers,
+  type WhenFull,
+} from "../../src/sinks/batching_queue.ts";
+
+/** Timers driven by the test: nothing fires until `advance`. */
+class FakeTimers implements QueueTimers {
+  now = 0;
+  #next = 1;
+  readonly #due = new Map<number, { at: number; fn: () => void }>();
+  set(fn: () => void, ms: number): number {
+    const handle = this.#next++;
+    this.#due.set(handle, { at: this.now + ms, fn });
+    return handle;
+  }
+  clear(handle: unknown): void {
+    this.#due.delete(handle as number);
+  }
+  /** Moves time forward, firing what comes due, and lets the writes it starts settle. */
+  async advance(ms: number): Promise<void> {
+    this.now += ms;
+    for (const [handle, timer] of [...this.#due]) {
+      if (timer.at > this.now) continue;
+      this.#due.delete(handle);
+      timer.fn();
+    }
+    await settle();
+  }
+  get pending(): number {
+    return this.#due.size;
+  }
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+/** A destination that records batches and fails while `failing` is set. */
+class Destination {
+  readonly batches: string[][] = [];
+  failing: string | undefined;
+  /** When failing: how many items of the batch get through first. */
+  partial = 0;
+  write = (batch: Batch<string>): Promise<void> => {
+    if (this.failing !== undefined) {
+      batch.done = Math.min(this.partial, batch.items.length);
+      if (batch.done > 0) this.batches.push(batch.items.slice(0, batch.done));
+      return Promise.reject(new Error(this.failing));
+    }
+    this.batches.push([...batch.items]);
+    batch.done = batch.items.length;
+    return Promise.resolve();
+  };
+  get items(): string[] {
+    return this.batches.flat();
+  }
+}
+
+function queue(dest: Destination, timers: FakeTimers, options: {
+  maxBytes?: number;
+  flushBytes?: number;
+  whenFull?: WhenFull;
+  events?: string[];
+} = {}) {
+  return new BatchingQueue<string>({
+    maxBytes: options.maxBytes ?? 100,
+    flushBytes: options.flushBytes ?? 30,
+    flushIntervalMs: 10,
+    whenFull: options.whenFull ?? "block",
+    sizeOf: () => 10,
+    write: dest.write,
+    timers,
+    onFailure: (cause) => options.events?.push(`failure ${cause}`),
+    onRecovery: (cause, n) => options.events?.push(`recovered ${cause} ${n}`),
+  });
+}
+
+Deno.test("items are batched by size, and the interval writes a smaller batch on its own", async () => {
+  const dest = new Destination();
+  const timers = new FakeTimers();
+  const q = queue(dest, timers);
+  q.push("a");
+  q.push("b");
+  await settle();
+  assert.deepEqual(dest.batches, [], "below flushBytes: nothing written yet");
+  await timers.advance(9);
+  assert.deepEqual(dest.batches, []);
+  await timers.advance(1);
+  assert.deepEqual(dest.batches, [["a", "b"]], "written 10 ms after the first item");
+  for (const x of ["c", "d", "e", "f"]) q.push(x);
+  await settle();
+  assert.deepEqual(dest.batches[1], ["c", "d", "e"], "a batch is cut at flushBytes");
+  assert.equal(q.stats().queued, 1);
+  await q.close();
+  assert.deepEqual(dest.items, ["a", "b", "c", "d", "e", "f"]);
+  assert.equal(timers.pending, 0, "close leaves no timer behind");
+});
+
+Deno.test("block: a full queue makes push awaitable until there is room; nothing lost, in order", async () => {
+  const dest = new Destination();
+  const timers = new FakeTimers();
+  const q = queue(dest, timers, { maxBytes: 30, flushBytes: 1000 });
+  let waited = 0;
+  for (let i = 0; i < 20; i++) {
+    const wait = q.push(`x${i}`);
+    if (wait !== undefined) {
+      waited++;
+      await wait;
+    }
+    assert.ok(q.stats().queuedBytes <= 40, "bounded (one item over while it waits at most)");
+  }
+  await q.close();
+  assert.ok(waited > 0);
+  assert.deepEqual(dest.items, Array.from({ length: 20 }, (_, i) => `x${i}`));
+  assert.equal(q.stats().written, 20);
+});
+
+Deno.test("drop_newest and drop_oldest keep the first or the last items and count the drops", async () => {
+  for (
+    const [policy, kept] of [["drop_newest", ["0", "1", "2"]], ["drop_oldest", [
+      "7",
+      "8",
+      "9",
+    ]]] as const
+  ) {
+    const dest = new Destination();
+    const q = queue(dest, new FakeTimers(), { maxBytes: 30, flushBytes: 1000, whenFull: policy });
+    for (let i = 0; i < 10; i++) assert.equal(q.push(String(i)), undefined, "never blocks");
+    await q.close();
+    assert.deepEqual(dest.items, kept, policy);
+    assert.deepEqual([q.stats().dropped, q.stats().written], [7, 3]);
+  }
+});
+
+Deno.test("a failing destination: one episode, the queue is kept and retried, overflow counted, the producer never blocked", async () => {
+  const dest = new Destination();
+  const timers = new FakeTimers();
+  const events: string[] = [];
+  const q = queue(dest, timers, { maxBytes: 50, flushBytes: 20, events });
+  dest.failing = "ENOSPC: no space";
+  dest.partial = 1;
+  q.push("y0");
+  q.push("y1"); // flushBytes reached: the write starts and fails
+  await settle();
+  assert.deepEqual(events, ["failure Error: ENOSPC: no space"]);
+  for (let i = 2; i < 10; i++) assert.equal(q.push(`y${i}`), undefined, "never blocks");
+  await settle();
+  assert.deepEqual(events, ["failure Error: ENOSPC: no space"], "one failure per episode");
+  assert.deepEqual(dest.items, ["y0"], "what got through before the failure counts as written");
+  const failing = q.stats();
+  assert.equal(failing.failing, true);
+  assert.equal(failing.written, 1);
+  assert.ok(failing.failed > 0, "items that did not fit while failing are counted");
+  assert.equal(failing.written + failing.failed + failing.queued, 10, "every item accounted for");
+  await timers.advance(10);
+  assert.equal(events.length, 1, "retries do not log again");
+  await assert.rejects(q.flush(), /ENOSPC/);
+  dest.failing = undefined;
+  await timers.advance(10);
+  assert.equal(events[1], `recovered Error: ENOSPC: no space ${failing.failed}`);
+  await q.flush();
+  const after = q.stats();
+  assert.equal(after.queued, 0);
+  assert.equal(after.failing, false);
+  assert.equal(after.failure, "Error: ENOSPC: no space", "the last episode's cause stays readable");
+  assert.deepEqual(
+    dest.items,
+    dest.items.toSorted((a, b) => Number(a.slice(1)) - Number(b.slice(1))),
+    "in order",
+  );
+  assert.equal(after.written + after.failed, 10);
+  await q.close();
+});
+
+Deno.test("close gives up on what still cannot be written and says how much; push after close throws", async () => {
+  const dest = new Destination();
+  const q = queue(dest, new FakeTimers());
+  dest.failing = "EIO";
+  q.push("a");
+  q.push("b");
+  assert.equal(await q.close(), 2);
+  assert.deepEqual([q.stats().failed, q.stats().queued, q.stats().written], [2, 0, 0]);
+  assert.throws(() => q.push("c"), /closed: expected push\(\) before close\(\)/);
+});
+
+Deno.test("bad sizes are refused with what was expected", () => {
+  const dest = new Destination();
+  for (
+    const [key, value] of [["maxBytes", 0], ["flushBytes", -1], ["flushIntervalMs", NaN]] as const
+  ) {
+    assert.throws(
+      () =>
+        new BatchingQueue<string>({
+          maxBytes: 1,
+          flushBytes: 1,
+          flushIntervalMs: 1,
+          whenFull: "block",
+          sizeOf: () => 1,
+          write: dest.write,
+          [key]: value,
+        }),
+      /expected a positive number/,
+    );
+  }
+});
