@@ -9,11 +9,11 @@
 import { join } from "node:path";
 import type { Sink, SinkStats } from "./sink.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";
-import { utf8Length } from "../io/utf8.ts";
 import type { Logger } from "../log/logging.ts";
 import { checkRecordFileName, DEFAULT_RECORD_FILE, observerDataDir } from "../paths.ts";
 import { type Batch, BatchingQueue, type WhenFull } from "./batching_queue.ts";
 import { repairTornTail } from "./crash_recovery.ts";
+import { countNewlines, LineBatchEncoder, lineBytes } from "./json_lines.ts";
 import { openRecordFile, type RecordFile, type RecordFileOpener } from "./record_file.ts";
 import { acquireRecordLock, type RecordLock } from "./record_lock.ts";
 import {
@@ -107,15 +107,8 @@ type QueuedLine = string | WindowedLine;
 
 const lineOf = (item: QueuedLine): string => typeof item === "string" ? item : item.line;
 
-const encoder = new TextEncoder();
-const scratch = new Uint8Array(256 * 1024);
-
-/** UTF-8 bytes of `line` plus its newline (native encoding into a scratch buffer: fastest). */
-function lineBytes(item: QueuedLine): number {
-  const line = lineOf(item);
-  if (line.length * 3 > scratch.length) return utf8Length(line) + 1;
-  return encoder.encodeInto(line, scratch).written + 1;
-}
+/** UTF-8 bytes of a queued line plus its newline. */
+const queuedLineBytes = (item: QueuedLine): number => lineBytes(lineOf(item));
 
 /**
  * Appends records to `<root>/data/observer/<file>`, one JSON line each.
@@ -161,7 +154,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   #fileWindow = 0;
   /** Where the file must be cut back to before the next write (a failed rollback), if set. */
   #rollbackTo: number | undefined;
-  #buffer: Uint8Array | undefined;
+  readonly #encoder: LineBatchEncoder;
   #syncTimer: ReturnType<typeof setTimeout> | undefined;
   #lastSyncMs = 0;
   #dirty = false;
@@ -192,6 +185,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     this.#rotation = rotation;
     this.#openFileAt = options.openFile ?? openRecordFile;
     this.#flushBytes = positive(options.flushBytes, SINK_DEFAULTS.flushBytes, "flushBytes");
+    this.#encoder = new LineBatchEncoder(this.#flushBytes);
     this.#queue = new BatchingQueue<QueuedLine>({
       maxBytes: positive(options.maxQueueBytes, SINK_DEFAULTS.maxQueueBytes, "maxQueueBytes"),
       flushBytes: this.#flushBytes,
@@ -201,7 +195,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
         "flushIntervalMs",
       ),
       whenFull: options.whenFull ?? SINK_DEFAULTS.whenFull,
-      sizeOf: lineBytes,
+      sizeOf: queuedLineBytes,
       write: (batch) => this.#writeBatch(batch),
       onBatchWritten: options.onBatchWritten,
       onFailure: (cause) =>
@@ -390,12 +384,10 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   async #writeLines(batch: Batch<QueuedLine>, start: number, end: number): Promise<void> {
     await this.#applyRollback();
     const items = batch.items;
-    const text = end - start === 1
-      ? lineOf(items[start])
-      : typeof items[start] === "string"
-      ? (items.slice(start, end) as string[]).join("\n")
-      : items.slice(start, end).map(lineOf).join("\n");
-    const bytes = this.#encode(text);
+    const lines = typeof items[start] === "string"
+      ? (items as readonly string[]).slice(start, end)
+      : items.slice(start, end).map(lineOf);
+    const bytes = this.#encoder.encode(lines);
     const startSize = this.#fileBytes;
     let offset = 0;
     try {
@@ -424,23 +416,6 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     await this.#file.truncate(this.#rollbackTo);
     this.#fileBytes = this.#rollbackTo;
     this.#rollbackTo = undefined;
-  }
-
-  /**
-   * UTF-8 bytes of `lines` plus the final `\n`, in the reusable buffer when they fit (one batch
-   * is written at a time).
-   */
-  #encode(lines: string): Uint8Array {
-    if (this.#buffer === undefined || this.#buffer.length < lines.length + 1) {
-      this.#buffer = new Uint8Array(Math.max(lines.length, this.#flushBytes) + 64 * 1024);
-    }
-    const buffer = this.#buffer;
-    const { read, written } = encoder.encodeInto(lines, buffer);
-    if (read === lines.length && written < buffer.length) {
-      buffer[written] = 0x0a;
-      return buffer.subarray(0, written + 1);
-    }
-    return encoder.encode(lines + "\n");
   }
 
   #armSyncTimer(): void {
@@ -546,12 +521,6 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     }
     this.#file = file;
   }
-}
-
-function countNewlines(bytes: Uint8Array): number {
-  let n = 0;
-  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) n++;
-  return n;
 }
 
 function positive(value: number | undefined, fallback: number, what: string): number {
