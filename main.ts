@@ -13,6 +13,7 @@ import {
   addCommonOptions,
   addInputOptions,
   type CommonFlags,
+  configFlags,
   EXIT_USAGE,
   exitCodeOfParseError,
   type InputFlags,
@@ -97,6 +98,7 @@ if (flags.replay !== undefined) {
 const code = await runRecordingCommand({
   root,
   flags,
+  ...configFlags(program, userPathResolver(initCwd())),
   forceExit: Deno.exit,
   feed: async (observer, signal, deadLetters) => {
     if (archive !== undefined) {

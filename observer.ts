@@ -9,10 +9,13 @@
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import { recordStream, replayFiles } from "./src/app/replay.ts";
+import { effectiveConfig } from "./src/config/effective_config.ts";
+import { loadConfig } from "./src/config/load_config.ts";
 import {
   addCommonOptions,
   addInputOptions,
   type CommonFlags,
+  configFlags,
   EXIT_INCOMPLETE,
   EXIT_OK,
   EXIT_USAGE,
@@ -98,7 +101,7 @@ addInputOptions(addCommonOptions(
       "2 bad flags or unreadable input.\n\nExample:\n  python3 examples/producer.py | deno task observer",
   )
   .exitOverride()
-  .action(async (flags: RecordFlags) => {
+  .action(async (flags: RecordFlags, command: Command) => {
     let inputs: CheckedInputs | undefined;
     if (flags.input !== undefined) {
       inputs = await inputsOrFail([flags.input]);
@@ -112,6 +115,7 @@ addInputOptions(addCommonOptions(
     exitCode = await runRecordingCommand({
       root,
       flags,
+      ...configFlags(command, userPath),
       forceExit: Deno.exit,
       feed: (observer, signal, deadLetters) => {
         const options = {
@@ -160,7 +164,7 @@ addInputOptions(addCommonOptions(
       "  deno task observer replay --format kis-swing --file kis.jsonl data/in/kis-swing-20260126.jsonl",
   )
   .exitOverride()
-  .action(async (files: string[], flags: ReplayFlags) => {
+  .action(async (files: string[], flags: ReplayFlags, command: Command) => {
     const inputs = await inputsOrFail(files);
     if (inputs === undefined) return;
     const { paths, totalBytes } = inputs;
@@ -180,6 +184,7 @@ addInputOptions(addCommonOptions(
     exitCode = await runRecordingCommand({
       root,
       flags,
+      ...configFlags(command, userPath),
       forceExit: Deno.exit,
       pipeline: { generatedAt: flags.clock },
       feed: async (observer, signal, deadLetters) => {
@@ -287,6 +292,30 @@ addInputOptions(program.command("report"))
     await Deno.mkdir(resolve(out, ".."), { recursive: true });
     await Deno.writeTextFile(out, renderReportHtml(data));
     writeAllSync(Deno.stdout, `report: ${out}\n`);
+  });
+
+program.command("config")
+  .description("Work with configuration files (see README, Configuration).")
+  .exitOverride()
+  .command("check")
+  .description(
+    "Validate a configuration file and print the effective configuration (every default " +
+      "filled in) as JSON; every problem is named with its path.",
+  )
+  .argument("<file>", "configuration file (JSON with comments)")
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 valid, 2 not valid or unreadable.\n\nExample:\n" +
+      "  deno task observer config check examples/config/fan_out.jsonc",
+  )
+  .exitOverride()
+  .action(async (file: string) => {
+    try {
+      const config = await loadConfig(userPath(file));
+      writeAllSync(Deno.stdout, JSON.stringify(effectiveConfig(config), null, 2) + "\n");
+    } catch (error) {
+      exitCode = fail(error instanceof Error ? error.message : String(error));
+    }
   });
 
 try {

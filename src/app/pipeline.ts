@@ -10,18 +10,14 @@ import type { RecordStamp } from "../contract/pattern_record.ts";
 import { getObserverLogger } from "../log/logging.ts";
 import type { GuardPolicy } from "../observer/guard.ts";
 import { type GeneratedAtClock, Observer } from "../observer/observer.ts";
-import {
-  checkUserRecordFileName,
-  deadLetterFileName,
-  DEFAULT_RECORD_FILE,
-  observerDataDir,
-  recordFilePath,
-} from "../paths.ts";
-import { DeadLetterFile } from "../sinks/dead_letter.ts";
-import { JsonlFileSink, type JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
-import { acquireRecordLock } from "../sinks/record_lock.ts";
+import type { ObserverConfig } from "../config/config_schema.ts";
+import { checkUserRecordFileName, DEFAULT_RECORD_FILE } from "../paths.ts";
+import type { DeadLetterFile } from "../sinks/dead_letter.ts";
+import type { JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
 import type { Sink } from "../sinks/sink.ts";
-import type { RunSummary } from "./run_summary.ts";
+import type { ByteOutput } from "../sinks/stream_sink.ts";
+import { type ConfiguredSink, flagsConfig, openConfiguredSinks } from "./configured_sinks.ts";
+import type { RunSummary, SinkSummary } from "./run_summary.ts";
 
 /** How the Observer of a pipeline judges and stamps snapshots. */
 export interface ObserverWiring {
@@ -33,6 +29,8 @@ export interface ObserverWiring {
   readonly generatedAt?: GeneratedAtClock;
   /** Clock for the guard, `generated_at` and rotation. Default `Date.now`. */
   readonly now?: () => number;
+  /** Also dispatch blocked snapshots as records (a review sink asks for them). Default false. */
+  readonly dispatchBlocked?: boolean;
 }
 
 /** What a recording pipeline needs. */
@@ -43,6 +41,13 @@ export interface PipelineOptions extends ObserverWiring {
   readonly fileName?: string;
   /** Sink tuning for the record and dead-letter files. Default `SINK_DEFAULTS`. */
   readonly tuning?: JsonlFileSinkTuning;
+  /**
+   * The sinks from a configuration file; when given, `fileName` and `tuning` are not used.
+   * Default: one JSONL sink, `fileName` with `tuning`.
+   */
+  readonly config?: ObserverConfig;
+  /** Where `stdout` sinks write; needed only when the configuration has one. */
+  readonly stdout?: ByteOutput;
 }
 
 /** An Observer started on a bus over some sinks. */
@@ -77,6 +82,7 @@ export function wireObserver(sinks: readonly Sink[], options: ObserverWiring = {
     stamp: options.stamp,
     now: options.now,
     generatedAt: options.generatedAt,
+    dispatchBlocked: options.dispatchBlocked,
   });
   observer.start();
   return {
@@ -93,19 +99,36 @@ export function wireObserver(sinks: readonly Sink[], options: ObserverWiring = {
 export interface Pipeline extends AsyncDisposable {
   /** The started Observer; hand it snapshots. */
   readonly observer: Observer;
-  /** The bus between the Observer and the sink. */
+  /** The bus between the Observer and the sinks. */
   readonly bus: EventBus;
-  /** The record file sink. */
-  readonly sink: JsonlFileSink;
+  /** The sinks, in configuration order, each behind its filter and sampler. */
+  readonly sinks: readonly ConfiguredSink[];
   /** Where rejected lines and blocked snapshots go (`<base>.rejected.jsonl`, opened on use). */
   readonly deadLetters: DeadLetterFile;
   /** Stops the Observer, closes the bus (flush, sync, close) and returns the summary. */
   close(counts?: { rejected?: number; interrupted?: boolean }): Promise<RunSummary>;
 }
 
+const noStdout: ByteOutput = {
+  write() {
+    return Promise.reject(new Error("no stdout was handed to the pipeline (options.stdout)"));
+  },
+};
+
+function sinkSummary({ config, sink, path }: ConfiguredSink): SinkSummary {
+  return {
+    name: config.name,
+    type: config.type,
+    path: path?.(),
+    selective: config.filter !== undefined || config.sample !== undefined,
+    ...sink.stats(),
+  };
+}
+
 /**
- * Takes the record base's lock, opens the record file and starts an Observer that writes to it;
- * rejected lines and blocked snapshots handed to `deadLetters` go to `<base>.rejected.jsonl`.
+ * Opens the sinks (the configuration's, or one record file), each JSONL file under its lock, and
+ * starts an Observer that writes to them; rejected lines and blocked snapshots handed to
+ * `deadLetters` go to `<base>.rejected.jsonl` beside the first JSONL sink's file.
  *
  * @example
  * ```ts
@@ -119,48 +142,42 @@ export interface Pipeline extends AsyncDisposable {
  * ```
  */
 export async function openPipeline(options: PipelineOptions): Promise<Pipeline> {
-  const fileName = checkUserRecordFileName(options.fileName ?? DEFAULT_RECORD_FILE);
-  const dir = observerDataDir(options.root);
-  await Deno.mkdir(dir, { recursive: true });
-  const lock = await acquireRecordLock(
-    dir,
-    fileName.slice(0, -".jsonl".length),
-    recordFilePath(options.root, fileName),
-  );
-  let sink: JsonlFileSink;
-  try {
-    sink = await JsonlFileSink.open({
-      root: options.root,
-      fileName,
-      logger: getObserverLogger("sink"),
-      now: options.now,
-      lock,
-      ...options.tuning,
-    });
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
-  const deadLetters = new DeadLetterFile({
+  const config = options.config ??
+    flagsConfig(checkUserRecordFileName(options.fileName ?? DEFAULT_RECORD_FILE), options.tuning);
+  const opened = await openConfiguredSinks(config, {
     root: options.root,
-    fileName: deadLetterFileName(fileName),
-    tuning: options.tuning,
-    lock,
-    logger: getObserverLogger("dead-letter"),
+    stdout: options.stdout ?? noStdout,
     now: options.now,
   });
-  const { observer, bus, close: closeObserver } = wireObserver([sink], options);
+  const { deadLetters } = opened;
+  const { observer, bus, close: closeObserver } = wireObserver(
+    opened.sinks.map((s) => s.sink),
+    { ...options, dispatchBlocked: options.dispatchBlocked ?? opened.takesBlocked },
+  );
+  const logger = getObserverLogger("sink");
   let summary: RunSummary | undefined;
   const close = async (counts: { rejected?: number; interrupted?: boolean } = {}) => {
     if (summary !== undefined) return summary;
     await closeObserver();
     await deadLetters.close();
-    lock.release();
+    opened.release();
+    const sinks = opened.sinks.map(sinkSummary);
+    for (const sink of sinks.filter((s) => s.selective)) {
+      logger.info(
+        "Sink {sink}: {written} written, {filtered} filtered out, {sampled} sampled out",
+        {
+          sink: sink.name,
+          written: sink.written,
+          filtered: sink.filtered,
+          sampled: sink.sampled,
+        },
+      );
+    }
     summary = {
       rejected: counts.rejected ?? 0,
       interrupted: counts.interrupted ?? false,
       observer: observer.counters,
-      sink: sink.stats(),
+      sinks,
       deadLetters: deadLetters.stats(),
     };
     return summary;
@@ -168,7 +185,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   return {
     observer,
     bus,
-    sink,
+    sinks: opened.sinks,
     deadLetters,
     close,
     async [Symbol.asyncDispose]() {

@@ -44,7 +44,7 @@ export interface RecordingOutcome {
  * import { runRecording } from "./recording.ts";
  * const root = await Deno.makeTempDir();
  * const { summary } = await runRecording({ root }, async () => ({ rejected: 0 }));
- * summary.sink.written; // => 0
+ * summary.sinks[0].written; // => 0
  * ```
  */
 export async function runRecording(

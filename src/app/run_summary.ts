@@ -5,8 +5,20 @@
  */
 
 import type { DeadLetterStats } from "../sinks/dead_letter.ts";
-import type { JsonlFileSinkStats } from "../sinks/jsonl_file_sink.ts";
 import type { ObserverCounters } from "../observer/observer.ts";
+import type { SelectedSinkStats } from "../sinks/selected_sink.ts";
+
+/** What a run says about one sink. */
+export interface SinkSummary extends SelectedSinkStats {
+  /** The sink's name. */
+  readonly name: string;
+  /** Its kind: `jsonl`, `stdout`, ... */
+  readonly type: string;
+  /** The file it writes (last one, when rotating), for file sinks. */
+  readonly path?: string;
+  /** True when the sink has a filter or sampling. */
+  readonly selective: boolean;
+}
 
 /** Everything the last line of a run says. */
 export interface RunSummary {
@@ -14,8 +26,8 @@ export interface RunSummary {
   readonly rejected: number;
   /** The Observer's counters: received, dispatched, blocked, ignored. */
   readonly observer: Readonly<ObserverCounters>;
-  /** The record file sink's counters and current path. */
-  readonly sink: JsonlFileSinkStats;
+  /** Each sink's counters, in configuration order. */
+  readonly sinks: readonly SinkSummary[];
   /** The dead-letter file: entries written there, and where. */
   readonly deadLetters: DeadLetterStats;
   /** True when a signal ended the run early. */
@@ -27,8 +39,18 @@ export function blockedCount(summary: RunSummary): number {
   return summary.observer.blockedByValidation + summary.observer.blockedByGuard;
 }
 
-/** True when every input became a written record. */
+/** Records dropped by full queues, over all sinks. */
+export function droppedCount(summary: RunSummary): number {
+  return summary.sinks.reduce((n, s) => n + s.dropped, 0);
+}
+
+/** Records given up on because a destination failed, over all sinks. */
+export function notWrittenCount(summary: RunSummary): number {
+  return summary.sinks.reduce((n, s) => n + s.failed, 0);
+}
+
+/** True when every input became a record and every sink wrote every record it selected. */
 export function isCleanRun(summary: RunSummary): boolean {
-  return summary.rejected === 0 && blockedCount(summary) === 0 && summary.sink.dropped === 0 &&
-    summary.sink.failed === 0;
+  return summary.rejected === 0 && blockedCount(summary) === 0 && droppedCount(summary) === 0 &&
+    notWrittenCount(summary) === 0;
 }

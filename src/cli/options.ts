@@ -7,6 +7,7 @@
 
 import type * as commander from "commander";
 import { CommanderError, InvalidArgumentError, Option } from "commander";
+import { MAX_TOTAL_QUEUE_BYTES } from "../config/config_schema.ts";
 import { LOG_LEVELS, type LogLevelName } from "../log/logging.ts";
 import { DEFAULT_MODE } from "../contract/snapshot.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/line_reader.ts";
@@ -67,7 +68,7 @@ export function parseNonNegativeInt(value: string): number {
  * (`--max-old-space-size=128` in deno.json), and a queue beyond this would not fit beside the
  * rest of the heap.
  */
-export const MAX_QUEUE_BYTES_FLAG = 32 * 1024 * 1024;
+export const MAX_QUEUE_BYTES_FLAG: number = MAX_TOTAL_QUEUE_BYTES;
 
 /**
  * Parses `--queue-bytes`: a positive integer up to {@linkcode MAX_QUEUE_BYTES_FLAG}.
@@ -179,6 +180,72 @@ export interface CommonFlags {
   keep?: number;
   /** `--log-level`: lowest level logged to stderr. */
   logLevel: LogLevelName;
+  /** `--config`: the configuration file (sinks, filters, sampling), as typed. */
+  config?: string;
+}
+
+/** The `CommonFlags` keys that describe the one sink of a run without `--config`. */
+const SINK_FLAG_KEYS: ReadonlySet<string> = new Set([
+  "file",
+  "fsync",
+  "whenFull",
+  "queueBytes",
+  "flushBytes",
+  "flushIntervalMs",
+  "rotateMinutes",
+  "rotateBytes",
+  "keep",
+]);
+
+/**
+ * The sink flags given on the command line (not defaults), e.g. `["--file", "--fsync"]`: with
+ * `--config` they are an error, since the file describes the sinks.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { addCommonOptions, sinkFlagsGiven } from "./options.ts";
+ * const command = addCommonOptions(new Command("record")).exitOverride();
+ * command.parse(["--file", "a.jsonl"], { from: "user" });
+ * sinkFlagsGiven(command); // => ["--file"]
+ * ```
+ */
+export function sinkFlagsGiven(command: Command): string[] {
+  return command.options
+    .filter((o) =>
+      SINK_FLAG_KEYS.has(o.attributeName()) &&
+      command.getOptionValueSource(o.attributeName()) === "cli"
+    )
+    .map((o) => o.long ?? o.flags);
+}
+
+/** Where the sinks of a recording come from: `--config`, checked against the sink flags. */
+export interface ConfigFlags {
+  /** The configuration file, resolved; absent without `--config`. */
+  readonly configPath?: string;
+  /** Sink flags given on the command line (an error beside `--config`). */
+  readonly sinkFlagsGiven: readonly string[];
+}
+
+/**
+ * `--config` resolved with `resolvePath` (paths are typed relative to where the user ran the
+ * task), and the sink flags given beside it.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { addCommonOptions, configFlags } from "./options.ts";
+ * const command = addCommonOptions(new Command("record")).exitOverride();
+ * command.parse(["--config", "c.jsonc"], { from: "user" });
+ * configFlags(command, (p) => `/work/${p}`); // => { configPath: "/work/c.jsonc", sinkFlagsGiven: [] }
+ * ```
+ */
+export function configFlags(command: Command, resolvePath: (path: string) => string): ConfigFlags {
+  const config = command.opts<CommonFlags>().config;
+  return {
+    configPath: config === undefined ? undefined : resolvePath(config),
+    sinkFlagsGiven: sinkFlagsGiven(command),
+  };
 }
 
 /**
@@ -207,7 +274,8 @@ export function parseList(value: string): string[] {
 
 /**
  * Adds `--file`, the sink flags (`--fsync`, `--when-full`, `--queue-bytes`, `--flush-bytes`,
- * `--flush-interval-ms`, `--rotate-minutes`, `--rotate-bytes`, `--keep`) and `--log-level`.
+ * `--flush-interval-ms`, `--rotate-minutes`, `--rotate-bytes`, `--keep`), `--config` and
+ * `--log-level`.
  */
 export function addCommonOptions(command: Command, defaultFile = DEFAULT_RECORD_FILE): Command {
   return command
@@ -256,6 +324,11 @@ export function addCommonOptions(command: Command, defaultFile = DEFAULT_RECORD_
       "--keep <n>",
       "with rotation: delete the oldest rotated files beyond n",
       parsePositiveInt,
+    )
+    .option(
+      "--config <file>",
+      "sinks, filters and sampling from a JSON-with-comments file (see README, Configuration); " +
+        "the file then replaces --file and the sink flags",
     )
     .addOption(
       new Option("--log-level <level>", "lowest level logged to stderr")

@@ -16,6 +16,9 @@ import {
   EXIT_USAGE,
   sinkTuningFrom,
 } from "./options.ts";
+import type { ObserverConfig } from "../config/config_schema.ts";
+import { ConfigError, loadConfig } from "../config/load_config.ts";
+import { printable } from "../io/printable.ts";
 import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
 import { writeAllSync } from "./stdio.ts";
 import { formatSummary } from "./summary_line.ts";
@@ -32,6 +35,26 @@ export interface RecordingRun {
   readonly feed: Feed;
   /** Exit used by a second shutdown signal. */
   readonly forceExit: (code: number) => void;
+  /** The configuration file (resolved path), when `--config` was given. */
+  readonly configPath?: string;
+  /** Sink flags given on the command line (`sinkFlagsGiven`); an error beside `configPath`. */
+  readonly sinkFlagsGiven?: readonly string[];
+}
+
+/** The configuration of a run, or the message saying why it cannot be used. */
+async function configOf(run: RecordingRun): Promise<ObserverConfig | undefined | string> {
+  if (run.configPath === undefined) return undefined;
+  const given = run.sinkFlagsGiven ?? [];
+  if (given.length > 0) {
+    return `${given.join(", ")} and --config: expected the sinks in one place; with --config, ` +
+      `set them in the file (${printable(run.configPath)})`;
+  }
+  try {
+    return await loadConfig(run.configPath);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
 }
 
 /**
@@ -42,6 +65,13 @@ export interface RecordingRun {
  * a second one exits at once.
  */
 export async function runRecordingCommand(run: RecordingRun): Promise<number> {
+  const config = await configOf(run);
+  if (typeof config === "string") {
+    writeAllSync(Deno.stderr, `error: ${config}\n`);
+    return EXIT_USAGE;
+  }
+  // A stdout sink owns standard output; the summary then goes to stderr.
+  const summaryOut = config?.sinks.some((s) => s.type === "stdout") ? Deno.stderr : Deno.stdout;
   await setupLogging({ level: run.flags.logLevel, write: (l) => writeAllSync(Deno.stderr, l) });
   try {
     const controller = new AbortController();
@@ -53,7 +83,9 @@ export async function runRecordingCommand(run: RecordingRun): Promise<number> {
           ...run.pipeline,
           root: run.root,
           fileName: run.flags.file,
-          tuning: sinkTuningFrom(run.flags),
+          tuning: config === undefined ? sinkTuningFrom(run.flags) : undefined,
+          config,
+          stdout: Deno.stdout,
         },
         run.feed,
         controller.signal,
@@ -62,7 +94,7 @@ export async function runRecordingCommand(run: RecordingRun): Promise<number> {
       writeAllSync(Deno.stderr, `error: ${error instanceof Error ? error.message : error}\n`);
       return EXIT_USAGE;
     }
-    writeAllSync(Deno.stdout, formatSummary(outcome.summary) + "\n");
+    writeAllSync(summaryOut, formatSummary(outcome.summary) + "\n");
     if (outcome.feedError !== undefined) {
       const error = outcome.feedError;
       const message = error instanceof Error ? error.message : String(error);

@@ -4,10 +4,18 @@
  * @module
  */
 
-import { blockedCount, type RunSummary } from "../app/run_summary.ts";
+import {
+  blockedCount,
+  droppedCount,
+  notWrittenCount,
+  type RunSummary,
+  type SinkSummary,
+} from "../app/run_summary.ts";
+import { printable } from "../io/printable.ts";
 
 /**
- * One line: records written, blocked, rejected, dropped, not written (and why), the file.
+ * The summary: one line when the run wrote one record file with no filter or sampling (as
+ * always), else a first line with the totals and one line per sink.
  *
  * @example
  * ```ts
@@ -19,23 +27,57 @@ import { blockedCount, type RunSummary } from "../app/run_summary.ts";
  * ```
  */
 export function formatSummary(summary: RunSummary): string {
-  const parts = [
-    `written=${summary.sink.written}`,
+  const sinks = summary.sinks;
+  const single = sinks.length === 1 && sinks[0].type === "jsonl" && !sinks[0].selective;
+  const parts = single
+    ? [`written=${sinks[0].written}`]
+    : [`records=${summary.observer.dispatched}`, `sinks=${sinks.length}`];
+  parts.push(
     `blocked=${blockedCount(summary)}`,
     `rejected=${summary.rejected}`,
-    `dropped=${summary.sink.dropped}`,
-    `not_written=${summary.sink.failed}`,
-  ];
-  if (summary.sink.failed > 0 && summary.sink.failure !== undefined) {
-    parts.push(`not_written_reason=${JSON.stringify(summary.sink.failure)}`);
+    `dropped=${droppedCount(summary)}`,
+    `not_written=${notWrittenCount(summary)}`,
+  );
+  if (single && sinks[0].failed > 0 && sinks[0].failure !== undefined) {
+    parts.push(`not_written_reason=${JSON.stringify(sinks[0].failure)}`);
   }
   if (summary.interrupted) parts.push("interrupted=true");
-  parts.push(`file=${summary.sink.path}`);
+  if (single) parts.push(`file=${sinks[0].path}`);
   const letters = summary.deadLetters;
   if (letters.entries > 0) {
     parts.push(`dead_letters=${letters.entries - letters.failed}`);
     if (letters.path !== undefined) parts.push(`dead_letter_file=${letters.path}`);
     if (letters.failed > 0) parts.push(`dead_letters_not_written=${letters.failed}`);
   }
-  return `summary: ${parts.join(" ")}`;
+  const lines = [`summary: ${parts.join(" ")}`];
+  if (!single) lines.push(...sinks.map(formatSinkLine));
+  return lines.join("\n");
+}
+
+/**
+ * One sink's line of a many-sink summary.
+ *
+ * @example
+ * ```ts
+ * import { formatSinkLine } from "./summary_line.ts";
+ * import type { SinkSummary } from "../app/run_summary.ts";
+ * declare const sink: SinkSummary;
+ * formatSinkLine(sink);
+ * // => "sink review: type=jsonl written=3 filtered=97 sampled=0 dropped=0 not_written=0 file=..."
+ * ```
+ */
+export function formatSinkLine(sink: SinkSummary): string {
+  const parts = [
+    `type=${sink.type}`,
+    `written=${sink.written}`,
+    `filtered=${sink.filtered}`,
+    `sampled=${sink.sampled}`,
+    `dropped=${sink.dropped}`,
+    `not_written=${sink.failed}`,
+  ];
+  if (sink.failed > 0 && sink.failure !== undefined) {
+    parts.push(`not_written_reason=${JSON.stringify(sink.failure)}`);
+  }
+  if (sink.path !== undefined) parts.push(`file=${sink.path}`);
+  return `sink ${printable(sink.name)}: ${parts.join(" ")}`;
 }

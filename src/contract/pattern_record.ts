@@ -149,6 +149,21 @@ export function buildPatternRecord(
   stamp: RecordStamp,
   generatedAt: string,
 ): PatternRecord {
+  return recordOf(snapshot, stamp, generatedAt, {
+    session_id: snapshot.meta.session_id,
+    mode: snapshot.meta.mode,
+    validation: VALIDATION_PASSED,
+    guard: GUARD_PASSED,
+  });
+}
+
+/** The record skeleton both builders share: reserved slots, stamp and the given verdict. */
+function recordOf(
+  snapshot: ObservationSnapshot,
+  stamp: RecordStamp,
+  generatedAt: string,
+  verdict: Pick<RecordMetadata, "session_id" | "mode" | "validation" | "guard">,
+): PatternRecord {
   return {
     snapshot,
     regime_tags: {},
@@ -159,13 +174,49 @@ export function buildPatternRecord(
       dataset_version: stamp.dataset_version,
       build_id: stamp.build_id,
       generated_at: generatedAt,
-      session_id: snapshot.meta.session_id,
-      mode: snapshot.meta.mode,
+      session_id: verdict.session_id,
+      mode: verdict.mode,
       quality_flags: [],
-      validation: VALIDATION_PASSED,
-      guard: GUARD_PASSED,
+      validation: verdict.validation,
+      guard: verdict.guard,
     },
   };
+}
+
+/**
+ * Builds the record of a blocked snapshot, for a sink whose filter asks for blocked ones (a
+ * review file): `validation.severity` is `BLOCK` when validation stopped it, `guard` holds
+ * `BLOCK` and the reasons, and no enrichment is added. Fields that validation found missing stay
+ * missing; `session_id` and `mode` are `""` when the snapshot has none. A non-finite number in
+ * it is written as `null` by JSON (the reason names its path; the exact line is in the dead-letter
+ * file).
+ *
+ * @example
+ * ```ts
+ * import { buildBlockedRecord, DEFAULT_RECORD_STAMP } from "./pattern_record.ts";
+ * import type { ObservationSnapshot } from "./snapshot.ts";
+ * declare const snapshot: ObservationSnapshot;
+ * const record = buildBlockedRecord(snapshot, DEFAULT_RECORD_STAMP, "2026-01-26T03:18:20.080Z", {
+ *   reason: "SOURCE_NOT_ALLOWED: source \"dark\"",
+ *   blockedBy: "guard",
+ * });
+ * record.metadata.guard.action; // => "BLOCK"
+ * ```
+ */
+export function buildBlockedRecord(
+  snapshot: ObservationSnapshot,
+  stamp: RecordStamp,
+  generatedAt: string,
+  block: { readonly reason: string; readonly blockedBy: "validation" | "guard" },
+): PatternRecord {
+  const meta = (snapshot?.meta ?? {}) as { session_id?: unknown; mode?: unknown };
+  const text = (value: unknown) => typeof value === "string" ? value : "";
+  return recordOf(snapshot, stamp, generatedAt, {
+    session_id: text(meta.session_id),
+    mode: text(meta.mode),
+    validation: { severity: block.blockedBy === "validation" ? "BLOCK" : "INFO" },
+    guard: { action: "BLOCK", reason: block.reason },
+  });
 }
 
 /** The outcome of {@linkcode parsePatternRecord}. */

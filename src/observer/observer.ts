@@ -5,7 +5,11 @@
  */
 
 import type { EventBus } from "../bus/event_bus.ts";
-import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../contract/pattern_record.ts";
+import {
+  buildBlockedRecord,
+  buildPatternRecord,
+  DEFAULT_RECORD_STAMP,
+} from "../contract/pattern_record.ts";
 import type { RecordStamp } from "../contract/pattern_record.ts";
 import type { ObservationSnapshot } from "../contract/snapshot.ts";
 import type { Logger } from "../log/logging.ts";
@@ -61,6 +65,11 @@ export interface ObserverOptions {
   readonly now?: () => number;
   /** Where `generated_at` comes from. Default `wall`. */
   readonly generatedAt?: GeneratedAtClock;
+  /**
+   * Also dispatch blocked snapshots, as records with guard `BLOCK` and their reasons (for a
+   * review sink; the other sinks pass them over). Default false.
+   */
+  readonly dispatchBlocked?: boolean;
 }
 
 /**
@@ -88,6 +97,7 @@ export class Observer {
   readonly #stamp: RecordStamp;
   readonly #now: () => number;
   readonly #generatedAt: GeneratedAtClock;
+  readonly #dispatchBlocked: boolean;
   #running = false;
   #isoMs = NaN;
   #isoText = "";
@@ -107,6 +117,7 @@ export class Observer {
     this.#stamp = options.stamp ?? DEFAULT_RECORD_STAMP;
     this.#now = options.now ?? Date.now;
     this.#generatedAt = options.generatedAt ?? "wall";
+    this.#dispatchBlocked = options.dispatchBlocked ?? false;
   }
 
   /** True between start() and stop(). */
@@ -165,6 +176,18 @@ export class Observer {
         blockedBy,
         reason: decision.reason,
       });
+      if (this.#dispatchBlocked) {
+        const stamped = snapshot?.meta?.timestamp;
+        const generatedAt = this.#generatedAt === "snapshot" && typeof stamped === "string"
+          ? stamped
+          : this.#iso(now);
+        const record = buildBlockedRecord(snapshot, this.#stamp, generatedAt, {
+          reason: decision.reason,
+          blockedBy,
+        });
+        const pending = this.#bus.dispatch(record);
+        if (pending !== undefined) await pending;
+      }
       return { status: "blocked", runId, blockedBy, reasons: [decision.reason] };
     }
     const generatedAt = this.#generatedAt === "snapshot" ? snapshot.meta.timestamp : this.#iso(now);

@@ -1,0 +1,343 @@
+/**
+ * The configuration file's schema (zod): where records go (`sinks`), and for each sink which
+ * records (`filter`) and how many of them (`sample`). The schema turns the file's snake_case
+ * JSON into typed sink descriptions, or into issues that name the path of every problem.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { describeValue } from "../contract/json_value.ts";
+import { printable } from "../io/printable.ts";
+import { checkUserRecordFileName } from "../paths.ts";
+import { WHEN_FULL_POLICIES } from "../sinks/batching_queue.ts";
+import {
+  FSYNC_POLICIES,
+  type JsonlFileSinkTuning,
+  SINK_DEFAULTS,
+} from "../sinks/jsonl_file_sink.ts";
+import {
+  type FieldCondition,
+  parseFieldCondition,
+  type RecordFilterSpec,
+} from "../sinks/record_filter.ts";
+import { type RecordSampleSpec, SAMPLE_KEYS } from "../sinks/record_sampler.ts";
+
+/**
+ * Largest queue of all sinks together, in bytes: the tasks cap V8's old generation at 128 MB
+ * (`--max-old-space-size=128` in deno.json), and queues beyond this would not fit beside the
+ * rest of the heap.
+ */
+export const MAX_TOTAL_QUEUE_BYTES = 32 * 1024 * 1024;
+
+/** Queue settings every sink has. */
+export interface QueueTuning {
+  /** Bound of queued plus in-flight records, in UTF-8 bytes of their JSON lines. */
+  readonly maxQueueBytes?: number;
+  /** Write as soon as this many bytes are queued. */
+  readonly flushBytes?: number;
+  /** Write queued records at most this many ms after they arrived. */
+  readonly flushIntervalMs?: number;
+  /** What a full queue does with the next record. */
+  readonly whenFull?: (typeof WHEN_FULL_POLICIES)[number];
+}
+
+/** What every sink description has. */
+export interface SinkConfigBase {
+  /** Unique name, for logs and the summary. */
+  readonly name: string;
+  /** Which records the sink takes; absent: every passed record. */
+  readonly filter?: RecordFilterSpec;
+  /** How many of those it keeps; absent: all. */
+  readonly sample?: RecordSampleSpec;
+}
+
+/** A JSONL file under `data/observer`. */
+export interface JsonlSinkConfig extends SinkConfigBase {
+  /** Sink kind. */
+  readonly type: "jsonl";
+  /** File name under `data/observer` (a bare name ending in `.jsonl`). */
+  readonly file: string;
+  /** Queue, fsync and rotation settings. */
+  readonly tuning: JsonlFileSinkTuning;
+}
+
+/** JSON lines on standard output, for piping. */
+export interface StdoutSinkConfig extends SinkConfigBase {
+  /** Sink kind. */
+  readonly type: "stdout";
+  /** Queue settings. */
+  readonly tuning: QueueTuning;
+}
+
+/** One sink of the configuration. */
+export type SinkConfig = JsonlSinkConfig | StdoutSinkConfig;
+
+/** A validated configuration. */
+export interface ObserverConfig {
+  /** Where records go, in order; at least one. */
+  readonly sinks: readonly SinkConfig[];
+}
+
+const positiveInt = (what = "a positive integer") =>
+  z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({
+    error: `expected ${what}`,
+  });
+
+const text = z.string({ error: "expected a text" }).min(1, { error: "expected a non-empty text" });
+
+const textMatch = z.union([text, z.array(text).min(1, { error: "expected at least one text" })], {
+  error: "expected a text or a list of texts",
+});
+
+const conditions = z.union([text, z.array(text)], {
+  error: 'expected a condition such as "inputs.volume >= 1000", or a list of them',
+}).transform((value, ctx): FieldCondition[] => {
+  const list = typeof value === "string" ? [value] : value;
+  const parsed: FieldCondition[] = [];
+  list.forEach((item, i) => {
+    const condition = parseFieldCondition(item);
+    if ("error" in condition) {
+      ctx.addIssue({
+        code: "custom",
+        message: condition.error,
+        path: typeof value === "string" ? [] : [i],
+      });
+    } else {
+      parsed.push(condition);
+    }
+  });
+  return parsed;
+});
+
+const filterSchema: z.ZodType<RecordFilterSpec, unknown> = z.lazy(() =>
+  z.strictObject({
+    source: textMatch.optional(),
+    stage: textMatch.optional(),
+    symbol: textMatch.optional(),
+    market: textMatch.optional(),
+    session: textMatch.optional(),
+    guard: z.enum(["PASS", "BLOCK"], { error: 'expected "PASS" or "BLOCK"' }).optional(),
+    quality_flag: textMatch.optional(),
+    hint: textMatch.optional(),
+    where: conditions.optional(),
+    all: z.array(filterSchema).min(1, { error: "expected at least one filter" }).optional(),
+    any: z.array(filterSchema).min(1, { error: "expected at least one filter" }).optional(),
+    not: filterSchema.optional(),
+  }, { error: "expected a filter object" })
+);
+
+const sampleSchema = z.strictObject({
+  probability: z.number({ error: "expected a number in (0, 1]" }).gt(0, {
+    error: "expected a number in (0, 1]",
+  }).lte(1, { error: "expected a number in (0, 1]" }).optional(),
+  every: positiveInt().optional(),
+  per_second: positiveInt().optional(),
+  key: z.enum(SAMPLE_KEYS, { error: `expected one of ${SAMPLE_KEYS.join(", ")}` }).optional(),
+}, { error: "expected a sample object" }).refine(
+  (s) => s.probability !== undefined || s.every !== undefined || s.per_second !== undefined,
+  { error: "expected at least one of probability, every, per_second" },
+);
+
+const queueFields = {
+  queue_bytes: positiveInt().optional(),
+  flush_bytes: positiveInt().optional(),
+  flush_interval_ms: positiveInt().optional(),
+  when_full: z.enum(WHEN_FULL_POLICIES, {
+    error: `expected one of ${WHEN_FULL_POLICIES.join(", ")}`,
+  }).optional(),
+};
+
+const commonFields = {
+  name: text.optional(),
+  filter: filterSchema.nullish(),
+  sample: sampleSchema.nullish(),
+};
+
+const fileName = text.superRefine((value, ctx) => {
+  try {
+    checkUserRecordFileName(value);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message });
+  }
+});
+
+const jsonlSchema = z.strictObject({
+  type: z.literal("jsonl"),
+  file: fileName,
+  rotation: z.strictObject({
+    every_minutes: positiveInt().nullish(),
+    max_bytes: positiveInt().nullish(),
+    keep: positiveInt().nullish(),
+  }, { error: "expected a rotation object" }).refine(
+    (r) => r.every_minutes != null || r.max_bytes != null,
+    { error: "expected every_minutes and/or max_bytes" },
+  ).nullish(),
+  fsync: z.enum(FSYNC_POLICIES, { error: `expected one of ${FSYNC_POLICIES.join(", ")}` })
+    .optional(),
+  fsync_interval_ms: positiveInt().optional(),
+  ...queueFields,
+  ...commonFields,
+});
+
+const stdoutSchema = z.strictObject({ type: z.literal("stdout"), ...queueFields, ...commonFields });
+
+const SINK_TYPES = ["jsonl", "stdout"] as const;
+
+const sinkSchema = z.discriminatedUnion("type", [jsonlSchema, stdoutSchema], {
+  error: `expected a sink object with "type" one of ${SINK_TYPES.join(", ")}`,
+});
+
+type RawSink = z.infer<typeof sinkSchema>;
+
+function queueTuning(raw: RawSink): QueueTuning {
+  return {
+    maxQueueBytes: raw.queue_bytes,
+    flushBytes: raw.flush_bytes,
+    flushIntervalMs: raw.flush_interval_ms,
+    whenFull: raw.when_full,
+  };
+}
+
+function toSinkConfig(raw: RawSink, index: number): SinkConfig {
+  const common = { filter: raw.filter ?? undefined, sample: raw.sample ?? undefined };
+  if (raw.type === "stdout") {
+    return {
+      type: "stdout",
+      name: raw.name ?? `stdout#${index}`,
+      tuning: queueTuning(raw),
+      ...common,
+    };
+  }
+  const rotation = raw.rotation == null ? undefined : {
+    everyMinutes: raw.rotation.every_minutes ?? undefined,
+    maxBytes: raw.rotation.max_bytes ?? undefined,
+    keep: raw.rotation.keep ?? undefined,
+  };
+  return {
+    type: "jsonl",
+    name: raw.name ?? raw.file,
+    file: raw.file,
+    tuning: {
+      ...queueTuning(raw),
+      fsync: raw.fsync,
+      fsyncIntervalMs: raw.fsync_interval_ms,
+      rotation,
+    },
+    ...common,
+  };
+}
+
+/** The schema of the whole file: raw JSON in, {@linkcode ObserverConfig} out. */
+const observerConfigSchema: z.ZodType<ObserverConfig, unknown> = z.strictObject({
+  $schema: z.string().optional(),
+  sinks: z.array(sinkSchema, { error: "expected a list of sinks" }).min(1, {
+    error: "expected at least one sink",
+  }),
+}, { error: 'expected a configuration object with "sinks"' }).superRefine((config, ctx) => {
+  const names = new Map<string, number>();
+  const files = new Map<string, number>();
+  let queueBytes = 0;
+  config.sinks.forEach((raw, i) => {
+    const sink = toSinkConfig(raw, i);
+    const earlier = names.get(sink.name);
+    if (earlier !== undefined && raw.name !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sinks", i, "name"],
+        message: `expected a name no other sink has (sinks[${earlier}] is also ${
+          JSON.stringify(sink.name)
+        }; name one of them)`,
+      });
+    }
+    names.set(sink.name, i);
+    if (sink.type === "jsonl") {
+      const other = files.get(sink.file);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["sinks", i, "file"],
+          message: `expected a file no other sink writes (sinks[${other}] writes it too)`,
+        });
+      }
+      files.set(sink.file, i);
+    }
+    queueBytes += raw.queue_bytes ?? SINK_DEFAULTS.maxQueueBytes;
+  });
+  if (queueBytes > MAX_TOTAL_QUEUE_BYTES) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["sinks"],
+      message: `expected queues of at most ${MAX_TOTAL_QUEUE_BYTES} bytes together (the tasks ` +
+        `cap the V8 heap at 128 MB; queue_bytes defaults to ${SINK_DEFAULTS.maxQueueBytes}), got ${queueBytes}`,
+    });
+  }
+}).transform((config) => ({ sinks: config.sinks.map(toSinkConfig) }));
+
+/**
+ * Formats a field path as people write it: `sinks[2].sample.every`.
+ *
+ * @example
+ * ```ts
+ * import { formatPath } from "./config_schema.ts";
+ * formatPath(["sinks", 2, "sample", "every"]); // => "sinks[2].sample.every"
+ * ```
+ */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out === "" ? "(top level)" : out;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== "object" || at === null || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
+}
+
+function schemaProblems(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+  const problems: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        problems.push(
+          `${formatPath([...issue.path, key])}: expected no such field (unknown key ${
+            JSON.stringify(printable(key))
+          })`,
+        );
+      }
+      continue;
+    }
+    const message = issue.code === "invalid_union" && "discriminator" in issue
+      ? `expected "${issue.discriminator}" one of ${
+        (issue as { options?: unknown[] }).options?.map((o) => JSON.stringify(o)).join(", ")
+      }`
+      : issue.message;
+    const got = message.includes(", got ")
+      ? ""
+      : `, got ${describeValue(valueAt(input, issue.path))}`;
+    problems.push(`${formatPath(issue.path)}: ${message}${got}`);
+  }
+  return problems;
+}
+
+/**
+ * Validates a parsed configuration file: the typed configuration, or one line per problem
+ * (`sinks[2].sample.every: expected a positive integer, got 0 (number)`).
+ *
+ * @example
+ * ```ts
+ * import { validateConfig } from "./config_schema.ts";
+ * validateConfig({ sinks: [] }); // => ["sinks: expected at least one sink, got [] (array)"]
+ * ```
+ */
+export function validateConfig(input: unknown): ObserverConfig | string[] {
+  const result = observerConfigSchema.safeParse(input);
+  return result.success ? result.data : schemaProblems(result.error.issues, input);
+}

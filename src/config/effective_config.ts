@@ -1,0 +1,83 @@
+/**
+ * The effective configuration: what `observer.ts config check` prints, every default filled in,
+ * in the file's own snake_case form (so it can be saved and used as a configuration itself).
+ *
+ * @module
+ */
+
+import { SINK_DEFAULTS } from "../sinks/jsonl_file_sink.ts";
+import type { FieldCondition, RecordFilterSpec } from "../sinks/record_filter.ts";
+import { STREAM_SINK_DEFAULTS } from "../sinks/stream_sink.ts";
+import type { ObserverConfig, QueueTuning, SinkConfig } from "./config_schema.ts";
+
+/** A condition as the configuration file writes it, e.g. `inputs.volume >= 1000`. */
+export function formatCondition(condition: FieldCondition): string {
+  return `${condition.part}.${condition.keys.join(".")} ${condition.comparison} ${condition.value}`;
+}
+
+function filterJson(filter: RecordFilterSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(filter)) {
+    if (value === undefined) continue;
+    if (key === "where") out.where = (value as FieldCondition[]).map(formatCondition);
+    else if (key === "all" || key === "any") {
+      out[key] = (value as RecordFilterSpec[]).map(filterJson);
+    } else if (key === "not") out.not = filterJson(value as RecordFilterSpec);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function queueJson(tuning: QueueTuning, defaults: Required<QueueTuning>) {
+  return {
+    queue_bytes: tuning.maxQueueBytes ?? defaults.maxQueueBytes,
+    flush_bytes: tuning.flushBytes ?? defaults.flushBytes,
+    flush_interval_ms: tuning.flushIntervalMs ?? defaults.flushIntervalMs,
+    when_full: tuning.whenFull ?? defaults.whenFull,
+  };
+}
+
+function sinkJson(sink: SinkConfig): Record<string, unknown> {
+  const selection = {
+    filter: sink.filter === undefined ? null : filterJson(sink.filter),
+    sample: sink.sample === undefined ? null : { key: "symbol", ...sink.sample },
+  };
+  if (sink.type === "stdout") {
+    return {
+      type: "stdout",
+      name: sink.name,
+      ...queueJson(sink.tuning, STREAM_SINK_DEFAULTS),
+      ...selection,
+    };
+  }
+  const rotation = sink.tuning.rotation;
+  return {
+    type: "jsonl",
+    name: sink.name,
+    file: sink.file,
+    rotation: rotation === undefined ? null : {
+      every_minutes: rotation.everyMinutes ?? null,
+      max_bytes: rotation.maxBytes ?? null,
+      keep: rotation.keep ?? null,
+    },
+    fsync: sink.tuning.fsync ?? SINK_DEFAULTS.fsync,
+    fsync_interval_ms: sink.tuning.fsyncIntervalMs ?? SINK_DEFAULTS.fsyncIntervalMs,
+    ...queueJson(sink.tuning, SINK_DEFAULTS),
+    ...selection,
+  };
+}
+
+/**
+ * The configuration with every default filled in, as JSON the schema accepts back (`null`
+ * stands for "none").
+ *
+ * @example
+ * ```ts
+ * import { effectiveConfig } from "./effective_config.ts";
+ * effectiveConfig({ sinks: [{ type: "stdout", name: "out", tuning: {} }] });
+ * // => { sinks: [{ type: "stdout", name: "out", queue_bytes: 4194304, ... }] }
+ * ```
+ */
+export function effectiveConfig(config: ObserverConfig): { sinks: Record<string, unknown>[] } {
+  return { sinks: config.sinks.map(sinkJson) };
+}

@@ -1,0 +1,155 @@
+/**
+ * JSON lines on a byte stream, standard output above all (for piping records into `jq` or
+ * another program). Same queue, policies, counters and failure rules as the file sink; a
+ * closed pipe (the reader went away) is a failure episode like a full disk.
+ *
+ * @module
+ */
+
+import type { PatternRecord } from "../contract/pattern_record.ts";
+import type { Logger } from "../log/logging.ts";
+import { type Batch, BatchingQueue, type WhenFull } from "./batching_queue.ts";
+import { countNewlines, LineBatchEncoder, lineBytes } from "./json_lines.ts";
+import type { Sink, SinkStats } from "./sink.ts";
+
+/** Where the lines go: `Deno.stdout` has this shape. */
+export interface ByteOutput {
+  /** Writes some of `bytes`; resolves with how many were written. */
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/** Options of a {@linkcode LineStreamSink}. */
+export interface LineStreamSinkOptions {
+  /** Where the lines go. */
+  readonly out: ByteOutput;
+  /** What the output is called in logs and summaries, e.g. `stdout`. */
+  readonly name: string;
+  /** Receives failures and recoveries. */
+  readonly logger: Logger;
+  /** Bound of queued plus in-flight records, in UTF-8 bytes. Default 4 MiB. */
+  readonly maxQueueBytes?: number;
+  /** Write as soon as this many bytes are queued. Default 64 KiB. */
+  readonly flushBytes?: number;
+  /** Write queued records at most this many ms after they arrived. Default 10. */
+  readonly flushIntervalMs?: number;
+  /** What a full queue does with the next record. Default `block`. */
+  readonly whenFull?: WhenFull;
+}
+
+/** Defaults of a {@linkcode LineStreamSink}: smaller batches than a file, for a live reader. */
+export const STREAM_SINK_DEFAULTS = {
+  maxQueueBytes: 4 * 1024 * 1024,
+  flushBytes: 64 * 1024,
+  flushIntervalMs: 10,
+  whenFull: "block",
+} as const;
+
+/**
+ * Writes each record as one JSON line to a byte stream.
+ *
+ * @example
+ * ```ts
+ * import { LineStreamSink } from "./stream_sink.ts";
+ * import { getObserverLogger } from "../log/logging.ts";
+ * import type { PatternRecord } from "../contract/pattern_record.ts";
+ * declare const record: PatternRecord;
+ * await using sink = new LineStreamSink({
+ *   out: Deno.stdout,
+ *   name: "stdout",
+ *   logger: getObserverLogger("sink"),
+ * });
+ * await sink.write(record);
+ * ```
+ */
+export class LineStreamSink<T = PatternRecord> implements Sink<T> {
+  /** Name in logs and summaries. */
+  readonly name: string;
+  readonly #out: ByteOutput;
+  readonly #queue: BatchingQueue<string>;
+  readonly #encoder: LineBatchEncoder;
+  readonly #logger: Logger;
+  #closed = false;
+
+  /** Checks the sizes (positive) and starts with an empty queue. */
+  constructor(options: LineStreamSinkOptions) {
+    this.name = options.name;
+    this.#out = options.out;
+    this.#logger = options.logger;
+    const flushBytes = options.flushBytes ?? STREAM_SINK_DEFAULTS.flushBytes;
+    this.#encoder = new LineBatchEncoder(flushBytes);
+    this.#queue = new BatchingQueue<string>({
+      maxBytes: options.maxQueueBytes ?? STREAM_SINK_DEFAULTS.maxQueueBytes,
+      flushBytes,
+      flushIntervalMs: options.flushIntervalMs ?? STREAM_SINK_DEFAULTS.flushIntervalMs,
+      whenFull: options.whenFull ?? STREAM_SINK_DEFAULTS.whenFull,
+      sizeOf: lineBytes,
+      write: (batch) => this.#writeBatch(batch),
+      onFailure: (cause) =>
+        this.#logger.error(
+          "{sink} cannot write: {cause}; queued records are kept and retried at the next flush",
+          { sink: this.name, cause },
+        ),
+      onRecovery: (cause, failedMeanwhile) =>
+        this.#logger.info("{sink} writes succeeded again after {cause}", {
+          sink: this.name,
+          cause,
+          failedMeanwhile,
+        }),
+    });
+  }
+
+  /** Serializes and queues one record; a promise means the queue is full (`block`). */
+  write(record: T): void | Promise<void> {
+    if (this.#closed) throw new Error(`${this.name} is closed: expected write() before close()`);
+    return this.#queue.push(JSON.stringify(record));
+  }
+
+  /** Writes everything accepted so far; rejects when the output is failing. */
+  async flush(): Promise<void> {
+    try {
+      await this.#queue.flush();
+    } catch (error) {
+      throw new Error(
+        `${this.name}: cannot write: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+  }
+
+  /** Writes what is queued and stops; what cannot be written is counted as failed. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const lost = await this.#queue.close();
+    if (lost > 0) {
+      this.#logger.error("{sink} gave up on {lost} record(s): {cause}", {
+        sink: this.name,
+        lost,
+        cause: this.#queue.stats().failure,
+      });
+    }
+  }
+
+  /** Same as {@linkcode close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Counters for the run summary. */
+  stats(): SinkStats {
+    const q = this.#queue.stats();
+    return { written: q.written, dropped: q.dropped, failed: q.failed, failure: q.failure };
+  }
+
+  async #writeBatch(batch: Batch<string>): Promise<void> {
+    const bytes = this.#encoder.encode(batch.items);
+    let offset = 0;
+    try {
+      while (offset < bytes.length) offset += await this.#out.write(bytes.subarray(offset));
+    } catch (error) {
+      // Lines handed over whole count as written; a torn one is written again on retry.
+      batch.done = countNewlines(bytes.subarray(0, offset));
+      throw error;
+    }
+    batch.done = batch.items.length;
+  }
+}
