@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ObserverConfig, SinkConfig } from "../config/config_schema.ts";
+import type { ObserverConfig, PostgresSinkConfig, SinkConfig } from "../config/config_schema.ts";
 import { getObserverLogger } from "../log/logging.ts";
 import {
   deadLetterFileName,
@@ -15,6 +15,7 @@ import {
 } from "../paths.ts";
 import { DeadLetterFile } from "../sinks/dead_letter.ts";
 import { JsonlFileSink, type JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
+import { postgresEndpoint } from "../sinks/postgres_table.ts";
 import { compileFilter, mentionsGuard } from "../sinks/record_filter.ts";
 import { compileSampler } from "../sinks/record_sampler.ts";
 import { acquireRecordLock, type RecordLock } from "../sinks/record_lock.ts";
@@ -25,6 +26,36 @@ import { type ByteOutput, LineStreamSink } from "../sinks/stream_sink.ts";
 /** The configuration the flags describe: one JSONL sink taking every passed record. */
 export function flagsConfig(fileName: string, tuning: JsonlFileSinkTuning = {}): ObserverConfig {
   return { sinks: [{ type: "jsonl", name: fileName, file: fileName, tuning }] };
+}
+
+/**
+ * The `postgres` sink of a description: checks the URL is there and the process may reach its
+ * host, then loads the client (only runs that have such a sink load it).
+ */
+async function openPostgresSink(config: PostgresSinkConfig): Promise<Sink> {
+  if (config.url === undefined) {
+    throw new Error(
+      `sink ${config.name}: expected a connection URL (url, or url_env resolved by the caller)`,
+    );
+  }
+  const { host, port } = postgresEndpoint(config.url);
+  const permission = await Deno.permissions.query({ name: "net", host: `${host}:${port}` });
+  if (permission.state !== "granted") {
+    throw new Error(
+      `sink ${config.name}: no network access to PostgreSQL at ${host}:${port}; the tasks grant ` +
+        `--allow-net=127.0.0.1:5432,localhost:5432 only: run deno with --allow-net=${host}:${port} ` +
+        "(see README, Permissions)",
+    );
+  }
+  const { PostgresSink } = await import("../sinks/postgres_sink.ts");
+  return new PostgresSink({
+    url: config.url,
+    table: config.table,
+    tls: config.tls,
+    name: config.name,
+    logger: getObserverLogger("sink"),
+    ...config.tuning,
+  });
 }
 
 /** An open sink with what the summary says about it. */
@@ -98,6 +129,11 @@ export async function openConfiguredSinks(
           logger: getObserverLogger("sink"),
           ...sinkConfig.tuning,
         });
+        opened.push({ config: sinkConfig, sink: selected(sinkConfig, sink) });
+        continue;
+      }
+      if (sinkConfig.type === "postgres") {
+        const sink = await openPostgresSink(sinkConfig);
         opened.push({ config: sinkConfig, sink: selected(sinkConfig, sink) });
         continue;
       }

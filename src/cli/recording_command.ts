@@ -16,7 +16,7 @@ import {
   EXIT_USAGE,
   sinkTuningFrom,
 } from "./options.ts";
-import type { ObserverConfig } from "../config/config_schema.ts";
+import { type ObserverConfig, resolveConnectionUrls } from "../config/config_schema.ts";
 import { ConfigError, loadConfig } from "../config/load_config.ts";
 import { printable } from "../io/printable.ts";
 import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
@@ -41,6 +41,16 @@ export interface RecordingRun {
   readonly sinkFlagsGiven?: readonly string[];
 }
 
+/** An environment variable, or why it cannot be read (the tasks grant only some). */
+function readEnvironment(name: string): string | undefined {
+  if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+    throw new Error(
+      "no permission to read it; the tasks grant QTS_* and PG* variables (see README, Permissions)",
+    );
+  }
+  return Deno.env.get(name);
+}
+
 /** The configuration of a run, or the message saying why it cannot be used. */
 async function configOf(run: RecordingRun): Promise<ObserverConfig | undefined | string> {
   if (run.configPath === undefined) return undefined;
@@ -50,7 +60,10 @@ async function configOf(run: RecordingRun): Promise<ObserverConfig | undefined |
       `set them in the file (${printable(run.configPath)})`;
   }
   try {
-    return await loadConfig(run.configPath);
+    const config = await loadConfig(run.configPath);
+    const resolved = resolveConnectionUrls(config, readEnvironment);
+    if (Array.isArray(resolved)) return new ConfigError(run.configPath, resolved).message;
+    return resolved;
   } catch (error) {
     if (error instanceof ConfigError) return error.message;
     throw error;

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { describeValue } from "../contract/json_value.ts";
 import { printable } from "../io/printable.ts";
 import { checkUserRecordFileName } from "../paths.ts";
-import { WHEN_FULL_POLICIES } from "../sinks/batching_queue.ts";
+import { type QueueTuning, WHEN_FULL_POLICIES } from "../sinks/batching_queue.ts";
 import {
   FSYNC_POLICIES,
   type JsonlFileSinkTuning,
@@ -22,6 +22,14 @@ import {
   type RecordFilterSpec,
 } from "../sinks/record_filter.ts";
 import { type RecordSampleSpec, SAMPLE_KEYS } from "../sinks/record_sampler.ts";
+import {
+  DEFAULT_POSTGRES_TABLE,
+  maskPassword,
+  POSTGRES_TABLE_PATTERN,
+  POSTGRES_TLS_MODES,
+  postgresEndpoint,
+  type PostgresTls,
+} from "../sinks/postgres_table.ts";
 
 /**
  * Largest queue of all sinks together, in bytes: the tasks cap V8's old generation at 128 MB
@@ -29,18 +37,6 @@ import { type RecordSampleSpec, SAMPLE_KEYS } from "../sinks/record_sampler.ts";
  * rest of the heap.
  */
 export const MAX_TOTAL_QUEUE_BYTES = 32 * 1024 * 1024;
-
-/** Queue settings every sink has. */
-export interface QueueTuning {
-  /** Bound of queued plus in-flight records, in UTF-8 bytes of their JSON lines. */
-  readonly maxQueueBytes?: number;
-  /** Write as soon as this many bytes are queued. */
-  readonly flushBytes?: number;
-  /** Write queued records at most this many ms after they arrived. */
-  readonly flushIntervalMs?: number;
-  /** What a full queue does with the next record. */
-  readonly whenFull?: (typeof WHEN_FULL_POLICIES)[number];
-}
 
 /** What every sink description has. */
 export interface SinkConfigBase {
@@ -70,8 +66,24 @@ export interface StdoutSinkConfig extends SinkConfigBase {
   readonly tuning: QueueTuning;
 }
 
+/** A PostgreSQL table. */
+export interface PostgresSinkConfig extends SinkConfigBase {
+  /** Sink kind. */
+  readonly type: "postgres";
+  /** The connection URL, when the file gives it. */
+  readonly url?: string;
+  /** The environment variable holding the URL, when the file names one instead. */
+  readonly urlEnv?: string;
+  /** Table written (created when missing). */
+  readonly table: string;
+  /** TLS mode. */
+  readonly tls: PostgresTls;
+  /** Queue settings. */
+  readonly tuning: QueueTuning;
+}
+
 /** One sink of the configuration. */
-export type SinkConfig = JsonlSinkConfig | StdoutSinkConfig;
+export type SinkConfig = JsonlSinkConfig | StdoutSinkConfig | PostgresSinkConfig;
 
 /** A validated configuration. */
 export interface ObserverConfig {
@@ -182,9 +194,42 @@ const jsonlSchema = z.strictObject({
 
 const stdoutSchema = z.strictObject({ type: z.literal("stdout"), ...queueFields, ...commonFields });
 
-const SINK_TYPES = ["jsonl", "stdout"] as const;
+const postgresSchema = z.strictObject({
+  type: z.literal("postgres"),
+  url: text.refine((value) => {
+    try {
+      postgresEndpoint(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }, { error: "expected a postgres://user@host:port/database URL" }).optional(),
+  url_env: z.string({ error: "expected the name of an environment variable" }).regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    { error: "expected the name of an environment variable (letters, digits, _)" },
+  ).optional(),
+  table: z.string({ error: "expected a table name" }).regex(POSTGRES_TABLE_PATTERN, {
+    error: "expected a table name like observer_records or schema.name (letters, digits, _; " +
+      "at most 40 each)",
+  }).optional(),
+  tls: z.enum(POSTGRES_TLS_MODES, { error: `expected one of ${POSTGRES_TLS_MODES.join(", ")}` })
+    .optional(),
+  ...queueFields,
+  ...commonFields,
+}).superRefine((s, ctx) => {
+  if ((s.url === undefined) === (s.url_env === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected exactly one of url and url_env, got ${
+        s.url === undefined ? "neither" : "both"
+      }`,
+    });
+  }
+});
 
-const sinkSchema = z.discriminatedUnion("type", [jsonlSchema, stdoutSchema], {
+const SINK_TYPES = ["jsonl", "stdout", "postgres"] as const;
+
+const sinkSchema = z.discriminatedUnion("type", [jsonlSchema, stdoutSchema, postgresSchema], {
   error: `expected a sink object with "type" one of ${SINK_TYPES.join(", ")}`,
 });
 
@@ -201,6 +246,18 @@ function queueTuning(raw: RawSink): QueueTuning {
 
 function toSinkConfig(raw: RawSink, index: number): SinkConfig {
   const common = { filter: raw.filter ?? undefined, sample: raw.sample ?? undefined };
+  if (raw.type === "postgres") {
+    return {
+      type: "postgres",
+      name: raw.name ?? `postgres#${index}`,
+      url: raw.url,
+      urlEnv: raw.url_env,
+      table: raw.table ?? DEFAULT_POSTGRES_TABLE,
+      tls: raw.tls ?? "disable",
+      tuning: queueTuning(raw),
+      ...common,
+    };
+  }
   if (raw.type === "stdout") {
     return {
       type: "stdout",
@@ -319,9 +376,12 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[], input: unknown): st
         (issue as { options?: unknown[] }).options?.map((o) => JSON.stringify(o)).join(", ")
       }`
       : issue.message;
-    const got = message.includes(", got ")
-      ? ""
-      : `, got ${describeValue(valueAt(input, issue.path))}`;
+    const value = valueAt(input, issue.path);
+    // A URL may hold a password: it is never echoed whole.
+    const shown = issue.path[issue.path.length - 1] === "url" && typeof value === "string"
+      ? `${JSON.stringify(printable(maskPassword(value)))} (string)`
+      : describeValue(value);
+    const got = message.includes(", got ") ? "" : `, got ${shown}`;
     problems.push(`${formatPath(issue.path)}: ${message}${got}`);
   }
   return problems;
@@ -340,4 +400,52 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[], input: unknown): st
 export function validateConfig(input: unknown): ObserverConfig | string[] {
   const result = observerConfigSchema.safeParse(input);
   return result.success ? result.data : schemaProblems(result.error.issues, input);
+}
+
+/**
+ * Fills in the URL of every `postgres` sink that names an environment variable (`url_env`), read
+ * through `readEnv` (the caller owns the environment). Returns the configuration, or one
+ * problem per variable that is unset or cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { resolveConnectionUrls, type ObserverConfig } from "./config_schema.ts";
+ * declare const config: ObserverConfig;
+ * resolveConnectionUrls(config, (name) => name === "QTS_PG" ? "postgres://db/qts" : undefined);
+ * ```
+ */
+export function resolveConnectionUrls(
+  config: ObserverConfig,
+  readEnv: (name: string) => string | undefined,
+): ObserverConfig | string[] {
+  const problems: string[] = [];
+  const sinks = config.sinks.map((sink, i) => {
+    if (sink.type !== "postgres" || sink.url !== undefined || sink.urlEnv === undefined) {
+      return sink;
+    }
+    let url: string | undefined;
+    try {
+      url = readEnv(sink.urlEnv);
+    } catch (error) {
+      problems.push(`sinks[${i}].url_env: cannot read ${sink.urlEnv}: ${(error as Error).message}`);
+      return sink;
+    }
+    if (url === undefined || url === "") {
+      problems.push(
+        `sinks[${i}].url_env: expected the environment variable ${sink.urlEnv} to hold a ` +
+          "postgres:// URL, got nothing (unset)",
+      );
+      return sink;
+    }
+    try {
+      postgresEndpoint(url);
+    } catch {
+      problems.push(
+        `sinks[${i}].url_env: expected ${sink.urlEnv} to hold a postgres:// URL, got something else`,
+      );
+      return sink;
+    }
+    return { ...sink, url };
+  });
+  return problems.length > 0 ? problems : { sinks };
 }

@@ -7,8 +7,10 @@
 
 import { SINK_DEFAULTS } from "../sinks/jsonl_file_sink.ts";
 import type { FieldCondition, RecordFilterSpec } from "../sinks/record_filter.ts";
+import { maskPassword, POSTGRES_SINK_DEFAULTS } from "../sinks/postgres_table.ts";
 import { STREAM_SINK_DEFAULTS } from "../sinks/stream_sink.ts";
-import type { ObserverConfig, QueueTuning, SinkConfig } from "./config_schema.ts";
+import type { QueueTuning } from "../sinks/batching_queue.ts";
+import type { ObserverConfig, SinkConfig } from "./config_schema.ts";
 
 /** A condition as the configuration file writes it, e.g. `inputs.volume >= 1000`. */
 export function formatCondition(condition: FieldCondition): string {
@@ -42,6 +44,17 @@ function sinkJson(sink: SinkConfig): Record<string, unknown> {
     filter: sink.filter === undefined ? null : filterJson(sink.filter),
     sample: sink.sample === undefined ? null : { key: "symbol", ...sink.sample },
   };
+  if (sink.type === "postgres") {
+    return {
+      type: "postgres",
+      name: sink.name,
+      ...(sink.url !== undefined ? { url: maskPassword(sink.url) } : { url_env: sink.urlEnv }),
+      table: sink.table,
+      tls: sink.tls,
+      ...queueJson(sink.tuning, POSTGRES_SINK_DEFAULTS),
+      ...selection,
+    };
+  }
   if (sink.type === "stdout") {
     return {
       type: "stdout",

@@ -15,6 +15,21 @@ export const WHEN_FULL_POLICIES = ["block", "drop_newest", "drop_oldest"] as con
 /** One of {@linkcode WHEN_FULL_POLICIES}. */
 export type WhenFull = typeof WHEN_FULL_POLICIES[number];
 
+/**
+ * The queue settings every queued sink takes (each sink documents its own defaults): the names
+ * the sinks' options and the configuration file share.
+ */
+export interface QueueTuning {
+  /** Bound of queued plus in-flight records, in UTF-8 bytes of their JSON. */
+  readonly maxQueueBytes?: number;
+  /** Write as soon as this many bytes are queued. */
+  readonly flushBytes?: number;
+  /** Write queued records at most this many ms after they arrived. */
+  readonly flushIntervalMs?: number;
+  /** What a full queue does with the next record. */
+  readonly whenFull?: WhenFull;
+}
+
 /** A batch being written: `done` counts the items (from the start) already handed over. */
 export interface Batch<T> {
   /** The items, oldest first. */
@@ -70,6 +85,11 @@ export interface BatchingQueueOptions<T> {
   readonly onBatchWritten?: (items: number) => void;
   /** Timers for the flush interval and retries. Default {@linkcode REAL_TIMERS}. */
   readonly timers?: QueueTimers;
+  /**
+   * Delay before retry number `attempt` (1, 2, ...) of a failure episode, in ms. Default: the
+   * flush interval every time (a local disk); a network destination backs off.
+   */
+  readonly retryDelayMs?: (attempt: number) => number;
 }
 
 /** Counters of a {@linkcode BatchingQueue}. */
@@ -162,6 +182,8 @@ export class BatchingQueue<T> {
   #failure: string | undefined;
   #lastFailure: string | undefined;
   #failedInEpisode = 0;
+  /** Failed attempts in the current failure episode. */
+  #attempts = 0;
   #closed = false;
 
   /** Checks the sizes (positive) and starts empty. */
@@ -324,10 +346,14 @@ export class BatchingQueue<T> {
 
   #armTimer(): void {
     if (this.#timer !== undefined) return;
+    const retry = this.#options.retryDelayMs;
+    const delay = this.#failure !== undefined && retry !== undefined
+      ? retry(Math.max(1, this.#attempts))
+      : this.#options.flushIntervalMs;
     this.#timer = this.#timers.set(() => {
       this.#timer = undefined;
       if (!this.#draining) this.#startDrain(true);
-    }, this.#options.flushIntervalMs);
+    }, delay);
   }
 
   #clearTimer(): void {
@@ -408,6 +434,7 @@ export class BatchingQueue<T> {
   }
 
   #enterFailure(error: unknown): void {
+    this.#attempts++;
     if (this.#failure !== undefined) return;
     this.#failure = describeError(error);
     this.#lastFailure = this.#failure;
@@ -419,6 +446,7 @@ export class BatchingQueue<T> {
   #recovered(): void {
     const cause = this.#failure!;
     this.#failure = undefined;
+    this.#attempts = 0;
     this.#options.onRecovery?.(cause, this.#failedInEpisode);
   }
 }

@@ -11,7 +11,7 @@ import type { Sink, SinkStats } from "./sink.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { Logger } from "../log/logging.ts";
 import { checkRecordFileName, DEFAULT_RECORD_FILE, observerDataDir } from "../paths.ts";
-import { type Batch, BatchingQueue, type WhenFull } from "./batching_queue.ts";
+import { type Batch, BatchingQueue, type QueueTuning } from "./batching_queue.ts";
 import { repairTornTail } from "./crash_recovery.ts";
 import { countNewlines, LineBatchEncoder, lineBytes } from "./json_lines.ts";
 import { openRecordFile, type RecordFile, type RecordFileOpener } from "./record_file.ts";
@@ -31,16 +31,11 @@ export const FSYNC_POLICIES = ["none", "interval", "always"] as const;
 /** One of {@linkcode FSYNC_POLICIES}. */
 export type FsyncPolicy = typeof FSYNC_POLICIES[number];
 
-/** Tunables of a {@linkcode JsonlFileSink}; every one has a documented default. */
-export interface JsonlFileSinkTuning {
-  /** Write as soon as this many bytes (UTF-8) are queued. Default 1 MiB. */
-  readonly flushBytes?: number;
-  /** Write whatever is queued at most this long after it arrived. Default 10 ms. */
-  readonly flushIntervalMs?: number;
-  /** Bound of the queue (queued plus in-flight), in bytes of UTF-8 JSON lines. Default 4 MiB. */
-  readonly maxQueueBytes?: number;
-  /** Policy when the queue is full. Default `block`. */
-  readonly whenFull?: WhenFull;
+/**
+ * Tunables of a {@linkcode JsonlFileSink}; every one has a default in {@linkcode SINK_DEFAULTS}
+ * (queue: 4 MiB bound, 1 MiB batches, 10 ms interval, `block`).
+ */
+export interface JsonlFileSinkTuning extends QueueTuning {
   /** Durability policy. Default `interval`. */
   readonly fsync?: FsyncPolicy;
   /** Interval of the `interval` fsync policy. Default 1000 ms. */

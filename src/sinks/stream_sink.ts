@@ -8,8 +8,9 @@
 
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { Logger } from "../log/logging.ts";
-import { type Batch, BatchingQueue, type WhenFull } from "./batching_queue.ts";
+import { type Batch, BatchingQueue, type QueueTuning } from "./batching_queue.ts";
 import { countNewlines, LineBatchEncoder, lineBytes } from "./json_lines.ts";
+import { closeQueueLogged, episodeLogging } from "./queue_logging.ts";
 import type { Sink, SinkStats } from "./sink.ts";
 
 /** Where the lines go: `Deno.stdout` has this shape. */
@@ -18,22 +19,14 @@ export interface ByteOutput {
   write(bytes: Uint8Array): Promise<number>;
 }
 
-/** Options of a {@linkcode LineStreamSink}. */
-export interface LineStreamSinkOptions {
+/** Options of a {@linkcode LineStreamSink}; queue defaults in {@linkcode STREAM_SINK_DEFAULTS}. */
+export interface LineStreamSinkOptions extends QueueTuning {
   /** Where the lines go. */
   readonly out: ByteOutput;
   /** What the output is called in logs and summaries, e.g. `stdout`. */
   readonly name: string;
   /** Receives failures and recoveries. */
   readonly logger: Logger;
-  /** Bound of queued plus in-flight records, in UTF-8 bytes. Default 4 MiB. */
-  readonly maxQueueBytes?: number;
-  /** Write as soon as this many bytes are queued. Default 64 KiB. */
-  readonly flushBytes?: number;
-  /** Write queued records at most this many ms after they arrived. Default 10. */
-  readonly flushIntervalMs?: number;
-  /** What a full queue does with the next record. Default `block`. */
-  readonly whenFull?: WhenFull;
 }
 
 /** Defaults of a {@linkcode LineStreamSink}: smaller batches than a file, for a live reader. */
@@ -84,17 +77,7 @@ export class LineStreamSink<T = PatternRecord> implements Sink<T> {
       whenFull: options.whenFull ?? STREAM_SINK_DEFAULTS.whenFull,
       sizeOf: lineBytes,
       write: (batch) => this.#writeBatch(batch),
-      onFailure: (cause) =>
-        this.#logger.error(
-          "{sink} cannot write: {cause}; queued records are kept and retried at the next flush",
-          { sink: this.name, cause },
-        ),
-      onRecovery: (cause, failedMeanwhile) =>
-        this.#logger.info("{sink} writes succeeded again after {cause}", {
-          sink: this.name,
-          cause,
-          failedMeanwhile,
-        }),
+      ...episodeLogging(this.#logger, this.name, options.name, "at the next flush"),
     });
   }
 
@@ -119,14 +102,7 @@ export class LineStreamSink<T = PatternRecord> implements Sink<T> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const lost = await this.#queue.close();
-    if (lost > 0) {
-      this.#logger.error("{sink} gave up on {lost} record(s): {cause}", {
-        sink: this.name,
-        lost,
-        cause: this.#queue.stats().failure,
-      });
-    }
+    await closeQueueLogged(this.#queue, this.#logger, this.name);
   }
 
   /** Same as {@linkcode close}, for `await using`. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { effectiveConfig } from "../../src/config/effective_config.ts";
 import { ConfigError, loadConfig, parseConfig } from "../../src/config/load_config.ts";
+import { resolveConnectionUrls } from "../../src/config/config_schema.ts";
 import { PROJECT_ROOT } from "../helpers/project.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -61,7 +62,7 @@ Deno.test("config: every problem is named with its path, what was expected and w
       'sinks[1].when_full: expected one of block, drop_newest, drop_oldest, got "wait" (string)',
       "sinks[2].sample.every: expected a positive integer, got 0 (number)",
       'sinks[2].colour: expected no such field (unknown key "colour")',
-      'sinks[3].type: expected "type" one of "jsonl", "stdout", got "kafka" (string)',
+      'sinks[3].type: expected "type" one of "jsonl", "stdout", "postgres", got "kafka" (string)',
       problems(`{ "sinks": [{ "type": "jsonl", "file": "../c.jsonl" }] }`)[0].replace(
         "sinks[0]",
         "sinks[4]",
@@ -126,4 +127,58 @@ Deno.test("config: an unreadable or non-UTF-8 file is a ConfigError naming it", 
   });
   await Deno.writeFile(join(dir, "bad.jsonc"), new Uint8Array([0x7b, 0xff, 0x7d]));
   await assert.rejects(loadConfig(join(dir, "bad.jsonc")), /cannot read it: not valid UTF-8/);
+});
+
+Deno.test("config: a postgres sink takes a URL or the name of a variable holding one, never both", () => {
+  assert.deepEqual(
+    problems(`{ "sinks": [
+      { "type": "postgres", "url": "postgres://db/qts", "url_env": "QTS_PG" },
+      { "type": "postgres" },
+      { "type": "postgres", "url": "http://qts:secret@db/qts", "table": "x; DROP TABLE y" },
+      { "type": "postgres", "url_env": "QTS PG", "tls": "maybe" }
+    ] }`),
+    [
+      "sinks[0]: expected exactly one of url and url_env, got both",
+      "sinks[1]: expected exactly one of url and url_env, got neither",
+      "sinks[2].url: expected a postgres://user@host:port/database URL, got " +
+      '"http://qts:***@db/qts" (string)',
+      "sinks[2].table: expected a table name like observer_records or schema.name (letters, " +
+      'digits, _; at most 40 each), got "x; DROP TABLE y" (string)',
+      "sinks[3].url_env: expected the name of an environment variable (letters, digits, _), got " +
+      '"QTS PG" (string)',
+      'sinks[3].tls: expected one of disable, require, verify-full, got "maybe" (string)',
+    ],
+  );
+  const config = parseConfig(
+    `{ "sinks": [{ "type": "postgres", "url_env": "QTS_PG", "sample": { "every": 10 } }] }`,
+    "c.jsonc",
+  );
+  assert.deepEqual(
+    resolveConnectionUrls(config, () => undefined),
+    [
+      "sinks[0].url_env: expected the environment variable QTS_PG to hold a postgres:// URL, got " +
+      "nothing (unset)",
+    ],
+  );
+  const resolved = resolveConnectionUrls(
+    config,
+    (name) => name === "QTS_PG" ? "postgres://u@h/d" : undefined,
+  );
+  assert.ok(!Array.isArray(resolved));
+  assert.deepEqual(resolved.sinks[0], {
+    type: "postgres",
+    name: "postgres#0",
+    url: "postgres://u@h/d",
+    urlEnv: "QTS_PG",
+    table: "observer_records",
+    tls: "disable",
+    tuning: {
+      maxQueueBytes: undefined,
+      flushBytes: undefined,
+      flushIntervalMs: undefined,
+      whenFull: undefined,
+    },
+    filter: undefined,
+    sample: { every: 10 },
+  });
 });

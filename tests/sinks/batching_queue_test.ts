@@ -62,6 +62,7 @@ function queue(dest: Destination, timers: FakeTimers, options: {
   flushBytes?: number;
   whenFull?: WhenFull;
   events?: string[];
+  retryDelayMs?: (attempt: number) => number;
 } = {}) {
   return new BatchingQueue<string>({
     maxBytes: options.maxBytes ?? 100,
@@ -73,6 +74,7 @@ function queue(dest: Destination, timers: FakeTimers, options: {
     timers,
     onFailure: (cause) => options.events?.push(`failure ${cause}`),
     onRecovery: (cause, n) => options.events?.push(`recovered ${cause} ${n}`),
+    retryDelayMs: options.retryDelayMs,
   });
 }
 
@@ -203,4 +205,31 @@ Deno.test("bad sizes are refused with what was expected", () => {
       /expected a positive number/,
     );
   }
+});
+
+Deno.test("a failure episode retries after the backoff delay of each attempt, and starts over after recovery", async () => {
+  const dest = new Destination();
+  const timers = new FakeTimers();
+  const attemptsAt: number[] = [];
+  const write = dest.write;
+  dest.write = (batch) => {
+    attemptsAt.push(timers.now);
+    return write(batch);
+  };
+  const q = queue(dest, timers, { retryDelayMs: (n) => 100 * 2 ** (n - 1) });
+  dest.failing = "ECONNREFUSED";
+  q.push("a");
+  await timers.advance(10); // first attempt at the flush interval
+  for (let i = 0; i < 40; i++) await timers.advance(10);
+  assert.deepEqual(attemptsAt, [10, 110, 310], "then 100, 200 (and 400 next) ms apart");
+  dest.failing = undefined;
+  for (let i = 0; i < 40; i++) await timers.advance(10);
+  assert.deepEqual(dest.items, ["a"]);
+  assert.equal(attemptsAt[3], 710);
+  dest.failing = "ECONNREFUSED";
+  q.push("b");
+  for (let i = 0; i < 12; i++) await timers.advance(10);
+  assert.deepEqual(attemptsAt.slice(4), [820, 920], "a new episode starts from the first delay");
+  dest.failing = undefined;
+  await q.close();
 });
