@@ -14,6 +14,10 @@
  *        --rss-lines L (default 1000000), --skip-rss
  * f compares the input parser with bare JSON.parse on the same lines (JavaScript-made and
  * Python-made).
+ *   g. records/s of a recording fanned out to three sinks (JSONL all, JSONL filtered, PostgreSQL
+ *      1 in 10) against one JSONL sink, alternating
+ *   h. rows/s of the PostgreSQL sink against a plain COPY of the same rows from the same client
+ * g and h need PostgreSQL on 127.0.0.1:5432 (database test); --skip-postgres leaves them out.
  *
  * @module
  */
@@ -27,6 +31,17 @@ import { Observer } from "../src/observer/observer.ts";
 import { JsonlFileSink, SINK_DEFAULTS } from "../src/sinks/jsonl_file_sink.ts";
 import { copyProject, spawnScript } from "../tests/helpers/project.ts";
 import { parseInputJson } from "../src/io/input_json.ts";
+import { openPipeline } from "../src/app/pipeline.ts";
+import { parseConfig } from "../src/config/load_config.ts";
+import { PostgresSink } from "../src/sinks/postgres_sink.ts";
+import { postgresTableDdl } from "../src/sinks/postgres_table.ts";
+import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../src/contract/pattern_record.ts";
+import {
+  SHARED_POSTGRES_URL,
+  sharedPostgresUnavailable,
+  testClient,
+  uniqueTable,
+} from "../tests/helpers/postgres.ts";
 import {
   snapshotLine,
   syntheticSnapshot,
@@ -43,6 +58,7 @@ const RATE = flag("rate", 20_000);
 const LATENCY_SECONDS = flag("latency-seconds", 3);
 const RSS_LINES = flag("rss-lines", 1_000_000);
 const SKIP_RSS = args.includes("--skip-rss");
+const SKIP_POSTGRES = args.includes("--skip-postgres");
 const ROUNDS = flag("rounds", 3);
 
 /** The snapshot every contestant records for index i. */
@@ -292,6 +308,139 @@ function benchParse(lines: readonly string[], parse: (text: string) => unknown):
   return lines.length / (best / 1000);
 }
 
+/**
+ * g. The recording pipeline over the sinks of `configText` (fsync none, like a), as `main.ts`
+ * and `observer.ts` wire it; records/s.
+ */
+async function benchConfigured(n: number, configText: string): Promise<number> {
+  const root = join(workDir, `configured-${runs++}`);
+  const pipeline = await openPipeline({
+    root,
+    config: parseConfig(configText, "bench.jsonc"),
+    generatedAt: "snapshot",
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await pipeline.observer.onSnapshot(snapshotFor(i));
+  const summary = await pipeline.close();
+  const seconds = (performance.now() - t0) / 1000;
+  if (summary.sinks.some((s) => s.failed > 0 || s.dropped > 0)) {
+    throw new Error(`configured bench lost records: ${JSON.stringify(summary.sinks)}`);
+  }
+  await Deno.remove(root, { recursive: true });
+  return n / seconds;
+}
+
+const oneJsonl = `{ "sinks": [{ "type": "jsonl", "file": "one.jsonl", "fsync": "none" }] }`;
+const threeSinks = (table: string) =>
+  `{ "sinks": [
+    { "type": "jsonl", "file": "all.jsonl", "fsync": "none" },
+    { "type": "jsonl", "file": "big.jsonl", "fsync": "none",
+      "filter": { "where": "inputs.volume >= 140" } },
+    { "type": "postgres", "url": "${SHARED_POSTGRES_URL}", "table": "${table}",
+      "sample": { "every": 10 } }
+  ] }`;
+
+/** h. The PostgreSQL sink writing `n` records into a fresh table; rows/s. */
+async function benchPostgresSink(n: number, table: string): Promise<number> {
+  const records = Array.from({ length: n }, (_, i) => {
+    const s = snapshotFor(i);
+    return buildPatternRecord(s, DEFAULT_RECORD_STAMP, s.meta.timestamp);
+  });
+  const sink = new PostgresSink({ url: SHARED_POSTGRES_URL, table, name: "bench", logger });
+  const t0 = performance.now();
+  for (const record of records) await sink.write(record);
+  await sink.close();
+  const seconds = (performance.now() - t0) / 1000;
+  if (sink.stats().written !== n) throw new Error("postgres sink bench lost records");
+  return n / seconds;
+}
+
+/**
+ * h. The practical limit: the same rows (same columns, same table definition) sent with one plain
+ * `COPY ... FROM STDIN` per 1 MiB from the same client library; rows/s.
+ */
+async function benchCopy(n: number, table: string): Promise<number> {
+  const sql = testClient();
+  for (const statement of postgresTableDdl(table)) await sql.unsafe(statement);
+  const lines = Array.from({ length: n }, (_, i) => {
+    const s = snapshotFor(i);
+    const json = JSON.stringify(buildPatternRecord(s, DEFAULT_RECORD_STAMP, s.meta.timestamp));
+    return [
+      s.meta.run_id,
+      new Date(s.meta.timestamp_ms).toISOString(),
+      s.meta.timestamp_ms,
+      s.context.symbol,
+      s.context.market,
+      s.context.source,
+      s.context.stage,
+      s.meta.session_id,
+      "PASS",
+      json.replace(/\\/g, "\\\\"),
+    ].join("\t");
+  });
+  const t0 = performance.now();
+  for (let start = 0; start < n;) {
+    let end = start;
+    let bytes = 0;
+    while (end < n && bytes < 1024 * 1024) bytes += lines[end++].length + 1;
+    const writable = await sql`
+      COPY ${sql(table)} (run_id, event_time, timestamp_ms, symbol, market, source, stage,
+        session_id, guard_action, record) FROM STDIN`.writable();
+    await new Promise<void>((resolve, reject) => {
+      writable.on("finish", resolve);
+      writable.on("error", reject);
+      writable.end(lines.slice(start, end).join("\n") + "\n");
+    });
+    start = end;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const [{ count }] = await sql`SELECT count(*)::int AS count FROM ${sql(table)}`;
+  await sql.end();
+  if (count !== n) throw new Error(`COPY bench wrote ${count} rows, expected ${n}`);
+  return n / seconds;
+}
+
+/** g and h, alternating contestants round by round; undefined with the reason to skip. */
+async function benchPostgres(): Promise<
+  { g1: number; g3: number; sink: number; copy: number; n: number } | string
+> {
+  if (SKIP_POSTGRES) return "--skip-postgres";
+  const unavailable = await sharedPostgresUnavailable();
+  if (unavailable !== undefined) return unavailable;
+  const sql = testClient();
+  const tables: string[] = [];
+  const fresh = (prefix: string) => {
+    const t = uniqueTable(prefix);
+    tables.push(t);
+    return t;
+  };
+  try {
+    const gN = Math.min(N, 100_000);
+    const hN = Math.min(N, 50_000);
+    await benchConfigured(10_000, threeSinks(fresh("qts_bench_warm")));
+    const g1: number[] = [];
+    const g3: number[] = [];
+    const sinkRates: number[] = [];
+    const copyRates: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      g1.push(await benchConfigured(gN, oneJsonl));
+      g3.push(await benchConfigured(gN, threeSinks(fresh("qts_bench_g"))));
+      sinkRates.push(await benchPostgresSink(hN, fresh("qts_bench_sink")));
+      copyRates.push(await benchCopy(hN, fresh("qts_bench_copy")));
+    }
+    return {
+      g1: median(g1),
+      g3: median(g3),
+      sink: median(sinkRates),
+      copy: median(copyRates),
+      n: hN,
+    };
+  } finally {
+    for (const table of tables) await sql`DROP TABLE IF EXISTS ${sql(table)}`;
+    await sql.end();
+  }
+}
+
 const fmt = (x: number, digits = 0) =>
   x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -360,6 +509,21 @@ rows.push([
   `${fmt(parseRates.pyOurs)} vs ${fmt(parseRates.pyNative)} lines/s`,
   `ratio ${fmt(parseRates.pyOurs / parseRates.pyNative, 2)} (JSON.parse would write 71000)`,
 ]);
+const pg = await benchPostgres();
+if (typeof pg === "string") {
+  console.log(`skipped: g and h (PostgreSQL): ${pg}`);
+} else {
+  rows.push([
+    "g. --config: JSONL all + JSONL filtered + PostgreSQL 1 in 10",
+    `${fmt(pg.g3)} rec/s`,
+    `vs one JSONL sink ${fmt(pg.g1)} rec/s: ratio ${fmt(pg.g3 / pg.g1, 2)}`,
+  ]);
+  rows.push([
+    `h. PostgreSQL sink, ${fmt(pg.n)} records into a fresh table`,
+    `${fmt(pg.sink)} rows/s`,
+    `vs plain COPY ${fmt(pg.copy)} rows/s: ratio ${fmt(pg.sink / pg.copy, 2)} (target ≥ 0.70)`,
+  ]);
+}
 if (!SKIP_RSS) {
   const small = await benchRss(Math.round(RSS_LINES / 2));
   const big = await benchRss(RSS_LINES);

@@ -58,6 +58,9 @@ interface Row {
   readonly json: string;
 }
 
+/** Refused records logged one by one; the rest are counted in one line at close. */
+const MAX_REFUSALS_LOGGED = 20;
+
 const textOrNull = (value: unknown): string | null => typeof value === "string" ? value : null;
 
 /** True for an error about a row's content (SQLSTATE classes 22 and 23), not the connection. */
@@ -194,6 +197,13 @@ export class PostgresSink implements Sink<PatternRecord> {
     if (this.#closed) return;
     this.#closed = true;
     await closeQueueLogged(this.#queue, this.#logger, this.name);
+    if (this.#refused > MAX_REFUSALS_LOGGED) {
+      this.#logger.error("{sink} refused {refused} record(s) in all, the last for: {reason}", {
+        sink: this.name,
+        refused: this.#refused,
+        reason: this.#lastRefusal,
+      });
+    }
     await this.#sql.end({ timeout: 5 }).catch(() => {});
   }
 
@@ -220,11 +230,14 @@ export class PostgresSink implements Sink<PatternRecord> {
     this.#refused++;
     if (fromQueue) this.#refusedInQueue++;
     this.#lastRefusal = reason;
-    this.#logger.error("{sink} refused record {runId}: {reason}", {
-      sink: this.name,
-      runId,
-      reason,
-    });
+    // The first ones name their run_id; after that only the count (at close), not a flood.
+    if (this.#refused <= MAX_REFUSALS_LOGGED) {
+      this.#logger.error("{sink} refused record {runId}: {reason}", {
+        sink: this.name,
+        runId,
+        reason,
+      });
+    }
   }
 
   async #ensureTable(): Promise<void> {
@@ -237,13 +250,21 @@ export class PostgresSink implements Sink<PatternRecord> {
     this.#tableReady = true;
   }
 
+  /**
+   * One statement per batch. The small columns go as arrays; the records go as one JSON array
+   * text (they are JSON already, so nothing is escaped on this side), paired by position.
+   */
   async #insert(rows: readonly Row[]): Promise<void> {
     const sql = this.#sql;
+    let records = "[";
+    for (let i = 0; i < rows.length; i++) records += i === 0 ? rows[i].json : "," + rows[i].json;
+    records += "]";
     await sql`
       INSERT INTO ${sql(this.table)}
         (run_id, event_time, timestamp_ms, symbol, market, source, stage, session_id,
          guard_action, record)
-      SELECT r, to_timestamp(0) + t * interval '1 millisecond', t, sy, m, so, st, se, g, j::jsonb
+      SELECT u.r, to_timestamp(0) + u.t * interval '1 millisecond', u.t, u.sy, u.m, u.so, u.st,
+             u.se, u.g, j.value
       FROM unnest(
         ${rows.map((r) => r.runId)}::text[],
         ${rows.map((r) => r.timestampMs)}::bigint[],
@@ -252,9 +273,9 @@ export class PostgresSink implements Sink<PatternRecord> {
         ${rows.map((r) => r.source)}::text[],
         ${rows.map((r) => r.stage)}::text[],
         ${rows.map((r) => r.sessionId)}::text[],
-        ${rows.map((r) => r.guardAction)}::text[],
-        ${rows.map((r) => r.json)}::text[]
-      ) AS u(r, t, sy, m, so, st, se, g, j)
+        ${rows.map((r) => r.guardAction)}::text[]
+      ) WITH ORDINALITY AS u(r, t, sy, m, so, st, se, g, n)
+      JOIN jsonb_array_elements((${records}::text)::jsonb) WITH ORDINALITY AS j(value, n) ON j.n = u.n
       ON CONFLICT (run_id) DO NOTHING`;
   }
 
