@@ -31,17 +31,16 @@ import { Observer } from "../src/observer/observer.ts";
 import { JsonlFileSink, SINK_DEFAULTS } from "../src/sinks/jsonl_file_sink.ts";
 import { copyProject, spawnScript } from "../tests/helpers/project.ts";
 import { parseInputJson } from "../src/io/input_json.ts";
-import { openPipeline } from "../src/app/pipeline.ts";
-import { parseConfig } from "../src/config/load_config.ts";
-import { PostgresSink } from "../src/sinks/postgres_sink.ts";
-import { postgresTableDdl } from "../src/sinks/postgres_table.ts";
-import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../src/contract/pattern_record.ts";
-import {
-  SHARED_POSTGRES_URL,
-  sharedPostgresUnavailable,
-  testClient,
-  uniqueTable,
-} from "../tests/helpers/postgres.ts";
+// g and h load their modules (the configuration, postgres.js) when they run: loaded up front,
+// they were seen to slow a by 10-15 % (a larger heap for the whole run), which b and c do not pay.
+const lazy = {
+  pipeline: () => import("../src/app/pipeline.ts"),
+  config: () => import("../src/config/load_config.ts"),
+  sink: () => import("../src/sinks/postgres_sink.ts"),
+  table: () => import("../src/sinks/postgres_table.ts"),
+  record: () => import("../src/contract/pattern_record.ts"),
+  postgres: () => import("../tests/helpers/postgres.ts"),
+};
 import {
   snapshotLine,
   syntheticSnapshot,
@@ -313,6 +312,8 @@ function benchParse(lines: readonly string[], parse: (text: string) => unknown):
  * and `observer.ts` wire it; records/s.
  */
 async function benchConfigured(n: number, configText: string): Promise<number> {
+  const { openPipeline } = await lazy.pipeline();
+  const { parseConfig } = await lazy.config();
   const root = join(workDir, `configured-${runs++}`);
   const pipeline = await openPipeline({
     root,
@@ -331,17 +332,20 @@ async function benchConfigured(n: number, configText: string): Promise<number> {
 }
 
 const oneJsonl = `{ "sinks": [{ "type": "jsonl", "file": "one.jsonl", "fsync": "none" }] }`;
-const threeSinks = (table: string) =>
+const threeSinks = (table: string, url: string) =>
   `{ "sinks": [
     { "type": "jsonl", "file": "all.jsonl", "fsync": "none" },
     { "type": "jsonl", "file": "big.jsonl", "fsync": "none",
       "filter": { "where": "inputs.volume >= 140" } },
-    { "type": "postgres", "url": "${SHARED_POSTGRES_URL}", "table": "${table}",
+    { "type": "postgres", "url": "${url}", "table": "${table}",
       "sample": { "every": 10 } }
   ] }`;
 
 /** h. The PostgreSQL sink writing `n` records into a fresh table; rows/s. */
 async function benchPostgresSink(n: number, table: string): Promise<number> {
+  const { PostgresSink } = await lazy.sink();
+  const { buildPatternRecord, DEFAULT_RECORD_STAMP } = await lazy.record();
+  const { SHARED_POSTGRES_URL } = await lazy.postgres();
   const records = Array.from({ length: n }, (_, i) => {
     const s = snapshotFor(i);
     return buildPatternRecord(s, DEFAULT_RECORD_STAMP, s.meta.timestamp);
@@ -360,6 +364,9 @@ async function benchPostgresSink(n: number, table: string): Promise<number> {
  * `COPY ... FROM STDIN` per 1 MiB from the same client library; rows/s.
  */
 async function benchCopy(n: number, table: string): Promise<number> {
+  const { postgresTableDdl } = await lazy.table();
+  const { buildPatternRecord, DEFAULT_RECORD_STAMP } = await lazy.record();
+  const { testClient } = await lazy.postgres();
   const sql = testClient();
   for (const statement of postgresTableDdl(table)) await sql.unsafe(statement);
   const lines = Array.from({ length: n }, (_, i) => {
@@ -405,6 +412,8 @@ async function benchPostgres(): Promise<
   { g1: number; g3: number; sink: number; copy: number; n: number } | string
 > {
   if (SKIP_POSTGRES) return "--skip-postgres";
+  const { SHARED_POSTGRES_URL, sharedPostgresUnavailable, testClient, uniqueTable } = await lazy
+    .postgres();
   const unavailable = await sharedPostgresUnavailable();
   if (unavailable !== undefined) return unavailable;
   const sql = testClient();
@@ -417,14 +426,14 @@ async function benchPostgres(): Promise<
   try {
     const gN = Math.min(N, 100_000);
     const hN = Math.min(N, 50_000);
-    await benchConfigured(10_000, threeSinks(fresh("qts_bench_warm")));
+    await benchConfigured(10_000, threeSinks(fresh("qts_bench_warm"), SHARED_POSTGRES_URL));
     const g1: number[] = [];
     const g3: number[] = [];
     const sinkRates: number[] = [];
     const copyRates: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       g1.push(await benchConfigured(gN, oneJsonl));
-      g3.push(await benchConfigured(gN, threeSinks(fresh("qts_bench_g"))));
+      g3.push(await benchConfigured(gN, threeSinks(fresh("qts_bench_g"), SHARED_POSTGRES_URL)));
       sinkRates.push(await benchPostgresSink(hN, fresh("qts_bench_sink")));
       copyRates.push(await benchCopy(hN, fresh("qts_bench_copy")));
     }

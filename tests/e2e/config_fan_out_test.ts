@@ -214,3 +214,40 @@ Deno.test("config check prints the effective configuration, or every problem wit
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /sinks\[0\]\.x: expected no such field/);
 });
+
+Deno.test("main.ts and observer.ts replay take --config too", async () => {
+  const root = await copyProject();
+  const config = join(root, "two.jsonc");
+  await Deno.writeTextFile(
+    config,
+    `{ "sinks": [
+      { "type": "jsonl", "file": "sim_all.jsonl" },
+      { "type": "jsonl", "file": "sim_005930.jsonl", "filter": { "symbol": "005930" } }
+    ] }`,
+  );
+  const main = await runScript(root, {
+    task: "run",
+    script: "main.ts",
+    args: ["--ticks", "10", "--symbols", "005930,000660", "--config", config],
+  });
+  assert.equal(main.code, 0, main.stderr);
+  const dir = observerDir(root);
+  assert.equal((await fileLines(join(dir, "sim_all.jsonl"))).length, 20);
+  const one = (await fileLines(join(dir, "sim_005930.jsonl"))).map((l) => JSON.parse(l));
+  assert.equal(one.length, 10);
+  assert.ok(one.every((r) => r.snapshot.context.symbol === "005930"));
+
+  await Deno.writeTextFile(
+    config,
+    `{ "sinks": [{ "type": "jsonl", "file": "replayed.jsonl", "filter": { "symbol": "000660" } }] }`,
+  );
+  const replay = await runScript(root, {
+    task: "observer",
+    script: "observer.ts",
+    args: ["replay", "--config", config, join(dir, "sim_all.jsonl")],
+  });
+  assert.equal(replay.code, 0, replay.stderr);
+  const replayed = (await fileLines(join(dir, "replayed.jsonl"))).map((l) => JSON.parse(l));
+  assert.equal(replayed.length, 10);
+  assert.match(replay.stdout, /sink replayed\.jsonl: type=jsonl written=10 filtered=10 /);
+});

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { PROJECT_ROOT } from "../helpers/project.ts";
+import { sharedPostgresUnavailable, testClient } from "../helpers/postgres.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 /** Commands the test does not run, and why (printed). */
@@ -18,6 +19,13 @@ const NOT_RUN: [RegExp, string][] = [
     "(the --dry-run example runs)",
   ],
 ];
+
+/** The table the README's PostgreSQL example writes (dropped after the test). */
+const EXAMPLE_TABLE = "qts_example_records";
+const postgresUnavailable = await sharedPostgresUnavailable();
+if (postgresUnavailable !== undefined) {
+  NOT_RUN.push([/postgres|psql/, `needs PostgreSQL: ${postgresUnavailable}`]);
+}
 
 /** The shell commands of the README's ```sh blocks, with `\` continuations joined. */
 function readmeCommands(markdown: string): string[] {
@@ -85,29 +93,37 @@ Deno.test({
     NO_COLOR: "1",
   };
   let ran = 0;
-  for (const command of commands) {
-    const skip = NOT_RUN.find(([pattern]) => pattern.test(command));
-    if (skip !== undefined) {
-      console.log(`not run: ${command} (${skip[1]})`);
-      continue;
+  try {
+    for (const command of commands) {
+      const skip = NOT_RUN.find(([pattern]) => pattern.test(command));
+      if (skip !== undefined) {
+        console.log(`not run: ${command} (${skip[1]})`);
+        continue;
+      }
+      const output = await new Deno.Command("bash", {
+        args: ["-c", `set -euo pipefail; ${command}`],
+        cwd: root,
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decoder = new TextDecoder();
+      assert.equal(
+        output.code,
+        0,
+        `README example failed: ${command}\n--- stdout\n${
+          decoder.decode(output.stdout).slice(-2000)
+        }\n--- stderr\n${decoder.decode(output.stderr).slice(-3000)}`,
+      );
+      ran++;
     }
-    const output = await new Deno.Command("bash", {
-      args: ["-c", `set -euo pipefail; ${command}`],
-      cwd: root,
-      env,
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decoder = new TextDecoder();
-    assert.equal(
-      output.code,
-      0,
-      `README example failed: ${command}\n--- stdout\n${
-        decoder.decode(output.stdout).slice(-2000)
-      }\n--- stderr\n${decoder.decode(output.stderr).slice(-3000)}`,
-    );
-    ran++;
+  } finally {
+    if (postgresUnavailable === undefined) {
+      const sql = testClient();
+      await sql`DROP TABLE IF EXISTS ${sql(EXAMPLE_TABLE)}`;
+      await sql.end();
+    }
   }
   console.log(`ran ${ran} README commands`);
 });
