@@ -11,6 +11,13 @@ import { resolve } from "node:path";
 import { recordStream, replayFiles } from "./src/app/replay.ts";
 import { effectiveConfig } from "./src/config/effective_config.ts";
 import { loadConfig } from "./src/config/load_config.ts";
+import { getObserverLogger } from "./src/log/logging.ts";
+import { isLoopback } from "./src/server/bearer_token.ts";
+import {
+  DEFAULT_SERVE_PORT,
+  SERVER_LIMITS,
+  startObserverServer,
+} from "./src/server/observer_server.ts";
 import {
   addCommonOptions,
   addInputOptions,
@@ -23,6 +30,8 @@ import {
   type InputFlags,
   modeOption,
   parseList,
+  parseMaxLineBytes,
+  parsePositiveInt,
   scriptArgs,
 } from "./src/cli/options.ts";
 import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
@@ -293,6 +302,145 @@ addInputOptions(program.command("report"))
     await Deno.writeTextFile(out, renderReportHtml(data));
     writeAllSync(Deno.stdout, `report: ${out}\n`);
   });
+
+interface ServeFlags extends CommonFlags {
+  listen: string;
+  tokenEnv?: string;
+  tokenFile?: string;
+  maxBodyBytes: number;
+  maxLines: number;
+  maxLineBytes: number;
+  maxConcurrentRequests: number;
+}
+
+addCommonOptions(
+  program.command("serve")
+    .description(
+      "Run the Observer as an HTTP service: POST /v1/snapshots (snapshot JSON lines, gzip " +
+        "accepted), GET /healthz, /readyz, /v1/status. Records go to the sinks as configured.",
+    )
+    .option("--listen <host:port>", "address to listen on", `127.0.0.1:${DEFAULT_SERVE_PORT}`)
+    .option("--token-env <name>", "environment variable holding the bearer token for ingest")
+    .option("--token-file <path>", "file holding the bearer token for ingest")
+    .option(
+      "--max-body-bytes <n>",
+      "largest request body, decompressed (413 beyond)",
+      parsePositiveInt,
+      SERVER_LIMITS.maxBodyBytes,
+    )
+    .option(
+      "--max-lines <n>",
+      "most lines in one request (413 beyond)",
+      parsePositiveInt,
+      SERVER_LIMITS.maxLines,
+    )
+    .option(
+      "--max-line-bytes <n>",
+      "longest line; a longer one is rejected, the others recorded",
+      parseMaxLineBytes,
+      SERVER_LIMITS.maxLineBytes,
+    )
+    .option(
+      "--max-concurrent-requests <n>",
+      "ingest requests handled at once (503 with Retry-After beyond)",
+      parsePositiveInt,
+      SERVER_LIMITS.maxConcurrentRequests,
+    ),
+)
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 stopped cleanly with every snapshot recorded, 1 some lines rejected/blocked/" +
+      "dropped/not written, 2 bad flags, a token missing where required, or no permission to " +
+      "listen.\n\nExample:\n  deno task serve",
+  )
+  .exitOverride()
+  .action(async (flags: ServeFlags, command: Command) => {
+    let listen: { hostname: string; port: number };
+    let token: string | undefined;
+    try {
+      listen = parseListen(flags.listen);
+      token = await readToken(flags);
+      if (token === undefined && !isLoopback(listen.hostname)) {
+        throw new Error(
+          `--listen ${flags.listen}: expected --token-env or --token-file to listen beyond this ` +
+            "machine (only loopback addresses may go without a token)",
+        );
+      }
+      const permission = await Deno.permissions.query({
+        name: "net",
+        host: `${listen.hostname}:${listen.port}`,
+      });
+      if (permission.state !== "granted") {
+        throw new Error(
+          `--listen ${flags.listen}: no permission to listen there; the serve task grants ` +
+            `127.0.0.1:${DEFAULT_SERVE_PORT}: run deno with --allow-net=${listen.hostname}:${listen.port}`,
+        );
+      }
+    } catch (error) {
+      exitCode = fail(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    exitCode = await runRecordingCommand({
+      root,
+      flags,
+      ...configFlags(command, userPath),
+      forceExit: Deno.exit,
+      feed: async (_observer, signal, _deadLetters, pipeline) => {
+        const server = startObserverServer({
+          pipeline,
+          ...listen,
+          token,
+          limits: flags,
+          logger: getObserverLogger("server"),
+        });
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) resolve();
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        await server.shutdown();
+        return { rejected: server.rejected };
+      },
+    });
+  });
+
+/** `--listen host:port`, checked. */
+function parseListen(text: string): { hostname: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
+  const port = match === null ? NaN : Number(match[2]);
+  if (match === null || port > 65535) {
+    throw new Error(
+      `--listen: expected host:port such as 127.0.0.1:8089, got ${JSON.stringify(text)}`,
+    );
+  }
+  return { hostname: match[1].replace(/^\[|\]$/g, ""), port };
+}
+
+/** The bearer token from --token-env or --token-file, if one is given. */
+async function readToken(flags: ServeFlags): Promise<string | undefined> {
+  if (flags.tokenEnv !== undefined && flags.tokenFile !== undefined) {
+    throw new Error("--token-env and --token-file: expected one of them");
+  }
+  let token: string | undefined;
+  if (flags.tokenEnv !== undefined) {
+    if (Deno.permissions.querySync({ name: "env", variable: flags.tokenEnv }).state !== "granted") {
+      throw new Error(
+        `--token-env ${flags.tokenEnv}: no permission to read it; the tasks grant QTS_* variables`,
+      );
+    }
+    token = Deno.env.get(flags.tokenEnv);
+    if (token === undefined) {
+      throw new Error(`--token-env ${flags.tokenEnv}: expected it set, got nothing`);
+    }
+  } else if (flags.tokenFile !== undefined) {
+    token = (await Deno.readTextFile(userPath(flags.tokenFile))).trim();
+  } else {
+    return undefined;
+  }
+  if (token.trim().length < 16) {
+    throw new Error("the bearer token: expected at least 16 characters, got fewer");
+  }
+  return token.trim();
+}
 
 program.command("config")
   .description("Work with configuration files (see README, Configuration).")

@@ -7,7 +7,7 @@
 
 import type { Observer } from "../observer/observer.ts";
 import type { DeadLetters } from "../sinks/dead_letter.ts";
-import { openPipeline, type PipelineOptions } from "./pipeline.ts";
+import { openPipeline, type Pipeline, type PipelineOptions } from "./pipeline.ts";
 import type { RunSummary } from "./run_summary.ts";
 
 /** What a feed reports back. */
@@ -18,12 +18,14 @@ export interface FeedResult {
 
 /**
  * Produces snapshots into the Observer until done or `signal` aborts, handing rejected lines and
- * blocked snapshots to `deadLetters`.
+ * blocked snapshots to `deadLetters`. The whole pipeline is there for feeds that report on it
+ * (the HTTP service's status).
  */
 export type Feed = (
   observer: Observer,
   signal: AbortSignal,
   deadLetters: DeadLetters,
+  pipeline: Pipeline,
 ) => Promise<FeedResult>;
 
 /** What became of a recording. */
@@ -56,7 +58,7 @@ export async function runRecording(
   let rejected = 0;
   let feedError: unknown;
   try {
-    rejected = (await feed(pipeline.observer, signal, pipeline.deadLetters)).rejected;
+    rejected = (await feed(pipeline.observer, signal, pipeline.deadLetters, pipeline)).rejected;
   } catch (error) {
     feedError = error;
   }

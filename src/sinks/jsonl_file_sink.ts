@@ -256,6 +256,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
       failed: q.failed,
       queued: q.queued,
       failure: q.failure,
+      failing: q.failing,
     };
   }
 

@@ -220,6 +220,7 @@ export class PostgresSink implements Sink<PatternRecord> {
       dropped: q.dropped,
       failed: q.failed + this.#refused,
       failure: q.failure ?? this.#lastRefusal,
+      failing: q.failing,
     };
   }
 

@@ -17,6 +17,8 @@ export interface SinkStats {
   readonly failed: number;
   /** The cause of the current or last failure episode, if any. */
   readonly failure?: string;
+  /** True while the destination is failing (a failure episode is going on). */
+  readonly failing?: boolean;
 }
 
 /**

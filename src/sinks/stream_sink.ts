@@ -113,7 +113,13 @@ export class LineStreamSink<T = PatternRecord> implements Sink<T> {
   /** Counters for the run summary. */
   stats(): SinkStats {
     const q = this.#queue.stats();
-    return { written: q.written, dropped: q.dropped, failed: q.failed, failure: q.failure };
+    return {
+      written: q.written,
+      dropped: q.dropped,
+      failed: q.failed,
+      failure: q.failure,
+      failing: q.failing,
+    };
   }
 
   async #writeBatch(batch: Batch<string>): Promise<void> {

@@ -63,7 +63,7 @@ async function denoDir(): Promise<string> {
 }
 
 /** Tools the examples call besides Deno; a machine without them skips the test, saying why. */
-const TOOLS = ["bash", "python3", "jq"];
+const TOOLS = ["bash", "python3", "jq", "curl"];
 const missing: string[] = [];
 for (const tool of TOOLS) {
   const found = await new Deno.Command("bash", {

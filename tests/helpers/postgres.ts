@@ -7,6 +7,7 @@
 
 import postgres from "postgres";
 import { join } from "node:path";
+import { freePort } from "./net.ts";
 import { isRoot, tempDir } from "./temp.ts";
 
 /** The shared test database (trust authentication, as on our machines and in CI). */
@@ -61,13 +62,6 @@ async function run(command: string, args: string[]): Promise<void> {
   if (!output.success) {
     throw new Error(`${command} ${args.join(" ")}: ${new TextDecoder().decode(output.stderr)}`);
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /** A private PostgreSQL server a test may stop and start. */

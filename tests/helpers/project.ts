@@ -67,7 +67,7 @@ export interface ScriptRun {
 /** How to run an entry script. */
 export interface ScriptOptions {
   /** The deno.json task whose permission flags to use. */
-  readonly task: "run" | "observer";
+  readonly task: "run" | "observer" | "serve";
   readonly script: "main.ts" | "observer.ts";
   readonly args?: string[];
   /** Text (UTF-8 encoded) or raw bytes piped to stdin; nothing when absent. */
@@ -77,6 +77,8 @@ export interface ScriptOptions {
   readonly env?: Record<string, string>;
   /** Paths added to the task's --allow-read, as the README tells users to for outside inputs. */
   readonly extraRead?: string[];
+  /** Hosts added to the task's --allow-net (a test server's free port). */
+  readonly extraNet?: string[];
 }
 
 /** Starts an entry script of the project copy at `root` with its task's permission flags. */
@@ -87,6 +89,8 @@ export async function spawnScript(
   const flags = (await taskPermissionFlags(options.task, root)).map((flag) =>
     flag.startsWith("--allow-read=") && options.extraRead !== undefined
       ? `${flag},${options.extraRead.join(",")}`
+      : flag.startsWith("--allow-net=") && options.extraNet !== undefined
+      ? `${flag},${options.extraNet.join(",")}`
       : flag
   );
   const cwd = options.cwd ?? await tempDir("cwd");

@@ -62,6 +62,7 @@ Deno.test("records land one per line in <root>/data/observer, UTF-8 kept, append
     failed: 0,
     queued: 0,
     failure: undefined,
+    failing: false,
   });
   const init = logs.records.filter((r) =>
     r.message.join("").startsWith("JsonlFileSink initialized")

@@ -45,6 +45,7 @@ Deno.test({
           dropped: 0,
           failed: 0,
           failure: undefined,
+          failing: false,
         }, `round ${round}`);
       }
       const [{ count, distinct }] = await sql`

@@ -34,7 +34,13 @@ Deno.test("stream sink: every record becomes one JSON line, in order, through pa
   for (const r of records) await sink.write(r);
   await sink.close();
   assert.equal(out.text(), records.map((r) => JSON.stringify(r) + "\n").join(""));
-  assert.deepEqual(sink.stats(), { written: 50, dropped: 0, failed: 0, failure: undefined });
+  assert.deepEqual(sink.stats(), {
+    written: 50,
+    dropped: 0,
+    failed: 0,
+    failure: undefined,
+    failing: false,
+  });
 });
 
 Deno.test("stream sink: a broken pipe is a failure episode; lines handed over count, the rest do not", async () => {

@@ -1,0 +1,264 @@
+/**
+ * The Observer as an HTTP service (`observer.ts serve`): runtimes in any language POST snapshot
+ * lines, which go through the same parser, validation, guard and dead-letter path as stdin;
+ * health, readiness and status are open, ingest needs the bearer token when one is set.
+ *
+ * Routes: `POST /v1/snapshots`, `GET /healthz`, `GET /readyz`, `GET /v1/status`.
+ *
+ * @module
+ */
+
+import type { Pipeline } from "../app/pipeline.ts";
+import { recordStream } from "../app/replay.ts";
+import type { DeadLetterEntry } from "../contract/dead_letter_entry.ts";
+import { OBSERVER_VERSION } from "../contract/snapshot.ts";
+import type { Logger } from "../log/logging.ts";
+import type { DeadLetters } from "../sinks/dead_letter.ts";
+import { hasBearerToken } from "./bearer_token.ts";
+import { readBoundedBody, RequestRefused } from "./request_body.ts";
+
+/** Limits of the service; each refusal is a clear 4xx or 503. */
+export interface ServerLimits {
+  /** Largest request body, in bytes after decompression (413 beyond). */
+  readonly maxBodyBytes: number;
+  /** Most lines in one request (413 beyond). */
+  readonly maxLines: number;
+  /** Longest line, in bytes (the line is rejected, the others recorded). */
+  readonly maxLineBytes: number;
+  /** Ingest requests handled at once (503 with `Retry-After` beyond). */
+  readonly maxConcurrentRequests: number;
+}
+
+/** The port `observer.ts serve` listens on by default (on 127.0.0.1). */
+export const DEFAULT_SERVE_PORT = 8089;
+
+/** The default limits: 4 MiB bodies, 10,000 lines, 1 MiB lines, 8 requests at once. */
+export const SERVER_LIMITS: ServerLimits = {
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxLines: 10_000,
+  maxLineBytes: 1024 * 1024,
+  maxConcurrentRequests: 8,
+};
+
+/** What the service needs. */
+export interface ObserverServerOptions {
+  /** The open pipeline records go into. */
+  readonly pipeline: Pipeline;
+  /** Address to listen on. */
+  readonly hostname: string;
+  /** Port to listen on (0: any free one). */
+  readonly port: number;
+  /** Bearer token required for ingest; none when absent (loopback only, checked by the caller). */
+  readonly token?: string;
+  /** Limits; defaults in {@linkcode SERVER_LIMITS}. */
+  readonly limits?: Partial<ServerLimits>;
+  /** Receives request errors and the listen line. */
+  readonly logger: Logger;
+  /** Clock. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** A running service. */
+export interface ObserverServer {
+  /** Where it listens. */
+  readonly hostname: string;
+  /** Its port. */
+  readonly port: number;
+  /** Stops accepting connections and waits for requests in flight. */
+  shutdown(): Promise<void>;
+  /** Lines that were not snapshots, over all requests. */
+  readonly rejected: number;
+}
+
+/** One line of an ingest answer that did not become a record. */
+interface LineOutcome {
+  readonly line: number;
+  readonly reasons: readonly string[];
+  readonly run_id?: string;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body) + "\n", {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+function problem(status: number, message: string, headers: Record<string, string> = {}) {
+  return json(status, { error: message }, headers);
+}
+
+/**
+ * Starts the service on `hostname:port`.
+ *
+ * @example
+ * ```ts
+ * import { startObserverServer } from "./observer_server.ts";
+ * import type { Pipeline } from "../app/pipeline.ts";
+ * import { getObserverLogger } from "../log/logging.ts";
+ * declare const pipeline: Pipeline;
+ * const server = startObserverServer({
+ *   pipeline,
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ *   logger: getObserverLogger("server"),
+ * });
+ * await server.shutdown();
+ * ```
+ */
+export function startObserverServer(options: ObserverServerOptions): ObserverServer {
+  const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  const { pipeline, logger } = options;
+  let inFlight = 0;
+  let rejectedLines = 0;
+  let requestNumber = 0;
+  const requests = new Map<string, number>();
+  const count = (route: string, status: number) => {
+    const key = `${route} ${status}`;
+    requests.set(key, (requests.get(key) ?? 0) + 1);
+  };
+
+  const sinkSummaries = () =>
+    pipeline.sinks.map(({ config, sink, path }) => ({
+      name: config.name,
+      type: config.type,
+      path: path?.(),
+      ...sink.stats(),
+    }));
+
+  async function ingest(request: Request, remote: string): Promise<Response> {
+    if (options.token !== undefined && !(await hasBearerToken(request, options.token))) {
+      return problem(401, "expected Authorization: Bearer <token>", {
+        "www-authenticate": 'Bearer realm="qts-observer"',
+      });
+    }
+    const ack = new URL(request.url).searchParams.get("ack") ?? "queued";
+    if (ack !== "queued" && ack !== "durable") {
+      return problem(400, `ack: expected queued or durable, got ${JSON.stringify(ack)}`);
+    }
+    const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+    if (type === "application/json") {
+      return problem(
+        415,
+        "expected snapshot JSON lines (application/x-ndjson), got application/json: JSON array " +
+          "bodies are not taken yet; send one snapshot per line",
+      );
+    }
+    if (inFlight >= limits.maxConcurrentRequests) {
+      return problem(
+        503,
+        `expected at most ${limits.maxConcurrentRequests} ingest requests at once; retry`,
+        { "retry-after": "1" },
+      );
+    }
+    inFlight++;
+    try {
+      const body = await readBoundedBody(request, limits);
+      const input = `http:${remote}#${++requestNumber}`;
+      const blocked: LineOutcome[] = [];
+      const rejected: LineOutcome[] = [];
+      const deadLetters: DeadLetters = {
+        add(entry: DeadLetterEntry) {
+          const outcome = { line: entry.line, reasons: entry.reasons, run_id: entry.run_id };
+          (entry.kind === "blocked" ? blocked : rejected).push(outcome);
+          return pipeline.deadLetters.add(entry);
+        },
+        stats: () => pipeline.deadLetters.stats(),
+      };
+      const result = await recordStream(pipeline.observer, input, new Blob([body]).stream(), {
+        format: "snapshots",
+        deadLetters,
+        maxLineBytes: limits.maxLineBytes,
+        now,
+      });
+      rejectedLines += result.rejected;
+      const answer = {
+        accepted: result.snapshots - blocked.length,
+        blocked: blocked.map(({ line, reasons, run_id }) => ({ line, run_id, reasons })),
+        rejected: rejected.map(({ line, reasons }) => ({ line, reason: reasons[0] })),
+        ack,
+      };
+      if (ack === "durable") {
+        try {
+          await Promise.all(pipeline.sinks.map(({ sink }) => sink.flush()));
+        } catch (error) {
+          return json(503, { ...answer, error: (error as Error).message }, { "retry-after": "5" });
+        }
+      }
+      return json(200, answer);
+    } catch (error) {
+      if (error instanceof RequestRefused) {
+        return problem(error.status, error.message, error.headers);
+      }
+      logger.error("Ingest request failed: {error}", { error: String(error) });
+      return problem(500, "the request could not be recorded; see the service's log");
+    } finally {
+      inFlight--;
+    }
+  }
+
+  function status(): Response {
+    return json(200, {
+      version: OBSERVER_VERSION,
+      started_at: new Date(startedAt).toISOString(),
+      uptime_seconds: Math.round((now() - startedAt) / 1000),
+      observer: pipeline.observer.counters,
+      rejected: rejectedLines,
+      sinks: sinkSummaries(),
+      dead_letters: pipeline.deadLetters.stats(),
+      http: Object.fromEntries(requests),
+    });
+  }
+
+  function ready(): Response {
+    const failing = sinkSummaries().filter((s) => s.failing);
+    if (failing.length === 0) return json(200, { ready: true });
+    return json(503, {
+      ready: false,
+      reasons: failing.map((s) => `${s.name}: ${s.failure ?? "failing"}`),
+    });
+  }
+
+  async function route(request: Request, remote: string): Promise<[string, Response]> {
+    const { pathname } = new URL(request.url);
+    const method = request.method;
+    if (pathname === "/v1/snapshots") {
+      if (method !== "POST") return [pathname, problem(405, "expected POST", { allow: "POST" })];
+      return [pathname, await ingest(request, remote)];
+    }
+    if (pathname === "/healthz" || pathname === "/readyz" || pathname === "/v1/status") {
+      if (method !== "GET" && method !== "HEAD") {
+        return [pathname, problem(405, "expected GET", { allow: "GET, HEAD" })];
+      }
+      if (pathname === "/healthz") return [pathname, json(200, { ok: true })];
+      return [pathname, pathname === "/readyz" ? ready() : status()];
+    }
+    return ["(other)", problem(404, `no such route: ${method} ${pathname}`)];
+  }
+
+  const server = Deno.serve({
+    hostname: options.hostname,
+    port: options.port,
+    onListen: () => {},
+  }, async (request, info) => {
+    const remote = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
+    const [name, response] = await route(request, remote);
+    count(name, response.status);
+    return response;
+  });
+  const addr = server.addr as Deno.NetAddr;
+  logger.info("Observer service listening on http://{hostname}:{port}", {
+    hostname: addr.hostname,
+    port: addr.port,
+  });
+  return {
+    hostname: addr.hostname,
+    port: addr.port,
+    shutdown: () => server.shutdown(),
+    get rejected() {
+      return rejectedLines;
+    },
+  };
+}

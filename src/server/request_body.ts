@@ -1,0 +1,117 @@
+/**
+ * Reading an ingest request's body within limits: at most `maxBodyBytes` (after gzip
+ * decompression too, so a small compressed body cannot grow without bound) and at most
+ * `maxLines` lines. The body is read whole before anything is recorded, so a request refused for
+ * its size records nothing.
+ *
+ * @module
+ */
+
+/** A request refused before anything was recorded: its HTTP status and why. */
+export class RequestRefused extends Error {
+  /** The HTTP status to answer with. */
+  readonly status: number;
+  /** Extra response headers (`Retry-After`, say). */
+  readonly headers: Record<string, string>;
+
+  /** Makes the refusal. */
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = "RequestRefused";
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+/** Limits of one ingest request. */
+export interface BodyLimits {
+  /** Largest body, in bytes (decompressed). */
+  readonly maxBodyBytes: number;
+  /** Most lines in one body. */
+  readonly maxLines: number;
+}
+
+/**
+ * The body of `request`, decompressed when `Content-Encoding: gzip`, or a {@linkcode
+ * RequestRefused} (413 too large or too many lines, 415 another encoding, 400 bad gzip).
+ *
+ * @example
+ * ```ts
+ * import { readBoundedBody } from "./request_body.ts";
+ * const request = new Request("http://x/", { method: "POST", body: "{}\n{}\n" });
+ * (await readBoundedBody(request, { maxBodyBytes: 1024, maxLines: 10 })).length; // => 6
+ * ```
+ */
+export async function readBoundedBody(
+  request: Request,
+  limits: BodyLimits,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > limits.maxBodyBytes) {
+    throw new RequestRefused(
+      413,
+      `expected a body of at most ${limits.maxBodyBytes} bytes, got ${declared} (Content-Length)`,
+    );
+  }
+  const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
+  if (encoding !== "identity" && encoding !== "gzip") {
+    throw new RequestRefused(415, `expected Content-Encoding gzip or none, got ${encoding}`);
+  }
+  if (request.body === null) return new Uint8Array(0);
+  const stream = encoding === "gzip"
+    ? request.body.pipeThrough(new DecompressionStream("gzip"))
+    : request.body;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let lines = 0;
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        if (encoding === "gzip") {
+          throw new RequestRefused(400, `expected a gzip body: ${(error as Error).message}`);
+        }
+        throw error;
+      }
+      if (result.done) break;
+      const chunk = result.value;
+      size += chunk.length;
+      if (size > limits.maxBodyBytes) {
+        throw new RequestRefused(
+          413,
+          `expected a body of at most ${limits.maxBodyBytes} bytes${
+            encoding === "gzip" ? " (decompressed)" : ""
+          }, got more`,
+        );
+      }
+      for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) lines++;
+      if (lines > limits.maxLines) {
+        throw new RequestRefused(
+          413,
+          `expected at most ${limits.maxLines} lines in one request, got more`,
+        );
+      }
+      chunks.push(chunk);
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const last = chunks.length === 0 ? undefined : chunks[chunks.length - 1];
+  if (last !== undefined && last.length > 0 && last[last.length - 1] !== 0x0a) lines++;
+  if (lines > limits.maxLines) {
+    throw new RequestRefused(
+      413,
+      `expected at most ${limits.maxLines} lines in one request, got more`,
+    );
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}

@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { copyProject, fileLines, observerDir, spawnScript } from "../helpers/project.ts";
+import { freePort } from "../helpers/net.ts";
+import { snapshotLine } from "../helpers/snapshot_file.ts";
+
+const TOKEN = "test-token-0123456789abcdef";
+
+/** `observer.ts serve` with the serve task's flags (plus the test's port), up and answering. */
+async function startService(root: string, args: string[] = [], env: Record<string, string> = {}) {
+  const port = freePort();
+  const child = await spawnScript(root, {
+    task: "serve",
+    script: "observer.ts",
+    args: ["serve", "--listen", `127.0.0.1:${port}`, ...args],
+    extraNet: [`127.0.0.1:${port}`],
+    env,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    const up = await fetch(`${base}/healthz`).then(
+      (r) => r.body?.cancel().then(() => r.ok),
+      () => false,
+    );
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const stop = async () => {
+    child.kill("SIGTERM");
+    const output = await child.output();
+    return {
+      code: output.code,
+      stdout: new TextDecoder().decode(output.stdout),
+      stderr: new TextDecoder().decode(output.stderr),
+    };
+  };
+  return { base, stop };
+}
+
+async function post(url: string, body: BodyInit, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/x-ndjson",
+      authorization: `Bearer ${TOKEN}`,
+      ...headers,
+    },
+  });
+  return { status: response.status, body: await response.json(), headers: response.headers };
+}
+
+Deno.test("serve: snapshot lines posted over HTTP are recorded like stdin; blocked and rejected lines are answered and dead-lettered; SIGTERM drains", async () => {
+  const root = await copyProject();
+  const { base, stop } = await startService(root, [
+    "--token-env",
+    "QTS_TEST_TOKEN",
+    "--max-body-bytes",
+    "200000",
+    "--max-lines",
+    "50",
+  ], {
+    QTS_TEST_TOKEN: TOKEN,
+  });
+  let stopped = false;
+  try {
+    const blocked = snapshotLine(1).replace(/"price":\d+/, '"price":NaN');
+    const body = [snapshotLine(0), blocked, "not json", snapshotLine(2)].join("\n") + "\n";
+    const first = await post(`${base}/v1/snapshots`, body);
+    assert.equal(first.status, 200);
+    assert.equal(first.body.accepted, 2);
+    assert.deepEqual(
+      first.body.blocked.map((b: { line: number; run_id: string }) => [b.line, b.run_id]),
+      [[2, "r1"]],
+    );
+    assert.match(first.body.blocked[0].reasons[0], /observation\.inputs\.price/);
+    assert.equal(first.body.rejected[0].line, 3);
+    assert.match(first.body.rejected[0].reason, /not valid JSON/);
+
+    // gzip, and ack=durable: answered once written (and synced per the fsync policy)
+    const gz = new Blob([[3, 4, 5].map(snapshotLine).join("\n") + "\n"]).stream()
+      .pipeThrough(new CompressionStream("gzip"));
+    const zipped = new Uint8Array(await new Response(gz).arrayBuffer());
+    const second = await post(`${base}/v1/snapshots?ack=durable`, zipped, {
+      "content-encoding": "gzip",
+    });
+    assert.deepEqual([second.status, second.body.accepted, second.body.ack], [200, 3, "durable"]);
+    const lines = await fileLines(join(observerDir(root), "observer.jsonl"));
+    assert.deepEqual(lines.map((l) => JSON.parse(l).snapshot.meta.run_id), [
+      "r0",
+      "r2",
+      "r3",
+      "r4",
+      "r5",
+    ]);
+
+    // Refused requests record nothing.
+    const tooBig = await post(`${base}/v1/snapshots`, snapshotLine(6) + "\n" + "x".repeat(200_001));
+    assert.equal(tooBig.status, 413);
+    assert.match(tooBig.body.error, /at most 200000 bytes/);
+    const tooMany = await post(`${base}/v1/snapshots`, Array(51).fill(snapshotLine(7)).join("\n"));
+    assert.equal(tooMany.status, 413);
+    assert.match(tooMany.body.error, /at most 50 lines/);
+    const noToken = await post(`${base}/v1/snapshots`, snapshotLine(8), { authorization: "" });
+    assert.equal(noToken.status, 401);
+    const wrong = await post(`${base}/v1/snapshots`, snapshotLine(8), {
+      authorization: `Bearer ${TOKEN}x`,
+    });
+    assert.equal(wrong.status, 401);
+    const array = await post(`${base}/v1/snapshots`, `[${snapshotLine(9)}]`, {
+      "content-type": "application/json",
+    });
+    assert.equal(array.status, 415);
+    const badAck = await post(`${base}/v1/snapshots?ack=maybe`, snapshotLine(9));
+    assert.equal(badAck.status, 400);
+
+    // Health, readiness and status need no token.
+    assert.equal((await fetch(`${base}/readyz`).then((r) => r.json())).ready, true);
+    const status = await fetch(`${base}/v1/status`).then((r) => r.json());
+    assert.equal(status.observer.received, 6);
+    assert.equal(status.sinks[0].written, 5);
+    assert.equal(status.http["/v1/snapshots 413"], 2);
+    assert.equal((await fetch(`${base}/nope`)).status, 404);
+
+    const result = await stop();
+    stopped = true;
+    assert.equal(result.code, 1, result.stderr); // blocked and rejected lines
+    assert.match(result.stdout, /^summary: written=5 blocked=1 rejected=1 /m);
+    const dead = (await fileLines(join(observerDir(root), "observer.rejected.jsonl"))).map((l) =>
+      JSON.parse(l)
+    );
+    assert.deepEqual(dead.map((d) => [d.kind, d.line, d.text]), [["blocked", 2, blocked], [
+      "rejected",
+      3,
+      "not json",
+    ]]);
+    assert.match(dead[0].input, /^http:127\.0\.0\.1:\d+#1$/);
+    assert.equal(
+      (await fileLines(join(observerDir(root), "observer.jsonl"))).length,
+      5,
+      "refused requests recorded nothing",
+    );
+  } finally {
+    if (!stopped) await stop();
+  }
+});
+
+Deno.test("serve: refuses to listen beyond loopback without a token, or where the task grants no access", async () => {
+  const root = await copyProject();
+  for (
+    const [listen, message] of [
+      ["0.0.0.0:18089", /expected --token-env or --token-file to listen beyond this machine/],
+      ["127.0.0.1:1", /no permission to listen there; .*--allow-net=127\.0\.0\.1:1/],
+    ] as const
+  ) {
+    const child = await spawnScript(root, {
+      task: "serve",
+      script: "observer.ts",
+      args: ["serve", "--listen", listen],
+    });
+    const output = await child.output();
+    assert.equal(output.code, 2);
+    assert.match(new TextDecoder().decode(output.stderr), message);
+  }
+  assert.deepEqual([...Deno.readDirSync(observerDir(root))], [], "nothing was opened");
+});
