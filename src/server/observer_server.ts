@@ -3,7 +3,7 @@
  * lines, which go through the same parser, validation, guard and dead-letter path as stdin;
  * health, readiness and status are open, ingest needs the bearer token when one is set.
  *
- * Routes: `POST /v1/snapshots`, `GET /healthz`, `GET /readyz`, `GET /v1/status`.
+ * Routes: `POST /v1/snapshots`, `GET /healthz`, `GET /readyz`, `GET /v1/status`, `GET /metrics`.
  *
  * @module
  */
@@ -16,6 +16,7 @@ import type { Logger } from "../log/logging.ts";
 import type { DeadLetters } from "../sinks/dead_letter.ts";
 import { hasBearerToken } from "./bearer_token.ts";
 import { readBoundedBody, RequestRefused } from "./request_body.ts";
+import { serviceMetrics } from "./service_metrics.ts";
 
 /** Limits of the service; each refusal is a clear 4xx or 503. */
 export interface ServerLimits {
@@ -115,9 +116,11 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
   let rejectedLines = 0;
   let requestNumber = 0;
   const requests = new Map<string, number>();
+  const metrics = serviceMetrics(pipeline, () => rejectedLines);
   const count = (route: string, status: number) => {
     const key = `${route} ${status}`;
     requests.set(key, (requests.get(key) ?? 0) + 1);
+    metrics.countRequest(route, status);
   };
 
   const sinkSummaries = () =>
@@ -228,11 +231,22 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
       if (method !== "POST") return [pathname, problem(405, "expected POST", { allow: "POST" })];
       return [pathname, await ingest(request, remote)];
     }
-    if (pathname === "/healthz" || pathname === "/readyz" || pathname === "/v1/status") {
+    if (
+      pathname === "/healthz" || pathname === "/readyz" || pathname === "/v1/status" ||
+      pathname === "/metrics"
+    ) {
       if (method !== "GET" && method !== "HEAD") {
         return [pathname, problem(405, "expected GET", { allow: "GET, HEAD" })];
       }
       if (pathname === "/healthz") return [pathname, json(200, { ok: true })];
+      if (pathname === "/metrics") {
+        return [
+          pathname,
+          new Response(await metrics.render(), {
+            headers: { "content-type": metrics.contentType },
+          }),
+        ];
+      }
       return [pathname, pathname === "/readyz" ? ready() : status()];
     }
     return ["(other)", problem(404, `no such route: ${method} ${pathname}`)];

@@ -121,6 +121,17 @@ Deno.test("serve: snapshot lines posted over HTTP are recorded like stdin; block
     assert.equal(status.sinks[0].written, 5);
     assert.equal(status.http["/v1/snapshots 413"], 2);
     assert.equal((await fetch(`${base}/nope`)).status, 404);
+    const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+    assert.match(metrics, /^qts_snapshots_total\{outcome="dispatched"\} 5$/m);
+    assert.match(metrics, /^qts_snapshots_total\{outcome="blocked_validation"\} 1$/m);
+    assert.match(metrics, /^qts_snapshots_total\{outcome="rejected"\} 1$/m);
+    assert.match(
+      metrics,
+      /^qts_sink_records_total\{sink="observer\.jsonl",outcome="written"\} 5$/m,
+    );
+    assert.match(metrics, /^qts_sink_failing\{sink="observer\.jsonl"\} 0$/m);
+    assert.match(metrics, /^qts_http_requests_total\{route="\/v1\/snapshots",status="413"\} 2$/m);
+    assert.match(metrics, /^qts_dead_letters_total 2$/m);
 
     const result = await stop();
     stopped = true;
