@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { copyProject, fileLines, observerDir, spawnScript } from "../helpers/project.ts";
+import {
+  copyProject,
+  fileLines,
+  observerDir,
+  PROJECT_ROOT,
+  spawnScript,
+} from "../helpers/project.ts";
 import { freePort } from "../helpers/net.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
 
@@ -174,4 +180,55 @@ Deno.test("serve: refuses to listen beyond loopback without a token, or where th
     assert.match(new TextDecoder().decode(output.stderr), message);
   }
   assert.deepEqual([...Deno.readDirSync(observerDir(root))], [], "nothing was opened");
+});
+
+Deno.test("serve: Python producers posting at once through retries record every snapshot exactly once", async () => {
+  const python = await new Deno.Command("python3", { args: ["--version"] }).output().then(
+    (o) => o.success,
+    () => false,
+  );
+  if (!python) {
+    console.log("skipped: the Python producer test needs python3 (CI installs it)");
+    return;
+  }
+  const root = await copyProject();
+  const port = freePort();
+  const url = `http://127.0.0.1:${port}/v1/snapshots`;
+  const producers = [1, 2, 3, 4].map((seed) =>
+    new Deno.Command("bash", {
+      args: [
+        "-c",
+        `python3 examples/producer.py --ticks 60 --seed ${seed} | ` +
+        `python3 examples/python_producer.py --url ${url} --batch 20 --ack durable`,
+      ],
+      cwd: PROJECT_ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn()
+  );
+  // The producers start before the service: their first attempts are refused and retried.
+  await new Promise((r) => setTimeout(r, 300));
+  const child = await spawnScript(root, {
+    task: "serve",
+    script: "observer.ts",
+    args: ["serve", "--listen", `127.0.0.1:${port}`, "--max-concurrent-requests", "1"],
+    extraNet: [`127.0.0.1:${port}`],
+  });
+  try {
+    const totals = await Promise.all(producers.map(async (p) => {
+      const output = await p.output();
+      assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+      return JSON.parse(new TextDecoder().decode(output.stdout));
+    }));
+    assert.deepEqual(totals.map((t) => t.accepted), [120, 120, 120, 120]);
+    assert.ok(totals.reduce((n, t) => n + t.retries, 0) > 0, "some attempts were retried");
+    console.log(`retries: ${totals.map((t) => t.retries).join(", ")}`);
+  } finally {
+    child.kill("SIGTERM");
+    await child.output();
+  }
+  const ids = (await fileLines(join(observerDir(root), "observer.jsonl")))
+    .map((l) => JSON.parse(l).snapshot.meta.run_id);
+  assert.equal(ids.length, 480);
+  assert.equal(new Set(ids).size, 480, "no snapshot twice");
 });
