@@ -28,6 +28,7 @@ import { checkInputFiles } from "./src/cli/inputs.ts";
 import { runRecordingCommand } from "./src/cli/recording_command.ts";
 import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { runSimulatedSession } from "./src/runtime/qts_runtime.ts";
+import { runPostCommand } from "./src/cli/post_command.ts";
 
 interface MainFlags extends CommonFlags, InputFlags {
   symbols: string[];
@@ -36,6 +37,9 @@ interface MainFlags extends CommonFlags, InputFlags {
   session: string;
   mode: string;
   replay?: string;
+  post?: string;
+  postTokenEnv?: string;
+  postBatch: number;
 }
 
 const root = entryRoot(import.meta.dirname);
@@ -60,6 +64,13 @@ const program = addInputOptions(addCommonOptions(
     )
     .option("--session <id>", "session_id of every snapshot", `qts-${Date.now()}`)
     .addOption(modeOption())
+    .option(
+      "--post <url>",
+      "send the session to a running Observer service (observer.ts serve) instead of " +
+        "recording it here, e.g. http://127.0.0.1:8089/v1/snapshots",
+    )
+    .option("--post-token-env <name>", "environment variable holding the service's token")
+    .option("--post-batch <n>", "snapshots per request with --post", parsePositiveInt, 1000)
     .option(
       "--replay <archive>",
       "feed a recorded market archive (KIS track_a_swing JSONL; also snapshot or record files) " +
@@ -95,6 +106,26 @@ if (flags.replay !== undefined) {
   }
 }
 
+/** The simulated session the flags describe (recorded here, or posted with --post). */
+const session = {
+  symbols: flags.symbols,
+  ticks: flags.ticks,
+  seed: flags.seed,
+  startMs: Date.now(),
+  sessionId: flags.session,
+  mode: flags.mode,
+};
+
+if (flags.post !== undefined) {
+  Deno.exit(
+    await runPostCommand(flags.post, {
+      tokenEnv: flags.postTokenEnv,
+      batch: flags.postBatch,
+      session,
+    }),
+  );
+}
+
 const code = await runRecordingCommand({
   root,
   flags,
@@ -110,15 +141,7 @@ const code = await runRecordingCommand({
         onRejected: reportRejectedLine,
       });
     }
-    await runSimulatedSession(observer, {
-      symbols: flags.symbols,
-      ticks: flags.ticks,
-      seed: flags.seed,
-      startMs: Date.now(),
-      sessionId: flags.session,
-      mode: flags.mode,
-      signal,
-    });
+    await runSimulatedSession(observer, { ...session, signal });
     return { rejected: 0 };
   },
 });

@@ -5,7 +5,6 @@
  */
 
 import { buildSnapshot, type ObservationSnapshot } from "../contract/snapshot.ts";
-import type { Observer } from "../observer/observer.ts";
 import { type MarketTick, simulateMarket } from "../sources/simulated_market.ts";
 import { RollingFeatures } from "./features.ts";
 
@@ -77,6 +76,12 @@ export function tickSnapshot(
   });
 }
 
+/** Where a session's snapshots go: the Observer, or a poster to a remote service. */
+export interface SnapshotReceiver {
+  /** Takes one snapshot; the session waits for it (backpressure). */
+  onSnapshot(snapshot: ObservationSnapshot): Promise<unknown>;
+}
+
 /**
  * Runs a deterministic simulated session through the Observer, awaiting each snapshot so
  * backpressure from the sinks reaches the feed.
@@ -91,7 +96,7 @@ export function tickSnapshot(
  * ```
  */
 export async function runSimulatedSession(
-  observer: Observer,
+  observer: SnapshotReceiver,
   options: SimulatedSessionOptions,
 ): Promise<SessionResult> {
   const features = new Map<string, RollingFeatures>();

@@ -5,6 +5,7 @@ import {
   fileLines,
   observerDir,
   PROJECT_ROOT,
+  runScript,
   spawnScript,
 } from "../helpers/project.ts";
 import { freePort } from "../helpers/net.ts";
@@ -231,4 +232,38 @@ Deno.test("serve: Python producers posting at once through retries record every 
     .map((l) => JSON.parse(l).snapshot.meta.run_id);
   assert.equal(ids.length, 480);
   assert.equal(new Set(ids).size, 480, "no snapshot twice");
+});
+
+Deno.test("main.ts --post sends its session to the service: every snapshot recorded there once", async () => {
+  const root = await copyProject();
+  const { base, stop } = await startService(root);
+  let stopped = false;
+  try {
+    const client = await copyProject();
+    const run = await runScript(client, {
+      task: "run",
+      script: "main.ts",
+      args: ["--ticks", "40", "--post", `${base}/v1/snapshots`, "--post-batch", "25"],
+      extraNet: [base.slice("http://".length)],
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^summary: posted=120 accepted=120 blocked=0 rejected=0 batches=5 /m);
+    assert.deepEqual([...Deno.readDirSync(observerDir(client))], [], "nothing recorded locally");
+    const result = await stop();
+    stopped = true;
+    assert.equal(result.code, 0, result.stderr);
+    const ids = (await fileLines(join(observerDir(root), "observer.jsonl")))
+      .map((l) => JSON.parse(l).snapshot.meta.run_id);
+    assert.equal(new Set(ids).size, 120);
+    assert.equal(ids.length, 120);
+  } finally {
+    if (!stopped) await stop();
+  }
+  const far = await runScript(root, {
+    task: "run",
+    script: "main.ts",
+    args: ["--post", "http://db.example:8089/v1/snapshots"],
+  });
+  assert.equal(far.code, 2);
+  assert.match(far.stderr, /no permission to reach db\.example:8089.*--allow-net=db\.example:8089/);
 });
