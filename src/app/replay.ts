@@ -10,7 +10,9 @@ import type { BadLine } from "../records/record_reader.ts";
 import { type InputFormat, readSnapshotInputs } from "../sources/snapshot_inputs.ts";
 import { deadLetterEntry, type DeadLetterInputFormat } from "../contract/dead_letter_entry.ts";
 import type { DeadLetters } from "../sinks/dead_letter.ts";
-import { recordSnapshotLines } from "./record_snapshots.ts";
+import type { TextLine } from "../io/line_reader.ts";
+import { snapshotLines } from "../sources/snapshot_lines.ts";
+import { type RecordLinesOptions, recordSnapshotLines } from "./record_snapshots.ts";
 
 /** Options of {@linkcode replayFiles}. */
 export interface ReplayOptions {
@@ -63,7 +65,6 @@ export async function recordStream(
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   let format: DeadLetterInputFormat = "snapshots";
-  const deadLetters = options.deadLetters;
   const now = options.now ?? Date.now;
   return await recordSnapshotLines(
     observer,
@@ -82,20 +83,63 @@ export async function recordStream(
     {
       signal: options.signal,
       onRejected: (line, reason) => options.onRejected?.(name, line, reason),
-      onDeadLetter: deadLetters === undefined
-        ? undefined
-        : (kind, item, reasons, runId) =>
-          deadLetters.add(deadLetterEntry({
-            kind,
-            input: name,
-            format: item.format ?? format,
-            source: item.source,
-            reasons,
-            runId,
-            now: now(),
-          })),
+      onDeadLetter: deadLetterWriter(options.deadLetters, name, () => format, now),
     },
   );
+}
+
+/** The `onDeadLetter` of a recording from `name`: entries with the original text, or nothing. */
+function deadLetterWriter(
+  deadLetters: DeadLetters | undefined,
+  name: string,
+  format: () => DeadLetterInputFormat,
+  now: () => number,
+): RecordLinesOptions["onDeadLetter"] {
+  if (deadLetters === undefined) return undefined;
+  return (kind, item, reasons, runId) =>
+    deadLetters.add(deadLetterEntry({
+      kind,
+      input: name,
+      format: item.format ?? format(),
+      source: item.source,
+      reasons,
+      runId,
+      now: now(),
+    }));
+}
+
+/**
+ * Records items that are already apart (the elements of a JSON array body, say), each judged as
+ * a snapshot line: the same parser, validation, guard and dead letters as {@linkcode
+ * recordStream}.
+ *
+ * @example
+ * ```ts
+ * import { recordTextLines } from "./replay.ts";
+ * import type { Observer } from "../observer/observer.ts";
+ * declare const observer: Observer;
+ * await recordTextLines(observer, "request", [{ text: "{}", number: 1, terminated: true }]);
+ * ```
+ */
+export async function recordTextLines(
+  observer: Observer,
+  name: string,
+  lines: Iterable<TextLine> | AsyncIterable<TextLine>,
+  options: ReplayOptions = {},
+): Promise<ReplayResult> {
+  async function* each() {
+    for await (const line of lines) yield line;
+  }
+  return await recordSnapshotLines(observer, snapshotLines(each()), {
+    signal: options.signal,
+    onRejected: (line, reason) => options.onRejected?.(name, line, reason),
+    onDeadLetter: deadLetterWriter(
+      options.deadLetters,
+      name,
+      () => "snapshots",
+      options.now ?? Date.now,
+    ),
+  });
 }
 
 /**

@@ -9,7 +9,9 @@
  */
 
 import type { Pipeline } from "../app/pipeline.ts";
-import { recordStream } from "../app/replay.ts";
+import { recordStream, recordTextLines } from "../app/replay.ts";
+import { jsonArrayElements, JsonArrayError } from "../io/json_array_elements.ts";
+import type { TextLine } from "../io/line_reader.ts";
 import type { DeadLetterEntry } from "../contract/dead_letter_entry.ts";
 import { OBSERVER_VERSION } from "../contract/snapshot.ts";
 import type { Logger } from "../log/logging.ts";
@@ -78,6 +80,42 @@ interface LineOutcome {
   readonly run_id?: string;
 }
 
+/**
+ * The elements of a JSON array body, each judged like a line (a longer element than a line may
+ * be is rejected alone); 400 when the body is not one array or not UTF-8.
+ */
+function arrayElements(body: Uint8Array, limits: ServerLimits): TextLine[] {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body);
+  } catch {
+    throw new RequestRefused(400, "expected a UTF-8 body, got invalid bytes");
+  }
+  let elements: TextLine[];
+  try {
+    elements = jsonArrayElements(text);
+  } catch (error) {
+    if (error instanceof JsonArrayError) throw new RequestRefused(400, error.message);
+    throw error;
+  }
+  if (elements.length > limits.maxLines) {
+    throw new RequestRefused(
+      413,
+      `expected at most ${limits.maxLines} elements in one request, got ${elements.length}`,
+    );
+  }
+  return elements.map((element) =>
+    element.text.length > limits.maxLineBytes / 3 &&
+      new TextEncoder().encode(element.text).length > limits.maxLineBytes
+      ? {
+        ...element,
+        text: "",
+        problem: `expected an element of at most ${limits.maxLineBytes} bytes, got more`,
+      }
+      : element
+  );
+}
+
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body) + "\n", {
     status,
@@ -142,13 +180,6 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
       return problem(400, `ack: expected queued or durable, got ${JSON.stringify(ack)}`);
     }
     const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-    if (type === "application/json") {
-      return problem(
-        415,
-        "expected snapshot JSON lines (application/x-ndjson), got application/json: JSON array " +
-          "bodies are not taken yet; send one snapshot per line",
-      );
-    }
     if (inFlight >= limits.maxConcurrentRequests) {
       return problem(
         503,
@@ -158,7 +189,12 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
     }
     inFlight++;
     try {
-      const body = await readBoundedBody(request, limits);
+      const isArray = type === "application/json";
+      // An array body is limited by its element count (below), not by its lines.
+      const body = await readBoundedBody(
+        request,
+        isArray ? { ...limits, maxLines: Infinity } : limits,
+      );
       const input = `http:${remote}#${++requestNumber}`;
       const blocked: LineOutcome[] = [];
       const rejected: LineOutcome[] = [];
@@ -170,12 +206,13 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
         },
         stats: () => pipeline.deadLetters.stats(),
       };
-      const result = await recordStream(pipeline.observer, input, new Blob([body]).stream(), {
-        format: "snapshots",
-        deadLetters,
-        maxLineBytes: limits.maxLineBytes,
-        now,
-      });
+      const options = { deadLetters, maxLineBytes: limits.maxLineBytes, now } as const;
+      const result = isArray
+        ? await recordTextLines(pipeline.observer, input, arrayElements(body, limits), options)
+        : await recordStream(pipeline.observer, input, new Blob([body]).stream(), {
+          ...options,
+          format: "snapshots",
+        });
       rejectedLines += result.rejected;
       const answer = {
         accepted: result.snapshots - blocked.length,

@@ -114,48 +114,62 @@ Deno.test("serve: snapshot lines posted over HTTP are recorded like stdin; block
       authorization: `Bearer ${TOKEN}x`,
     });
     assert.equal(wrong.status, 401);
-    const array = await post(`${base}/v1/snapshots`, `[${snapshotLine(9)}]`, {
+    // A JSON array body: each element takes the same path, with its own text.
+    const nanElement = snapshotLine(11).replace(/"price":\d+/, '"price":NaN');
+    const array = await post(
+      `${base}/v1/snapshots`,
+      `[\n  ${snapshotLine(10)},\n  ${nanElement}\n]`,
+      { "content-type": "application/json" },
+    );
+    assert.deepEqual([array.status, array.body.accepted], [200, 1]);
+    assert.deepEqual(array.body.blocked.map((b: { line: number }) => b.line), [2]);
+    const notArray = await post(`${base}/v1/snapshots`, snapshotLine(12), {
       "content-type": "application/json",
     });
-    assert.equal(array.status, 415);
+    assert.equal(notArray.status, 400);
+    assert.match(notArray.body.error, /expected a JSON array opening with \[/);
+    const manyElements = await post(`${base}/v1/snapshots`, `[${Array(51).fill("{}").join(",")}]`, {
+      "content-type": "application/json",
+    });
+    assert.equal(manyElements.status, 413);
     const badAck = await post(`${base}/v1/snapshots?ack=maybe`, snapshotLine(9));
     assert.equal(badAck.status, 400);
 
     // Health, readiness and status need no token.
     assert.equal((await fetch(`${base}/readyz`).then((r) => r.json())).ready, true);
     const status = await fetch(`${base}/v1/status`).then((r) => r.json());
-    assert.equal(status.observer.received, 6);
-    assert.equal(status.sinks[0].written, 5);
-    assert.equal(status.http["/v1/snapshots 413"], 2);
+    assert.equal(status.observer.received, 8);
+    assert.equal(status.sinks[0].written, 6);
+    assert.equal(status.http["/v1/snapshots 413"], 3);
     assert.equal((await fetch(`${base}/nope`)).status, 404);
     const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
-    assert.match(metrics, /^qts_snapshots_total\{outcome="dispatched"\} 5$/m);
-    assert.match(metrics, /^qts_snapshots_total\{outcome="blocked_validation"\} 1$/m);
+    assert.match(metrics, /^qts_snapshots_total\{outcome="dispatched"\} 6$/m);
+    assert.match(metrics, /^qts_snapshots_total\{outcome="blocked_validation"\} 2$/m);
     assert.match(metrics, /^qts_snapshots_total\{outcome="rejected"\} 1$/m);
     assert.match(
       metrics,
-      /^qts_sink_records_total\{sink="observer\.jsonl",outcome="written"\} 5$/m,
+      /^qts_sink_records_total\{sink="observer\.jsonl",outcome="written"\} 6$/m,
     );
     assert.match(metrics, /^qts_sink_failing\{sink="observer\.jsonl"\} 0$/m);
-    assert.match(metrics, /^qts_http_requests_total\{route="\/v1\/snapshots",status="413"\} 2$/m);
-    assert.match(metrics, /^qts_dead_letters_total 2$/m);
+    assert.match(metrics, /^qts_http_requests_total\{route="\/v1\/snapshots",status="413"\} 3$/m);
+    assert.match(metrics, /^qts_dead_letters_total 3$/m);
 
     const result = await stop();
     stopped = true;
     assert.equal(result.code, 1, result.stderr); // blocked and rejected lines
-    assert.match(result.stdout, /^summary: written=5 blocked=1 rejected=1 /m);
+    assert.match(result.stdout, /^summary: written=6 blocked=2 rejected=1 /m);
     const dead = (await fileLines(join(observerDir(root), "observer.rejected.jsonl"))).map((l) =>
       JSON.parse(l)
     );
-    assert.deepEqual(dead.map((d) => [d.kind, d.line, d.text]), [["blocked", 2, blocked], [
-      "rejected",
-      3,
-      "not json",
-    ]]);
+    assert.deepEqual(dead.map((d) => [d.kind, d.line, d.text]), [
+      ["blocked", 2, blocked],
+      ["rejected", 3, "not json"],
+      ["blocked", 2, nanElement],
+    ]);
     assert.match(dead[0].input, /^http:127\.0\.0\.1:\d+#1$/);
     assert.equal(
       (await fileLines(join(observerDir(root), "observer.jsonl"))).length,
-      5,
+      6,
       "refused requests recorded nothing",
     );
   } finally {
