@@ -311,6 +311,7 @@ interface ServeFlags extends CommonFlags {
   maxLines: number;
   maxLineBytes: number;
   maxConcurrentRequests: number;
+  backpressureWaitMs: number;
 }
 
 addCommonOptions(
@@ -345,6 +346,12 @@ addCommonOptions(
       "ingest requests handled at once (503 with Retry-After beyond)",
       parsePositiveInt,
       SERVER_LIMITS.maxConcurrentRequests,
+    )
+    .option(
+      "--backpressure-wait-ms <n>",
+      "how long a request waits for room in full sink queues before 503 (nothing recorded)",
+      parsePositiveInt,
+      SERVER_LIMITS.backpressureWaitMs,
     ),
 )
   .addHelpText(

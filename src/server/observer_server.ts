@@ -30,18 +30,30 @@ export interface ServerLimits {
   readonly maxLineBytes: number;
   /** Ingest requests handled at once (503 with `Retry-After` beyond). */
   readonly maxConcurrentRequests: number;
+  /**
+   * How long a request waits for room in full sink queues before it is refused with 503 and
+   * nothing of it recorded, in ms.
+   */
+  readonly backpressureWaitMs: number;
 }
 
 /** The port `observer.ts serve` listens on by default (on 127.0.0.1). */
 export const DEFAULT_SERVE_PORT = 8089;
 
-/** The default limits: 4 MiB bodies, 10,000 lines, 1 MiB lines, 8 requests at once. */
+/**
+ * The default limits: 4 MiB bodies, 10,000 lines, 1 MiB lines, 8 requests at once, 2 s of
+ * waiting for full queues.
+ */
 export const SERVER_LIMITS: ServerLimits = {
   maxBodyBytes: 4 * 1024 * 1024,
   maxLines: 10_000,
   maxLineBytes: 1024 * 1024,
   maxConcurrentRequests: 8,
+  backpressureWaitMs: 2000,
 };
+
+/** A record takes about this many times its snapshot's bytes (the envelope and metadata). */
+const RECORD_GROWTH = 3;
 
 /** What the service needs. */
 export interface ObserverServerOptions {
@@ -206,6 +218,14 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
         },
         stats: () => pipeline.deadLetters.stats(),
       };
+      const full = await waitForRoom(body.length * RECORD_GROWTH);
+      if (full !== undefined) {
+        return problem(
+          503,
+          `the sinks' queues are full (${full}); nothing of this request was recorded: retry`,
+          { "retry-after": "1" },
+        );
+      }
       const options = { deadLetters, maxLineBytes: limits.maxLineBytes, now } as const;
       const result = isArray
         ? await recordTextLines(pipeline.observer, input, arrayElements(body, limits), options)
@@ -236,6 +256,23 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
       return problem(500, "the request could not be recorded; see the service's log");
     } finally {
       inFlight--;
+    }
+  }
+
+  /**
+   * Waits until every sink that is not failing has room for about `bytes` (at most half its
+   * queue), up to the backpressure bound. Returns the names of the full sinks when time ran out.
+   */
+  async function waitForRoom(bytes: number): Promise<string | undefined> {
+    const deadline = performance.now() + limits.backpressureWaitMs;
+    while (true) {
+      const full = sinkSummaries().filter((s) =>
+        !s.failing && s.maxQueueBytes !== undefined && s.queuedBytes !== undefined &&
+        s.maxQueueBytes - s.queuedBytes < Math.min(bytes, s.maxQueueBytes / 2)
+      );
+      if (full.length === 0) return undefined;
+      if (performance.now() >= deadline) return full.map((s) => s.name).join(", ");
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 

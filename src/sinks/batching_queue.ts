@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { SinkStats } from "./sink.ts";
+
 /** What a full queue does with the next item. */
 export const WHEN_FULL_POLICIES = ["block", "drop_newest", "drop_oldest"] as const;
 
@@ -106,6 +108,8 @@ export interface QueueStats {
   readonly queued: number;
   /** Their size. */
   readonly queuedBytes: number;
+  /** The bound of queued plus in-flight items. */
+  readonly maxBytes: number;
   /** The cause of the current failure episode, or of the last one. */
   readonly failure?: string;
   /** True while the destination is failing. */
@@ -207,6 +211,7 @@ export class BatchingQueue<T> {
       failed: this.#failed,
       queued: this.#items.length - this.#head + (this.#inflight?.items.length ?? 0),
       queuedBytes: this.#pendingBytes(),
+      maxBytes: this.#maxBytes,
       failure: this.#failure ?? this.#lastFailure,
       failing: this.#failure !== undefined,
     };
@@ -449,4 +454,27 @@ export class BatchingQueue<T> {
     this.#attempts = 0;
     this.#options.onRecovery?.(cause, this.#failedInEpisode);
   }
+}
+
+/**
+ * What a sink built on a queue reports: the queue's counters under the names of
+ * {@linkcode SinkStats}.
+ *
+ * @example
+ * ```ts
+ * import { BatchingQueue, sinkStatsOf } from "./batching_queue.ts";
+ * declare const queue: BatchingQueue<string>;
+ * sinkStatsOf(queue.stats()).written;
+ * ```
+ */
+export function sinkStatsOf(q: QueueStats): SinkStats {
+  return {
+    written: q.written,
+    dropped: q.dropped,
+    failed: q.failed,
+    failure: q.failure,
+    failing: q.failing,
+    queuedBytes: q.queuedBytes,
+    maxQueueBytes: q.maxBytes,
+  };
 }

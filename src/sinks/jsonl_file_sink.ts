@@ -11,7 +11,7 @@ import type { Sink, SinkStats } from "./sink.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { Logger } from "../log/logging.ts";
 import { checkRecordFileName, DEFAULT_RECORD_FILE, observerDataDir } from "../paths.ts";
-import { type Batch, BatchingQueue, type QueueTuning } from "./batching_queue.ts";
+import { type Batch, BatchingQueue, type QueueTuning, sinkStatsOf } from "./batching_queue.ts";
 import { repairTornTail } from "./crash_recovery.ts";
 import { countNewlines, LineBatchEncoder, lineBytes } from "./json_lines.ts";
 import { openRecordFile, type RecordFile, type RecordFileOpener } from "./record_file.ts";
@@ -249,15 +249,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   /** Counters for the run summary. */
   stats(): JsonlFileSinkStats {
     const q = this.#queue.stats();
-    return {
-      path: this.path,
-      written: q.written,
-      dropped: q.dropped,
-      failed: q.failed,
-      queued: q.queued,
-      failure: q.failure,
-      failing: q.failing,
-    };
+    return { ...sinkStatsOf(q), path: this.path, queued: q.queued };
   }
 
   /**

@@ -12,7 +12,7 @@
 import postgres from "postgres";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { Logger } from "../log/logging.ts";
-import { type Batch, BatchingQueue, type QueueTuning } from "./batching_queue.ts";
+import { type Batch, BatchingQueue, type QueueTuning, sinkStatsOf } from "./batching_queue.ts";
 import { lineBytes } from "./json_lines.ts";
 import {
   DEFAULT_POSTGRES_TABLE,
@@ -214,13 +214,12 @@ export class PostgresSink implements Sink<PatternRecord> {
 
   /** Counters: refused rows count as not written. */
   stats(): SinkStats {
-    const q = this.#queue.stats();
+    const q = sinkStatsOf(this.#queue.stats());
     return {
+      ...q,
       written: q.written - this.#refusedInQueue,
-      dropped: q.dropped,
       failed: q.failed + this.#refused,
       failure: q.failure ?? this.#lastRefusal,
-      failing: q.failing,
     };
   }
 

@@ -19,6 +19,10 @@ export interface SinkStats {
   readonly failure?: string;
   /** True while the destination is failing (a failure episode is going on). */
   readonly failing?: boolean;
+  /** Bytes accepted and not yet written (queued plus in flight), for queued sinks. */
+  readonly queuedBytes?: number;
+  /** The queue's bound, in bytes, for queued sinks. */
+  readonly maxQueueBytes?: number;
 }
 
 /**

@@ -8,7 +8,7 @@
 
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { Logger } from "../log/logging.ts";
-import { type Batch, BatchingQueue, type QueueTuning } from "./batching_queue.ts";
+import { type Batch, BatchingQueue, type QueueTuning, sinkStatsOf } from "./batching_queue.ts";
 import { countNewlines, LineBatchEncoder, lineBytes } from "./json_lines.ts";
 import { closeQueueLogged, episodeLogging } from "./queue_logging.ts";
 import type { Sink, SinkStats } from "./sink.ts";
@@ -112,14 +112,7 @@ export class LineStreamSink<T = PatternRecord> implements Sink<T> {
 
   /** Counters for the run summary. */
   stats(): SinkStats {
-    const q = this.#queue.stats();
-    return {
-      written: q.written,
-      dropped: q.dropped,
-      failed: q.failed,
-      failure: q.failure,
-      failing: q.failing,
-    };
+    return sinkStatsOf(this.#queue.stats());
   }
 
   async #writeBatch(batch: Batch<string>): Promise<void> {

@@ -7,11 +7,24 @@ import {
   PROJECT_ROOT,
   runScript,
   spawnScript,
+  taskPermissionFlags,
 } from "../helpers/project.ts";
 import { freePort } from "../helpers/net.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
 
 const TOKEN = "test-token-0123456789abcdef";
+
+/** Waits (10 s at most) until the service at `base` answers /healthz. */
+async function waitUntilHealthy(base: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const up = await fetch(`${base}/healthz`).then(
+      (r) => r.body?.cancel().then(() => r.ok),
+      () => false,
+    );
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** `observer.ts serve` with the serve task's flags (plus the test's port), up and answering. */
 async function startService(root: string, args: string[] = [], env: Record<string, string> = {}) {
@@ -24,14 +37,7 @@ async function startService(root: string, args: string[] = [], env: Record<strin
     env,
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    const up = await fetch(`${base}/healthz`).then(
-      (r) => r.body?.cancel().then(() => r.ok),
-      () => false,
-    );
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitUntilHealthy(base);
   const stop = async () => {
     child.kill("SIGTERM");
     const output = await child.output();
@@ -117,7 +123,7 @@ Deno.test("serve: snapshot lines posted over HTTP are recorded like stdin; block
     // A JSON array body: each element takes the same path, with its own text.
     const nanElement = snapshotLine(11).replace(/"price":\d+/, '"price":NaN');
     const array = await post(
-      `${base}/v1/snapshots`,
+      `${base}/v1/snapshots?ack=durable`,
       `[\n  ${snapshotLine(10)},\n  ${nanElement}\n]`,
       { "content-type": "application/json" },
     );
@@ -280,4 +286,69 @@ Deno.test("main.ts --post sends its session to the service: every snapshot recor
   });
   assert.equal(far.code, 2);
   assert.match(far.stderr, /no permission to reach db\.example:8089.*--allow-net=db\.example:8089/);
+});
+
+Deno.test("serve: when a sink stays full the request waits, then gets 503 and nothing of it is recorded", async () => {
+  const root = await copyProject();
+  const config = join(root, "slow.jsonc");
+  await Deno.writeTextFile(
+    config,
+    `{ "sinks": [{ "type": "stdout", "queue_bytes": 20000, "flush_bytes": 4096 }] }`,
+  );
+  const port = freePort();
+  const out = join(root, "out.jsonl");
+  const flags = (await taskPermissionFlags("serve", root)).map((f) =>
+    f.startsWith("--allow-net=") ? `${f},127.0.0.1:${port}` : f
+  );
+  // The service's stdout goes to a reader that sleeps 3 s before it reads: the pipe fills, then
+  // the stdout sink's small queue.
+  const script = [
+    Deno.execPath(),
+    "run",
+    ...flags,
+    join(root, "observer.ts"),
+    "serve",
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--config",
+    config,
+    "--backpressure-wait-ms",
+    "300",
+  ].map((a) => `'${a}'`).join(" ");
+  const child = new Deno.Command("bash", {
+    args: ["-c", `${script} | (sleep 3; cat > '${out}')`],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(base);
+  let accepted = 0;
+  let refused = 0;
+  let next = 0;
+  for (let request = 0; request < 200 && refused === 0; request++) {
+    const body = Array.from({ length: 20 }, () => snapshotLine(next++)).join("\n") + "\n";
+    const response = await fetch(`${base}/v1/snapshots`, { method: "POST", body });
+    const answer = await response.json();
+    if (response.status === 503) {
+      refused++;
+      assert.equal(response.headers.get("retry-after"), "1");
+      assert.match(
+        answer.error,
+        /queues are full \(stdout#0\); nothing of this request was recorded/,
+      );
+      next -= 20; // the client would send these again
+    } else {
+      assert.equal(response.status, 200);
+      accepted += answer.accepted;
+    }
+  }
+  assert.equal(refused, 1, "a full sink turned a request away");
+  await fetch(`${base}/readyz`).then((r) => r.body?.cancel());
+  // Stop the service (the shell's first child), then let the reader drain.
+  await new Deno.Command("pkill", { args: ["-TERM", "-f", `127.0.0.1:${port} --config`] }).output();
+  await child.stderr.cancel();
+  await child.status;
+  const ids = (await fileLines(out)).map((l) => JSON.parse(l).snapshot.meta.run_id);
+  assert.equal(ids.length, accepted, "what was answered accepted is what was written");
+  assert.deepEqual(ids, Array.from({ length: accepted }, (_, i) => `r${i}`), "in order, no gap");
 });

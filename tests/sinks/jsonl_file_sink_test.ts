@@ -63,6 +63,8 @@ Deno.test("records land one per line in <root>/data/observer, UTF-8 kept, append
     queued: 0,
     failure: undefined,
     failing: false,
+    queuedBytes: 0,
+    maxQueueBytes: 4194304,
   });
   const init = logs.records.filter((r) =>
     r.message.join("").startsWith("JsonlFileSink initialized")

@@ -46,6 +46,8 @@ Deno.test({
           failed: 0,
           failure: undefined,
           failing: false,
+          queuedBytes: 0,
+          maxQueueBytes: 4194304,
         }, `round ${round}`);
       }
       const [{ count, distinct }] = await sql`

@@ -40,6 +40,8 @@ Deno.test("stream sink: every record becomes one JSON line, in order, through pa
     failed: 0,
     failure: undefined,
     failing: false,
+    queuedBytes: 0,
+    maxQueueBytes: 4194304,
   });
 });
 
