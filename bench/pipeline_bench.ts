@@ -18,6 +18,9 @@
  *      1 in 10) against one JSONL sink, alternating
  *   h. rows/s of the PostgreSQL sink against a plain COPY of the same rows from the same client
  * g and h need PostgreSQL on 127.0.0.1:5432 (database test); --skip-postgres leaves them out.
+ *   i. records/s ingested over HTTP by `observer.ts serve` (batches of 1,000 lines, 4 clients at
+ *      once) against `observer.ts --input` recording the same snapshots from a file; both timed
+ *      from process start to exit (drained); --skip-http leaves it out
  *
  * @module
  */
@@ -58,6 +61,7 @@ const LATENCY_SECONDS = flag("latency-seconds", 3);
 const RSS_LINES = flag("rss-lines", 1_000_000);
 const SKIP_RSS = args.includes("--skip-rss");
 const SKIP_POSTGRES = args.includes("--skip-postgres");
+const SKIP_HTTP = args.includes("--skip-http");
 const ROUNDS = flag("rounds", 3);
 
 /** The snapshot every contestant records for index i. */
@@ -296,6 +300,50 @@ async function benchRss(
   return { peakMb: peakKb / 1024, seconds, written };
 }
 
+/** i. `observer.ts serve` taking `lines` snapshots over HTTP from 4 clients; records/s. */
+async function benchHttp(lines: number): Promise<number> {
+  const root = await copyProject();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const base = `http://127.0.0.1:${port}`;
+  const batches: string[] = [];
+  for (let start = 0; start < lines; start += 1000) {
+    let body = "";
+    for (let i = start; i < Math.min(lines, start + 1000); i++) body += snapshotLine(i) + "\n";
+    batches.push(body);
+  }
+  const t0 = performance.now();
+  const child = await spawnScript(root, {
+    task: "serve",
+    script: "observer.ts",
+    args: ["serve", "--listen", `127.0.0.1:${port}`, "--log-level", "warning"],
+    extraNet: [`127.0.0.1:${port}`],
+  });
+  while (
+    !(await fetch(`${base}/healthz`).then((r) => r.body?.cancel().then(() => r.ok), () => false))
+  ) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  let next = 0;
+  const client = async () => {
+    while (next < batches.length) {
+      const body = batches[next++];
+      const response = await fetch(`${base}/v1/snapshots`, { method: "POST", body });
+      if (!response.ok) throw new Error(`HTTP bench: ${response.status} ${await response.text()}`);
+      await response.body?.cancel();
+    }
+  };
+  await Promise.all([client(), client(), client(), client()]);
+  child.kill("SIGTERM");
+  const output = await child.output();
+  const seconds = (performance.now() - t0) / 1000;
+  const written = Number(/written=(\d+)/.exec(new TextDecoder().decode(output.stdout))?.[1] ?? -1);
+  await Deno.remove(root, { recursive: true });
+  if (written !== lines) throw new Error(`observer.ts serve wrote ${written} of ${lines}`);
+  return lines / seconds;
+}
+
 /** Lines parsed per second by `parse` (best of 3 passes over the same lines). */
 function benchParse(lines: readonly string[], parse: (text: string) => unknown): number {
   let best = Infinity;
@@ -531,6 +579,24 @@ if (typeof pg === "string") {
     `h. PostgreSQL sink, ${fmt(pg.n)} records into a fresh table`,
     `${fmt(pg.sink)} rows/s`,
     `vs plain COPY ${fmt(pg.copy)} rows/s: ratio ${fmt(pg.sink / pg.copy, 2)} (target ≥ 0.70)`,
+  ]);
+}
+if (SKIP_HTTP) {
+  console.log("skipped: i (HTTP ingest): --skip-http");
+} else {
+  const httpLines = Math.min(N, 100_000);
+  const http: number[] = [];
+  const file: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    http.push(await benchHttp(httpLines));
+    file.push(httpLines / (await benchRss(httpLines)).seconds);
+  }
+  rows.push([
+    `i. observer.ts serve, ${fmt(httpLines)} snapshots over HTTP (4 clients, 1,000 per POST)`,
+    `${fmt(median(http))} rec/s`,
+    `vs observer.ts --input ${fmt(median(file))} rec/s: ratio ${
+      fmt(median(http) / median(file), 2)
+    } (target ≥ 0.60)`,
   ]);
 }
 if (!SKIP_RSS) {
