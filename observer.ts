@@ -391,6 +391,9 @@ addCommonOptions(
       root,
       flags,
       ...configFlags(command, userPath),
+      // The live stream may ask for blocked snapshots (guard=BLOCK); file sinks still pass them
+      // over unless their filter asks.
+      pipeline: { dispatchBlocked: true },
       forceExit: Deno.exit,
       feed: async (_observer, signal, _deadLetters, pipeline) => {
         const server = startObserverServer({

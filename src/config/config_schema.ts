@@ -449,3 +449,18 @@ export function resolveConnectionUrls(
   });
   return problems.length > 0 ? problems : { sinks };
 }
+
+/**
+ * Validates a filter given outside a configuration file (the stream's query parameters): the
+ * typed filter, or one line per problem, paths relative to the filter.
+ *
+ * @example
+ * ```ts
+ * import { validateFilter } from "./config_schema.ts";
+ * validateFilter({ symbol: "0*", where: "inputs.volume >= 10" });
+ * ```
+ */
+export function validateFilter(input: unknown): RecordFilterSpec | string[] {
+  const result = filterSchema.safeParse(input);
+  return result.success ? result.data : schemaProblems(result.error.issues, input);
+}

@@ -3,7 +3,8 @@
  * lines, which go through the same parser, validation, guard and dead-letter path as stdin;
  * health, readiness and status are open, ingest needs the bearer token when one is set.
  *
- * Routes: `POST /v1/snapshots`, `GET /healthz`, `GET /readyz`, `GET /v1/status`, `GET /metrics`.
+ * Routes: `POST /v1/snapshots`, `GET /v1/stream` (Server-Sent Events), `GET /healthz`,
+ * `GET /readyz`, `GET /v1/status`, `GET /metrics`.
  *
  * @module
  */
@@ -19,6 +20,9 @@ import type { DeadLetters } from "../sinks/dead_letter.ts";
 import { hasBearerToken } from "./bearer_token.ts";
 import { readBoundedBody, RequestRefused } from "./request_body.ts";
 import { serviceMetrics } from "./service_metrics.ts";
+import { RecordStreamHub } from "./record_stream_hub.ts";
+import { validateFilter } from "../config/config_schema.ts";
+import { compileFilter, mentionsGuard } from "../sinks/record_filter.ts";
 
 /** Limits of the service; each refusal is a clear 4xx or 503. */
 export interface ServerLimits {
@@ -166,6 +170,8 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
   let rejectedLines = 0;
   let requestNumber = 0;
   const requests = new Map<string, number>();
+  const hub = new RecordStreamHub();
+  pipeline.bus.add(hub);
   const metrics = serviceMetrics(pipeline, () => rejectedLines);
   const count = (route: string, status: number) => {
     const key = `${route} ${status}`;
@@ -276,8 +282,44 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
     }
   }
 
+  async function stream(request: Request): Promise<Response> {
+    if (options.token !== undefined && !(await hasBearerToken(request, options.token))) {
+      return problem(401, "expected Authorization: Bearer <token>", {
+        "www-authenticate": 'Bearer realm="qts-observer"',
+      });
+    }
+    const query = new URL(request.url).searchParams;
+    const spec: Record<string, string | string[]> = {};
+    for (const key of new Set(query.keys())) {
+      if (key === "last_event_id") continue;
+      const values = query.getAll(key);
+      spec[key] = values.length === 1 ? values[0] : values;
+    }
+    const filter = validateFilter(spec);
+    if (Array.isArray(filter)) {
+      return problem(400, `query: ${filter.join("; ")}`);
+    }
+    if (!hub.hasRoom) {
+      return problem(503, "expected fewer stream subscribers; retry", { "retry-after": "5" });
+    }
+    const last = Number(request.headers.get("last-event-id") ?? query.get("last_event_id") ?? NaN);
+    const predicate = compileFilter(filter);
+    const takesBlocked = mentionsGuard(filter);
+    const body = hub.subscribe(
+      takesBlocked ? predicate : (r) => r.metadata.guard.action === "PASS" && predicate(r),
+      Number.isSafeInteger(last) && last >= 0 ? last : undefined,
+    );
+    return new Response(body, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+      },
+    });
+  }
+
   function status(): Response {
     return json(200, {
+      stream: hub.streamStats(),
       version: OBSERVER_VERSION,
       started_at: new Date(startedAt).toISOString(),
       uptime_seconds: Math.round((now() - startedAt) / 1000),
@@ -304,6 +346,10 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
     if (pathname === "/v1/snapshots") {
       if (method !== "POST") return [pathname, problem(405, "expected POST", { allow: "POST" })];
       return [pathname, await ingest(request, remote)];
+    }
+    if (pathname === "/v1/stream") {
+      if (method !== "GET") return [pathname, problem(405, "expected GET", { allow: "GET" })];
+      return [pathname, await stream(request)];
     }
     if (
       pathname === "/healthz" || pathname === "/readyz" || pathname === "/v1/status" ||
@@ -344,7 +390,10 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
   return {
     hostname: addr.hostname,
     port: addr.port,
-    shutdown: () => server.shutdown(),
+    async shutdown() {
+      await hub.close(); // streams never end by themselves: end them, then wait for the rest
+      await server.shutdown();
+    },
     get rejected() {
       return rejectedLines;
     },

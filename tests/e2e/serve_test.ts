@@ -352,3 +352,75 @@ Deno.test("serve: when a sink stays full the request waits, then gets 503 and no
   assert.equal(ids.length, accepted, "what was answered accepted is what was written");
   assert.deepEqual(ids, Array.from({ length: accepted }, (_, i) => `r${i}`), "in order, no gap");
 });
+
+/** Reads Server-Sent Events from `body` until `count` events of `type` came (5 s at most). */
+async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  count: number,
+  type = "record",
+): Promise<{ id?: string; event: string; data: string }[]> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const events: { id?: string; event: string; data: string }[] = [];
+  let buffer = "";
+  const deadline = Date.now() + 5000;
+  while (events.filter((e) => e.event === type).length < count && Date.now() < deadline) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const fields = Object.fromEntries(
+        block.split("\n").filter((l) => !l.startsWith(":") && l.includes(":")).map((l) => {
+          const i = l.indexOf(":");
+          return [l.slice(0, i), l.slice(i + 1).trimStart()];
+        }),
+      );
+      if (fields.event !== undefined) events.push(fields as { event: string; data: string });
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+Deno.test("serve: /v1/stream sends records as Server-Sent Events, filtered, resumable with Last-Event-ID", async () => {
+  const root = await copyProject();
+  const { base, stop } = await startService(root, ["--token-env", "QTS_TEST_TOKEN"], {
+    QTS_TEST_TOKEN: TOKEN,
+  });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  try {
+    assert.equal(await fetch(`${base}/v1/stream`).then((r) => (r.body?.cancel(), r.status)), 401);
+    const bad = await fetch(`${base}/v1/stream?where=volume`, { headers: auth });
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error, /where/);
+
+    const samsung = await fetch(`${base}/v1/stream?symbol=005930`, { headers: auth });
+    assert.equal(samsung.headers.get("content-type"), "text/event-stream; charset=utf-8");
+    const blockedOnly = await fetch(`${base}/v1/stream?guard=BLOCK`, { headers: auth });
+    const nan = snapshotLine(6).replace(/"price":\d+/, '"price":NaN');
+    const body = [0, 1, 2, 3, 4, 5].map(snapshotLine).join("\n") + "\n" + nan + "\n";
+    assert.equal((await post(`${base}/v1/snapshots`, body)).status, 200);
+
+    const events = await readEvents(samsung.body!, 2);
+    assert.deepEqual(events.map((e) => JSON.parse(e.data).snapshot.meta.run_id), ["r0", "r4"]);
+    const blockedEvents = await readEvents(blockedOnly.body!, 1);
+    assert.equal(JSON.parse(blockedEvents[0].data).metadata.guard.action, "BLOCK");
+    assert.equal(JSON.parse(blockedEvents[0].data).snapshot.meta.run_id, "r6");
+
+    // A client that saw r0 reconnects: it gets r4 at once, from the ring.
+    const resumed = await fetch(`${base}/v1/stream?symbol=005930`, {
+      headers: { ...auth, "last-event-id": events[0].id! },
+    });
+    const missed = await readEvents(resumed.body!, 1);
+    assert.deepEqual(missed.map((e) => [e.id, JSON.parse(e.data).snapshot.meta.run_id]), [
+      [events[1].id, "r4"],
+    ]);
+    const status = await fetch(`${base}/v1/status`).then((r) => r.json());
+    assert.equal(typeof status.stream.subscribers, "number");
+  } finally {
+    const result = await stop();
+    assert.match(result.stdout, /^summary: written=6 blocked=1 /m, result.stderr);
+  }
+});

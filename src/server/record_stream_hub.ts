@@ -1,0 +1,191 @@
+/**
+ * The live stream of records (`GET /v1/stream`, Server-Sent Events): a sink on the service's bus
+ * that keeps the last records in a bounded ring and fans them out to subscribers, each with its
+ * own filter and a bounded buffer. Event ids are sequence numbers; a client that reconnects with
+ * `Last-Event-ID` gets what it missed while that is still in the ring. A subscriber that does not
+ * keep up is disconnected (counted), never buffered without bound.
+ *
+ * @module
+ */
+
+import type { PatternRecord } from "../contract/pattern_record.ts";
+import type { RecordPredicate } from "../sinks/record_filter.ts";
+import type { Sink, SinkStats } from "../sinks/sink.ts";
+
+/** Limits of a {@linkcode RecordStreamHub}. */
+export interface StreamHubLimits {
+  /** Records kept for resuming. Default 10,000. */
+  readonly ringRecords: number;
+  /** Bytes waiting for one subscriber before it is disconnected. Default 1 MiB. */
+  readonly subscriberBytes: number;
+  /** Subscribers at once (503 beyond). Default 256. */
+  readonly maxSubscribers: number;
+}
+
+/** The default limits of the stream. */
+export const STREAM_HUB_LIMITS: StreamHubLimits = {
+  ringRecords: 10_000,
+  subscriberBytes: 1024 * 1024,
+  maxSubscribers: 256,
+};
+
+/** Counters of the stream. */
+export interface StreamHubStats {
+  /** Subscribers connected now. */
+  readonly subscribers: number;
+  /** Subscribers disconnected because they did not keep up. */
+  readonly slowDisconnects: number;
+  /** Events sent. */
+  readonly events: number;
+}
+
+interface RingEntry {
+  readonly seq: number;
+  readonly record: PatternRecord;
+  text?: string;
+}
+
+interface Subscriber {
+  readonly filter: RecordPredicate;
+  readonly controller: ReadableStreamDefaultController<Uint8Array>;
+  /** Sequence number of the last event handed to this subscriber. */
+  last: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Fans records out to SSE subscribers.
+ *
+ * @example
+ * ```ts
+ * import { RecordStreamHub } from "./record_stream_hub.ts";
+ * const hub = new RecordStreamHub();
+ * const stream = hub.subscribe(() => true, undefined);
+ * ```
+ */
+export class RecordStreamHub implements Sink {
+  /** Name in logs and summaries. */
+  readonly name = "stream";
+  readonly #limits: StreamHubLimits;
+  /** The last records, oldest at `#ringStart` (a circular buffer: no shifting). */
+  readonly #ring: RingEntry[] = [];
+  #ringStart = 0;
+  readonly #subscribers = new Set<Subscriber>();
+  #seq = 0;
+  #slow = 0;
+  #events = 0;
+  #closed = false;
+
+  /** Starts with an empty ring. */
+  constructor(limits: Partial<StreamHubLimits> = {}) {
+    this.#limits = { ...STREAM_HUB_LIMITS, ...limits };
+  }
+
+  /** True when another subscriber may connect. */
+  get hasRoom(): boolean {
+    return !this.#closed && this.#subscribers.size < this.#limits.maxSubscribers;
+  }
+
+  /** Keeps the record in the ring and sends it to every subscriber whose filter takes it. */
+  write(record: PatternRecord): void {
+    if (this.#closed) return;
+    const entry: RingEntry = { seq: ++this.#seq, record };
+    if (this.#ring.length < this.#limits.ringRecords) this.#ring.push(entry);
+    else {
+      this.#ring[this.#ringStart] = entry;
+      this.#ringStart = (this.#ringStart + 1) % this.#ring.length;
+    }
+    for (const subscriber of this.#subscribers) this.#send(subscriber, entry);
+  }
+
+  /**
+   * A new subscriber's event stream: first what it missed since `lastEventId` (when that is
+   * still in the ring; else an `event: gap` naming the first id it can have), then live records.
+   */
+  subscribe(filter: RecordPredicate, lastEventId: number | undefined): ReadableStream<Uint8Array> {
+    let subscriber: Subscriber | undefined;
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        subscriber = { filter, controller, last: this.#seq };
+        controller.enqueue(encoder.encode(`retry: 1000\n: qts-observer stream\n\n`));
+        if (lastEventId !== undefined && lastEventId < this.#seq) {
+          const oldest = this.#ring[this.#ringStart]?.seq ?? this.#seq + 1;
+          if (lastEventId + 1 < oldest) {
+            controller.enqueue(
+              encoder.encode(
+                `event: gap\ndata: ${
+                  JSON.stringify({ from: lastEventId + 1, to: oldest - 1 })
+                }\n\n`,
+              ),
+            );
+          }
+          for (let k = 0; k < this.#ring.length; k++) {
+            const entry = this.#ring[(this.#ringStart + k) % this.#ring.length];
+            if (entry.seq > lastEventId) this.#send(subscriber, entry);
+          }
+        }
+        subscriber.last = this.#seq;
+        this.#subscribers.add(subscriber);
+      },
+      cancel: () => {
+        if (subscriber !== undefined) this.#subscribers.delete(subscriber);
+      },
+    }, { highWaterMark: this.#limits.subscriberBytes, size: (chunk) => chunk.byteLength });
+  }
+
+  #send(subscriber: Subscriber, entry: RingEntry): void {
+    if (!subscriber.filter(entry.record)) return;
+    entry.text ??= JSON.stringify(entry.record);
+    const { controller } = subscriber;
+    if ((controller.desiredSize ?? 0) <= 0) {
+      // The client does not keep up: drop it rather than hold its backlog.
+      this.#slow++;
+      this.#subscribers.delete(subscriber);
+      controller.enqueue(encoder.encode(`event: slow\ndata: {}\n\n`));
+      controller.close();
+      return;
+    }
+    controller.enqueue(encoder.encode(`id: ${entry.seq}\nevent: record\ndata: ${entry.text}\n\n`));
+    subscriber.last = entry.seq;
+    this.#events++;
+  }
+
+  /** Counters for status and metrics. */
+  streamStats(): StreamHubStats {
+    return {
+      subscribers: this.#subscribers.size,
+      slowDisconnects: this.#slow,
+      events: this.#events,
+    };
+  }
+
+  /** Nothing is buffered beyond the subscribers' streams. */
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Ends every subscriber's stream. */
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const { controller } of this.#subscribers) {
+      try {
+        controller.close();
+      } catch {
+        // Already closed by the client.
+      }
+    }
+    this.#subscribers.clear();
+    return Promise.resolve();
+  }
+
+  /** Same as {@linkcode close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** The stream writes nothing to keep: no counters for the run summary. */
+  stats(): SinkStats {
+    return { written: this.#events, dropped: 0, failed: 0 };
+  }
+}
