@@ -13,6 +13,7 @@ import { effectiveConfig } from "./src/config/effective_config.ts";
 import { loadConfig } from "./src/config/load_config.ts";
 import { getObserverLogger } from "./src/log/logging.ts";
 import { isLoopback } from "./src/server/bearer_token.ts";
+import { parseListen, readToken } from "./src/cli/serve_options.ts";
 import {
   DEFAULT_SERVE_PORT,
   SERVER_LIMITS,
@@ -366,7 +367,7 @@ addCommonOptions(
     let token: string | undefined;
     try {
       listen = parseListen(flags.listen);
-      token = await readToken(flags);
+      token = await readToken(flags, userPath);
       if (token === undefined && !isLoopback(listen.hostname)) {
         throw new Error(
           `--listen ${flags.listen}: expected --token-env or --token-file to listen beyond this ` +
@@ -412,45 +413,6 @@ addCommonOptions(
       },
     });
   });
-
-/** `--listen host:port`, checked. */
-function parseListen(text: string): { hostname: string; port: number } {
-  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
-  const port = match === null ? NaN : Number(match[2]);
-  if (match === null || port > 65535) {
-    throw new Error(
-      `--listen: expected host:port such as 127.0.0.1:8089, got ${JSON.stringify(text)}`,
-    );
-  }
-  return { hostname: match[1].replace(/^\[|\]$/g, ""), port };
-}
-
-/** The bearer token from --token-env or --token-file, if one is given. */
-async function readToken(flags: ServeFlags): Promise<string | undefined> {
-  if (flags.tokenEnv !== undefined && flags.tokenFile !== undefined) {
-    throw new Error("--token-env and --token-file: expected one of them");
-  }
-  let token: string | undefined;
-  if (flags.tokenEnv !== undefined) {
-    if (Deno.permissions.querySync({ name: "env", variable: flags.tokenEnv }).state !== "granted") {
-      throw new Error(
-        `--token-env ${flags.tokenEnv}: no permission to read it; the tasks grant QTS_* variables`,
-      );
-    }
-    token = Deno.env.get(flags.tokenEnv);
-    if (token === undefined) {
-      throw new Error(`--token-env ${flags.tokenEnv}: expected it set, got nothing`);
-    }
-  } else if (flags.tokenFile !== undefined) {
-    token = (await Deno.readTextFile(userPath(flags.tokenFile))).trim();
-  } else {
-    return undefined;
-  }
-  if (token.trim().length < 16) {
-    throw new Error("the bearer token: expected at least 16 characters, got fewer");
-  }
-  return token.trim();
-}
 
 program.command("config")
   .description("Work with configuration files (see README, Configuration).")

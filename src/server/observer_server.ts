@@ -187,12 +187,17 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
       ...sink.stats(),
     }));
 
+  /** The 401 answer when a token is set and the request does not carry it. */
+  async function unauthorized(request: Request): Promise<Response | undefined> {
+    if (options.token === undefined || await hasBearerToken(request, options.token)) return;
+    return problem(401, "expected Authorization: Bearer <token>", {
+      "www-authenticate": 'Bearer realm="qts-observer"',
+    });
+  }
+
   async function ingest(request: Request, remote: string): Promise<Response> {
-    if (options.token !== undefined && !(await hasBearerToken(request, options.token))) {
-      return problem(401, "expected Authorization: Bearer <token>", {
-        "www-authenticate": 'Bearer realm="qts-observer"',
-      });
-    }
+    const denied = await unauthorized(request);
+    if (denied !== undefined) return denied;
     const ack = new URL(request.url).searchParams.get("ack") ?? "queued";
     if (ack !== "queued" && ack !== "durable") {
       return problem(400, `ack: expected queued or durable, got ${JSON.stringify(ack)}`);
@@ -283,11 +288,8 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
   }
 
   async function stream(request: Request): Promise<Response> {
-    if (options.token !== undefined && !(await hasBearerToken(request, options.token))) {
-      return problem(401, "expected Authorization: Bearer <token>", {
-        "www-authenticate": 'Bearer realm="qts-observer"',
-      });
-    }
+    const denied = await unauthorized(request);
+    if (denied !== undefined) return denied;
     const query = new URL(request.url).searchParams;
     const spec: Record<string, string | string[]> = {};
     for (const key of new Set(query.keys())) {

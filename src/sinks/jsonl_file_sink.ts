@@ -137,7 +137,6 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   readonly #rotation: RotationPolicy | undefined;
   readonly #openFileAt: RecordFileOpener;
   readonly #queue: BatchingQueue<QueuedLine>;
-  readonly #flushBytes: number;
   /** The lock this sink took itself (released on close); undefined when the caller holds it. */
   #ownLock: RecordLock | undefined;
   #fileName: string;
@@ -179,11 +178,11 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     }
     this.#rotation = rotation;
     this.#openFileAt = options.openFile ?? openRecordFile;
-    this.#flushBytes = positive(options.flushBytes, SINK_DEFAULTS.flushBytes, "flushBytes");
-    this.#encoder = new LineBatchEncoder(this.#flushBytes);
+    const flushBytes = positive(options.flushBytes, SINK_DEFAULTS.flushBytes, "flushBytes");
+    this.#encoder = new LineBatchEncoder(flushBytes);
     this.#queue = new BatchingQueue<QueuedLine>({
       maxBytes: positive(options.maxQueueBytes, SINK_DEFAULTS.maxQueueBytes, "maxQueueBytes"),
-      flushBytes: this.#flushBytes,
+      flushBytes,
       flushIntervalMs: positive(
         options.flushIntervalMs,
         SINK_DEFAULTS.flushIntervalMs,
