@@ -41,7 +41,7 @@ import { startProgress } from "./src/cli/progress.ts";
 import { runRecordingCommand } from "./src/cli/recording_command.ts";
 import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { printable } from "./src/io/printable.ts";
-import { outputFilePath, recordFilePath } from "./src/paths.ts";
+import { outputFilePath, recordFilePath, serviceSocketPath } from "./src/paths.ts";
 import { inspectRecordFiles } from "./src/records/inspect.ts";
 import { formatInspectReport } from "./src/records/inspect_table.ts";
 import { GENERATED_AT_CLOCKS, type GeneratedAtClock } from "./src/observer/observer.ts";
@@ -313,6 +313,8 @@ interface ServeFlags extends CommonFlags {
   maxLineBytes: number;
   maxConcurrentRequests: number;
   backpressureWaitMs: number;
+  headerTimeoutMs: number;
+  bodyTimeoutMs: number;
 }
 
 addCommonOptions(
@@ -353,6 +355,18 @@ addCommonOptions(
       "how long a request waits for room in full sink queues before 503 (nothing recorded)",
       parsePositiveInt,
       SERVER_LIMITS.backpressureWaitMs,
+    )
+    .option(
+      "--header-timeout-ms <n>",
+      "time a connection has to send its request headers before it is closed",
+      parsePositiveInt,
+      SERVER_LIMITS.headerTimeoutMs,
+    )
+    .option(
+      "--body-timeout-ms <n>",
+      "time an ingest request has to send its whole body once its headers came (408 beyond)",
+      parsePositiveInt,
+      SERVER_LIMITS.bodyTimeoutMs,
     ),
 )
   .addHelpText(
@@ -365,8 +379,10 @@ addCommonOptions(
   .action(async (flags: ServeFlags, command: Command) => {
     let listen: { hostname: string; port: number };
     let token: string | undefined;
+    let socketPath: string;
     try {
       listen = parseListen(flags.listen);
+      socketPath = serviceSocketPath(root, listen.port);
       token = await readToken(flags, userPath);
       if (token === undefined && !isLoopback(listen.hostname)) {
         throw new Error(
@@ -374,14 +390,15 @@ addCommonOptions(
             "machine (only loopback addresses may go without a token)",
         );
       }
-      const permission = await Deno.permissions.query({
-        name: "net",
-        host: `${listen.hostname}:${listen.port}`,
-      });
-      if (permission.state !== "granted") {
+      const needed = [`${listen.hostname}:${listen.port}`, `unix:${socketPath}`];
+      const missing = needed.filter((host) =>
+        Deno.permissions.querySync({ name: "net", host }).state !== "granted"
+      );
+      if (missing.length > 0) {
         throw new Error(
-          `--listen ${flags.listen}: no permission to listen there; the serve task grants ` +
-            `127.0.0.1:${DEFAULT_SERVE_PORT}: run deno with --allow-net=${listen.hostname}:${listen.port}`,
+          `--listen ${flags.listen}: no permission to listen there (the service listens on the ` +
+            `address and, behind its connection guard, on a Unix socket); the serve task grants ` +
+            `127.0.0.1:${DEFAULT_SERVE_PORT}: run deno with --allow-net=${needed.join(",")}`,
         );
       }
     } catch (error) {
@@ -397,9 +414,10 @@ addCommonOptions(
       pipeline: { dispatchBlocked: true },
       forceExit: Deno.exit,
       feed: async (_observer, signal, _deadLetters, pipeline) => {
-        const server = startObserverServer({
+        const server = await startObserverServer({
           pipeline,
           ...listen,
+          socketPath,
           token,
           limits: flags,
           logger: getObserverLogger("server"),

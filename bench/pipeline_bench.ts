@@ -32,7 +32,7 @@ import type { ObservationSnapshot } from "../src/contract/snapshot.ts";
 import { getObserverLogger } from "../src/log/logging.ts";
 import { Observer } from "../src/observer/observer.ts";
 import { JsonlFileSink, SINK_DEFAULTS } from "../src/sinks/jsonl_file_sink.ts";
-import { copyProject, spawnScript } from "../tests/helpers/project.ts";
+import { copyProject, serveNet, spawnScript } from "../tests/helpers/project.ts";
 import { parseInputJson } from "../src/io/input_json.ts";
 // g and h load their modules (the configuration, postgres.js) when they run: loaded up front,
 // they were seen to slow a by 10-15 % (a larger heap for the whole run), which b and c do not pay.
@@ -318,7 +318,7 @@ async function benchHttp(lines: number): Promise<number> {
     task: "serve",
     script: "observer.ts",
     args: ["serve", "--listen", `127.0.0.1:${port}`, "--log-level", "warning"],
-    extraNet: [`127.0.0.1:${port}`],
+    extraNet: serveNet(root, port),
   });
   while (
     !(await fetch(`${base}/healthz`).then((r) => r.body?.cancel().then(() => r.ok), () => false))

@@ -171,3 +171,29 @@ export function checkUserRecordFileName(name: string): string {
 export function outputFilePath(root: string, name: string, extension: string): string {
   return join(observerDataDir(root), checkOutputFileName(name, extension));
 }
+
+/** The longest path a Unix socket may have on Linux (`sun_path` holds 108 bytes with the NUL). */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/**
+ * The Unix socket `observer.ts serve` runs its HTTP server on behind the connection guard, named
+ * after the port it listens on: `data/observer/.serve-<port>.sock` (the serve task grants
+ * `--allow-net=unix:$PWD/data/observer/.serve-8089.sock`). Throws when the path is longer than a
+ * socket path may be.
+ *
+ * @example
+ * ```ts
+ * serviceSocketPath("/srv/qts", 8089); // => "/srv/qts/data/observer/.serve-8089.sock"
+ * ```
+ */
+export function serviceSocketPath(root: string, port: number): string {
+  const path = join(observerDataDir(root), `.serve-${port}.sock`);
+  const bytes = new TextEncoder().encode(path).length;
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(
+      `the service's socket ${path} is ${bytes} bytes long: expected at most ` +
+        `${MAX_SOCKET_PATH_BYTES} (a Unix socket path limit); run from a shorter directory`,
+    );
+  }
+  return path;
+}

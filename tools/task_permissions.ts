@@ -12,8 +12,8 @@ const PATH_SCOPED = ["--allow-read", "--allow-write"];
 
 /**
  * The `--allow-*` and `--v8-flags=` flags of `task` in the deno.json text `configText`, with
- * relative permission paths resolved against `root` (deno task runs in the root; others run from
- * anywhere).
+ * relative permission paths resolved against `root` and `$PWD` (which deno task sets to the root)
+ * replaced by `root` (deno task runs in the root; others run from anywhere).
  *
  * @example
  * ```ts
@@ -32,6 +32,7 @@ export function taskPermissionFlags(configText: string, task: string, root: stri
       word.startsWith("--allow-") || word === "-A" || word === "--no-prompt" ||
       word.startsWith("--v8-flags=")
     )
+    .map((word) => word.replaceAll("$PWD", root))
     .map((flag) => {
       const eq = flag.indexOf("=");
       if (eq < 0 || !PATH_SCOPED.includes(flag.slice(0, eq))) return flag;

@@ -122,6 +122,9 @@ const conditions = z.union([text, z.array(text)], {
   return parsed;
 });
 
+const guardError = 'expected "PASS" or "BLOCK", or a list of them';
+const guardAction = z.enum(["PASS", "BLOCK"], { error: guardError });
+
 const filterSchema: z.ZodType<RecordFilterSpec, unknown> = z.lazy(() =>
   z.strictObject({
     source: textMatch.optional(),
@@ -129,7 +132,9 @@ const filterSchema: z.ZodType<RecordFilterSpec, unknown> = z.lazy(() =>
     symbol: textMatch.optional(),
     market: textMatch.optional(),
     session: textMatch.optional(),
-    guard: z.enum(["PASS", "BLOCK"], { error: 'expected "PASS" or "BLOCK"' }).optional(),
+    guard: z.union([guardAction, z.array(guardAction).min(1, { error: guardError })], {
+      error: guardError,
+    }).optional(),
     quality_flag: textMatch.optional(),
     hint: textMatch.optional(),
     where: conditions.optional(),

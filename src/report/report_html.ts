@@ -5,9 +5,8 @@
  * @module
  */
 
-import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
-import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import type { ReportData } from "./report_data.ts";
+import { UPLOT_NOTICE, UPLOT_SCRIPT, UPLOT_STYLE } from "./uplot_assets.ts";
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -104,7 +103,7 @@ export function renderReportHtml(data: ReportData): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(data.title)}</title>
-<style>${uplotCss}</style>
+<style>${UPLOT_STYLE}</style>
 <style>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 20px; color: #1d2327; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
@@ -124,8 +123,8 @@ table { border-collapse: collapse; } th, td { padding: 3px 12px; border-bottom: 
 <h2>Blocked, rejected and flagged</h2>
 <div id="problems" class="chart"></div>
 <script id="report-data" type="application/json">${scriptJson(data)}</script>
-<!-- uPlot, (c) Leon Sorokin, MIT License: https://github.com/leeoniya/uPlot -->
-<script>${uplotJs.replace(/<\/(script)/gi, "<\\/$1")}</script>
+${UPLOT_NOTICE}
+<script>${UPLOT_SCRIPT}</script>
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>

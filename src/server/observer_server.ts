@@ -4,7 +4,7 @@
  * health, readiness and status are open, ingest needs the bearer token when one is set.
  *
  * Routes: `POST /v1/snapshots`, `GET /v1/stream` (Server-Sent Events), `GET /healthz`,
- * `GET /readyz`, `GET /v1/status`, `GET /metrics`.
+ * `GET /readyz`, `GET /v1/status`, `GET /metrics`, and the live dashboard at `GET /`.
  *
  * @module
  */
@@ -22,10 +22,17 @@ import { readBoundedBody, RequestRefused } from "./request_body.ts";
 import { serviceMetrics } from "./service_metrics.ts";
 import { RecordStreamHub } from "./record_stream_hub.ts";
 import { validateFilter } from "../config/config_schema.ts";
+import { dashboardHtml } from "./dashboard_page.ts";
+import {
+  CONNECTION_LIMITS,
+  type ConnectionLimits,
+  PEER_HEADER,
+  startConnectionGuard,
+} from "./connection_guard.ts";
 import { compileFilter, mentionsGuard } from "../sinks/record_filter.ts";
 
 /** Limits of the service; each refusal is a clear 4xx or 503. */
-export interface ServerLimits {
+export interface ServerLimits extends ConnectionLimits {
   /** Largest request body, in bytes after decompression (413 beyond). */
   readonly maxBodyBytes: number;
   /** Most lines in one request (413 beyond). */
@@ -39,6 +46,8 @@ export interface ServerLimits {
    * nothing of it recorded, in ms.
    */
   readonly backpressureWaitMs: number;
+  /** Time to receive a whole ingest body once its headers came, in ms (408 beyond). */
+  readonly bodyTimeoutMs: number;
 }
 
 /** The port `observer.ts serve` listens on by default (on 127.0.0.1). */
@@ -46,14 +55,17 @@ export const DEFAULT_SERVE_PORT = 8089;
 
 /**
  * The default limits: 4 MiB bodies, 10,000 lines, 1 MiB lines, 8 requests at once, 2 s of
- * waiting for full queues.
+ * waiting for full queues, 30 s for a body; and the connection limits (10 s for the headers,
+ * 64 KiB of them, 1,024 connections).
  */
 export const SERVER_LIMITS: ServerLimits = {
+  ...CONNECTION_LIMITS,
   maxBodyBytes: 4 * 1024 * 1024,
   maxLines: 10_000,
   maxLineBytes: 1024 * 1024,
   maxConcurrentRequests: 8,
   backpressureWaitMs: 2000,
+  bodyTimeoutMs: 30_000,
 };
 
 /** A record takes about this many times its snapshot's bytes (the envelope and metadata). */
@@ -67,6 +79,11 @@ export interface ObserverServerOptions {
   readonly hostname: string;
   /** Port to listen on (0: any free one). */
   readonly port: number;
+  /**
+   * The Unix socket the HTTP server listens on behind the connection guard (inside a directory
+   * the process may write; removed at shutdown).
+   */
+  readonly socketPath: string;
   /** Bearer token required for ingest; none when absent (loopback only, checked by the caller). */
   readonly token?: string;
   /** Limits; defaults in {@linkcode SERVER_LIMITS}. */
@@ -144,6 +161,22 @@ function problem(status: number, message: string, headers: Record<string, string
 }
 
 /**
+ * Removes the socket file a killed service left behind; throws when a service still answers on it
+ * (another `observer.ts serve` on the same port of this project).
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    const conn = await Deno.connect({ transport: "unix", path });
+    conn.close();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    await Deno.remove(path).catch(() => {}); // nobody listens: left by a killed process
+    return;
+  }
+  throw new Error(`another observer.ts serve answers on ${path}: expected none`);
+}
+
+/**
  * Starts the service on `hostname:port`.
  *
  * @example
@@ -152,16 +185,19 @@ function problem(status: number, message: string, headers: Record<string, string
  * import type { Pipeline } from "../app/pipeline.ts";
  * import { getObserverLogger } from "../log/logging.ts";
  * declare const pipeline: Pipeline;
- * const server = startObserverServer({
+ * const server = await startObserverServer({
  *   pipeline,
  *   hostname: "127.0.0.1",
  *   port: 0,
+ *   socketPath: "/tmp/qts-observer.sock",
  *   logger: getObserverLogger("server"),
  * });
  * await server.shutdown();
  * ```
  */
-export function startObserverServer(options: ObserverServerOptions): ObserverServer {
+export async function startObserverServer(
+  options: ObserverServerOptions,
+): Promise<ObserverServer> {
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
   const now = options.now ?? Date.now;
   const startedAt = now();
@@ -217,6 +253,7 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
       const body = await readBoundedBody(
         request,
         isArray ? { ...limits, maxLines: Infinity } : limits,
+        AbortSignal.timeout(limits.bodyTimeoutMs),
       );
       const input = `http:${remote}#${++requestNumber}`;
       const blocked: LineOutcome[] = [];
@@ -322,6 +359,7 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
   function status(): Response {
     return json(200, {
       stream: hub.streamStats(),
+      connections: guard.stats(),
       version: OBSERVER_VERSION,
       started_at: new Date(startedAt).toISOString(),
       uptime_seconds: Math.round((now() - startedAt) / 1000),
@@ -354,13 +392,26 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
       return [pathname, await stream(request)];
     }
     if (
-      pathname === "/healthz" || pathname === "/readyz" || pathname === "/v1/status" ||
+      pathname === "/" || pathname === "/healthz" || pathname === "/readyz" ||
+      pathname === "/v1/status" ||
       pathname === "/metrics"
     ) {
       if (method !== "GET" && method !== "HEAD") {
         return [pathname, problem(405, "expected GET", { allow: "GET, HEAD" })];
       }
       if (pathname === "/healthz") return [pathname, json(200, { ok: true })];
+      if (pathname === "/") {
+        return [
+          pathname,
+          new Response(dashboardHtml(), {
+            headers: {
+              "content-type": "text/html; charset=utf-8",
+              "cache-control": "no-cache",
+              "x-content-type-options": "nosniff",
+            },
+          }),
+        ];
+      }
       if (pathname === "/metrics") {
         return [
           pathname,
@@ -374,17 +425,23 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
     return ["(other)", problem(404, `no such route: ${method} ${pathname}`)];
   }
 
-  const server = Deno.serve({
-    hostname: options.hostname,
-    port: options.port,
-    onListen: () => {},
-  }, async (request, info) => {
-    const remote = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
+  await removeStaleSocket(options.socketPath);
+  const server = Deno.serve({ path: options.socketPath, onListen: () => {} }, async (request) => {
+    const remote = request.headers.get(PEER_HEADER) ?? "unknown";
     const [name, response] = await route(request, remote);
     count(name, response.status);
+    // One request per connection, so the guard sees (and times) every request's headers.
+    response.headers.set("connection", "close");
     return response;
   });
-  const addr = server.addr as Deno.NetAddr;
+  const guard = startConnectionGuard({
+    hostname: options.hostname,
+    port: options.port,
+    upstreamPath: options.socketPath,
+    limits,
+    logger,
+  });
+  const addr = guard.addr;
   logger.info("Observer service listening on http://{hostname}:{port}", {
     hostname: addr.hostname,
     port: addr.port,
@@ -393,8 +450,11 @@ export function startObserverServer(options: ObserverServerOptions): ObserverSer
     hostname: addr.hostname,
     port: addr.port,
     async shutdown() {
+      guard.stopAccepting();
       await hub.close(); // streams never end by themselves: end them, then wait for the rest
       await server.shutdown();
+      guard.closeAll();
+      await Deno.remove(options.socketPath).catch(() => {});
     },
     get rejected() {
       return rejectedLines;

@@ -33,7 +33,8 @@ export interface BodyLimits {
 
 /**
  * The body of `request`, decompressed when `Content-Encoding: gzip`, or a {@linkcode
- * RequestRefused} (413 too large or too many lines, 415 another encoding, 400 bad gzip).
+ * RequestRefused} (413 too large or too many lines, 415 another encoding, 400 bad gzip, 408 when
+ * `signal` aborts before the body is all there: a client sending too slowly).
  *
  * @example
  * ```ts
@@ -45,6 +46,7 @@ export interface BodyLimits {
 export async function readBoundedBody(
   request: Request,
   limits: BodyLimits,
+  signal?: AbortSignal,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > limits.maxBodyBytes) {
@@ -65,6 +67,8 @@ export async function readBoundedBody(
   let size = 0;
   let lines = 0;
   const reader = stream.getReader();
+  const tooSlow = () => reader.cancel().catch(() => {});
+  signal?.addEventListener("abort", tooSlow, { once: true });
   try {
     while (true) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -75,6 +79,9 @@ export async function readBoundedBody(
           throw new RequestRefused(400, `expected a gzip body: ${(error as Error).message}`);
         }
         throw error;
+      }
+      if (signal?.aborted) {
+        throw new RequestRefused(408, "expected the whole body in time, got it too slowly");
       }
       if (result.done) break;
       const chunk = result.value;
@@ -97,6 +104,7 @@ export async function readBoundedBody(
       chunks.push(chunk);
     }
   } finally {
+    signal?.removeEventListener("abort", tooSlow);
     reader.cancel().catch(() => {});
   }
   const last = chunks.length === 0 ? undefined : chunks[chunks.length - 1];

@@ -49,8 +49,11 @@ export interface RecordFilterSpec {
   readonly market?: TextMatch;
   /** `snapshot.meta.session_id`. */
   readonly session?: TextMatch;
-  /** `metadata.guard.action`: `PASS`, or `BLOCK` for blocked snapshots with their reasons. */
-  readonly guard?: "PASS" | "BLOCK";
+  /**
+   * `metadata.guard.action`: `PASS`, or `BLOCK` for blocked snapshots with their reasons, or a
+   * list of them (either).
+   */
+  readonly guard?: "PASS" | "BLOCK" | readonly ("PASS" | "BLOCK")[];
   /** The record carries one of these quality flags (`metadata._quality.flags`, `quality_flags`). */
   readonly quality_flag?: TextMatch;
   /** The record carries one of these interpretation hints (`metadata._interpretation.hints`). */
@@ -193,8 +196,8 @@ export function compileFilter(spec: RecordFilterSpec): RecordPredicate {
     tests.push((r) => m(r.snapshot?.meta?.session_id));
   }
   if (spec.guard !== undefined) {
-    const action = spec.guard;
-    tests.push((r) => r.metadata?.guard?.action === action);
+    const actions: readonly string[] = typeof spec.guard === "string" ? [spec.guard] : spec.guard;
+    tests.push((r) => actions.includes(r.metadata?.guard?.action));
   }
   if (spec.quality_flag !== undefined) {
     const m = listMatcher(spec.quality_flag);

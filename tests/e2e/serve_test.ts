@@ -6,49 +6,15 @@ import {
   observerDir,
   PROJECT_ROOT,
   runScript,
+  serveNet,
   spawnScript,
   taskPermissionFlags,
 } from "../helpers/project.ts";
 import { freePort } from "../helpers/net.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
+import { startService, waitUntilHealthy } from "../helpers/service.ts";
 
 const TOKEN = "test-token-0123456789abcdef";
-
-/** Waits (10 s at most) until the service at `base` answers /healthz. */
-async function waitUntilHealthy(base: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const up = await fetch(`${base}/healthz`).then(
-      (r) => r.body?.cancel().then(() => r.ok),
-      () => false,
-    );
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** `observer.ts serve` with the serve task's flags (plus the test's port), up and answering. */
-async function startService(root: string, args: string[] = [], env: Record<string, string> = {}) {
-  const port = freePort();
-  const child = await spawnScript(root, {
-    task: "serve",
-    script: "observer.ts",
-    args: ["serve", "--listen", `127.0.0.1:${port}`, ...args],
-    extraNet: [`127.0.0.1:${port}`],
-    env,
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitUntilHealthy(base);
-  const stop = async () => {
-    child.kill("SIGTERM");
-    const output = await child.output();
-    return {
-      code: output.code,
-      stdout: new TextDecoder().decode(output.stdout),
-      stderr: new TextDecoder().decode(output.stderr),
-    };
-  };
-  return { base, stop };
-}
 
 async function post(url: string, body: BodyInit, headers: Record<string, string> = {}) {
   const response = await fetch(url, {
@@ -188,7 +154,7 @@ Deno.test("serve: refuses to listen beyond loopback without a token, or where th
   for (
     const [listen, message] of [
       ["0.0.0.0:18089", /expected --token-env or --token-file to listen beyond this machine/],
-      ["127.0.0.1:1", /no permission to listen there; .*--allow-net=127\.0\.0\.1:1/],
+      ["127.0.0.1:1", /no permission to listen there .*--allow-net=127\.0\.0\.1:1,unix:\//],
     ] as const
   ) {
     const child = await spawnScript(root, {
@@ -233,7 +199,7 @@ Deno.test("serve: Python producers posting at once through retries record every 
     task: "serve",
     script: "observer.ts",
     args: ["serve", "--listen", `127.0.0.1:${port}`, "--max-concurrent-requests", "1"],
-    extraNet: [`127.0.0.1:${port}`],
+    extraNet: serveNet(root, port),
   });
   try {
     const totals = await Promise.all(producers.map(async (p) => {
@@ -298,7 +264,7 @@ Deno.test("serve: when a sink stays full the request waits, then gets 503 and no
   const port = freePort();
   const out = join(root, "out.jsonl");
   const flags = (await taskPermissionFlags("serve", root)).map((f) =>
-    f.startsWith("--allow-net=") ? `${f},127.0.0.1:${port}` : f
+    f.startsWith("--allow-net=") ? `${f},${serveNet(root, port).join(",")}` : f
   );
   // The service's stdout goes to a reader that sleeps 3 s before it reads: the pipe fills, then
   // the stdout sink's small queue.

@@ -1,5 +1,5 @@
 /**
- * Headless Chromium for report tests: installs Debian's `chromium` when it is missing (the
+ * Headless Chromium for page tests (the report, the dashboard): installs Debian's `chromium` when it is missing (the
  * tests run as root in CI), then loads pages with the flags this closed network needs.
  *
  * @module
@@ -52,8 +52,11 @@ export async function ensureChromium(): Promise<string> {
   return CHROMIUM;
 }
 
-const FLAGS = [
-  "--headless",
+/**
+ * The flags this closed network needs (no background connections, no sandbox as root), for
+ * Chromium started here or by Playwright (which adds `--headless` itself).
+ */
+export const CHROMIUM_FLAGS: string[] = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
@@ -61,8 +64,9 @@ const FLAGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
-  "--virtual-time-budget=5000",
 ];
+
+const FLAGS = ["--headless", ...CHROMIUM_FLAGS, "--virtual-time-budget=5000"];
 
 /** Runs headless Chromium with a fresh profile and `args`; returns its output. */
 async function runChromium(chromium: string, args: string[]): Promise<Deno.CommandOutput> {

@@ -8,6 +8,7 @@
 import { dirname, join, resolve } from "node:path";
 import { taskPermissionFlags as permissionFlagsOf } from "../../tools/task_permissions.ts";
 import { tempDir } from "./temp.ts";
+import { serviceSocketPath } from "../../src/paths.ts";
 
 /** The real project root (this repository). */
 export const PROJECT_ROOT = resolve(import.meta.dirname!, "..", "..");
@@ -50,6 +51,14 @@ async function copyTree(from: string, to: string): Promise<void> {
 /** The `--allow-*` flags of a deno.json task of the project at `root`, paths made absolute. */
 export async function taskPermissionFlags(task: string, root = PROJECT_ROOT): Promise<string[]> {
   return permissionFlagsOf(await Deno.readTextFile(join(root, "deno.json")), task, root);
+}
+
+/**
+ * What `observer.ts serve --listen 127.0.0.1:<port>` needs beyond the serve task's --allow-net:
+ * the address and the Unix socket behind its connection guard.
+ */
+export function serveNet(root: string, port: number): string[] {
+  return [`127.0.0.1:${port}`, `unix:${serviceSocketPath(root, port)}`];
 }
 
 /** `<root>/data/observer` of a project copy. */

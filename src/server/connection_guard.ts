@@ -1,0 +1,242 @@
+/**
+ * The service's front door: a TCP listener that gives each connection a bounded time and size to
+ * send its request headers, then passes the connection through to the HTTP server behind it (a
+ * `Deno.serve` on a Unix socket). `Deno.serve` has no header timeout, so without this a client
+ * that sends half a request line holds its connection forever (slowloris).
+ *
+ * The server behind answers every request with `Connection: close`, so each connection carries
+ * one request and every request's headers pass through this check. The client's address reaches
+ * the server in the `x-qts-peer` header, set here (a client's own is removed).
+ *
+ * @module
+ */
+
+import type { Logger } from "../log/logging.ts";
+
+/** Limits of the front door. */
+export interface ConnectionLimits {
+  /** Time from connect to the end of the request headers, in ms (then the connection is closed). */
+  readonly headerTimeoutMs: number;
+  /** Largest request head (request line and headers), in bytes (431 beyond). */
+  readonly maxHeaderBytes: number;
+  /** Connections open at once (503 beyond). */
+  readonly maxConnections: number;
+}
+
+/** The default limits: 10 s for the headers, 64 KiB of them, 1,024 connections. */
+export const CONNECTION_LIMITS: ConnectionLimits = {
+  headerTimeoutMs: 10_000,
+  maxHeaderBytes: 64 * 1024,
+  maxConnections: 1024,
+};
+
+/** The header that carries the client's address to the server behind the guard. */
+export const PEER_HEADER = "x-qts-peer";
+
+/** Counters of the front door. */
+export interface ConnectionStats {
+  /** Connections open now. */
+  readonly open: number;
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  /** Connections closed because the headers did not come in time. */
+  readonly headerTimeouts: number;
+  /** Connections refused: headers too large, or too many connections. */
+  readonly refused: number;
+}
+
+/** A running front door. */
+export interface ConnectionGuard {
+  /** Where it listens. */
+  readonly addr: Deno.NetAddr;
+  /** Its counters. */
+  stats(): ConnectionStats;
+  /** Stops accepting connections. */
+  stopAccepting(): void;
+  /** Closes every connection still open (call once the server behind has finished). */
+  closeAll(): void;
+}
+
+const encoder = new TextEncoder();
+const HEAD_END = [0x0d, 0x0a, 0x0d, 0x0a];
+
+/** Index just past the first CRLFCRLF in `bytes`, or -1. */
+function headEnd(bytes: Uint8Array, from: number): number {
+  for (let i = Math.max(0, from - 3); i + 3 < bytes.length; i++) {
+    if (
+      bytes[i] === HEAD_END[0] && bytes[i + 1] === HEAD_END[1] && bytes[i + 2] === HEAD_END[2] &&
+      bytes[i + 3] === HEAD_END[3]
+    ) return i + 4;
+  }
+  return -1;
+}
+
+/** The head with the peer header set (any the client sent dropped). */
+function withPeer(head: Uint8Array, peer: string): Uint8Array {
+  const text = new TextDecoder("latin1").decode(head);
+  const lines = text.slice(0, -4).split("\r\n");
+  const kept = lines.filter((line, i) => i === 0 || !/^x-qts-peer\s*:/i.test(line));
+  const out = [kept[0], `${PEER_HEADER}: ${peer}`, ...kept.slice(1)].join("\r\n") + "\r\n\r\n";
+  // latin1 round trip: every byte of the head maps to one char and back
+  return Uint8Array.from(out, (c) => c.charCodeAt(0));
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+}
+
+function plainAnswer(status: string, message: string): Uint8Array {
+  const body = JSON.stringify({ error: message }) + "\n";
+  return encoder.encode(
+    `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${encoder.encode(body).length}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}
+
+/**
+ * Listens on `hostname:port` and passes each connection whose headers arrive within the limits
+ * to the HTTP server on the Unix socket `upstreamPath`.
+ *
+ * @example
+ * ```ts
+ * import { startConnectionGuard } from "./connection_guard.ts";
+ * import { getObserverLogger } from "../log/logging.ts";
+ * const guard = startConnectionGuard({
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ *   upstreamPath: "/tmp/qts-serve.sock",
+ *   logger: getObserverLogger("server"),
+ * });
+ * guard.stopAccepting();
+ * guard.closeAll();
+ * ```
+ */
+export function startConnectionGuard(options: {
+  readonly hostname: string;
+  readonly port: number;
+  readonly upstreamPath: string;
+  readonly limits?: Partial<ConnectionLimits>;
+  readonly logger: Logger;
+}): ConnectionGuard {
+  const limits: ConnectionLimits = { ...CONNECTION_LIMITS, ...options.limits };
+  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const open = new Set<Deno.Conn>();
+  let accepted = 0;
+  let headerTimeouts = 0;
+  let refused = 0;
+
+  async function pass(conn: Deno.TcpConn): Promise<void> {
+    const peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      closeQuietly(conn);
+    }, limits.headerTimeoutMs);
+    let buffer = new Uint8Array(4096);
+    let filled = 0;
+    let end = -1;
+    try {
+      while (end < 0) {
+        if (filled === buffer.length) {
+          if (buffer.length >= limits.maxHeaderBytes) break;
+          const larger = new Uint8Array(Math.min(buffer.length * 2, limits.maxHeaderBytes));
+          larger.set(buffer);
+          buffer = larger;
+        }
+        const n = await conn.read(buffer.subarray(filled));
+        if (n === null) return; // the client left before sending a request
+        filled += n;
+        end = headEnd(buffer.subarray(0, filled), filled - n);
+      }
+    } catch {
+      if (timedOut) headerTimeouts++;
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (end < 0) {
+      refused++;
+      await writeAll(
+        conn,
+        plainAnswer(
+          "431 Request Header Fields Too Large",
+          `expected request headers of at most ${limits.maxHeaderBytes} bytes, got more`,
+        ),
+      ).catch(() => {});
+      return;
+    }
+    let upstream: Deno.UnixConn;
+    try {
+      upstream = await Deno.connect({ transport: "unix", path: options.upstreamPath });
+    } catch (error) {
+      options.logger.error("Cannot reach the HTTP server behind the guard: {error}", {
+        error: String(error),
+      });
+      return;
+    }
+    open.add(upstream);
+    try {
+      await writeAll(upstream, withPeer(buffer.subarray(0, end), peer));
+      if (filled > end) await writeAll(upstream, buffer.subarray(end, filled));
+      const toServer = conn.readable.pipeTo(upstream.writable, { preventClose: true })
+        .catch(() => {});
+      // The server answers with Connection: close: when its side ends, the exchange is over.
+      await upstream.readable.pipeTo(conn.writable, { preventClose: true }).catch(() => {});
+      closeQuietly(conn);
+      closeQuietly(upstream);
+      await toServer;
+    } finally {
+      open.delete(upstream);
+      closeQuietly(upstream);
+    }
+  }
+
+  (async () => {
+    try {
+      for await (const conn of listener) {
+        accepted++;
+        if (open.size >= limits.maxConnections) {
+          refused++;
+          writeAll(
+            conn,
+            plainAnswer("503 Service Unavailable", "expected fewer connections at once; retry"),
+          ).catch(() => {}).finally(() => closeQuietly(conn));
+          continue;
+        }
+        open.add(conn);
+        pass(conn).catch((error) =>
+          options.logger.error("Connection failed: {error}", { error: String(error) })
+        ).finally(() => {
+          open.delete(conn);
+          closeQuietly(conn);
+        });
+      }
+    } catch {
+      // the listener was closed
+    }
+  })();
+
+  return {
+    addr: listener.addr as Deno.NetAddr,
+    stats: () => ({ open: open.size, accepted, headerTimeouts, refused }),
+    stopAccepting() {
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+    },
+    closeAll() {
+      for (const conn of open) closeQuietly(conn);
+      open.clear();
+    },
+  };
+}
