@@ -4,9 +4,10 @@
  * `Deno.serve` on a Unix socket). `Deno.serve` has no header timeout, so without this a client
  * that sends half a request line holds its connection forever (slowloris).
  *
- * The server behind answers every request with `Connection: close`, so each connection carries
- * one request and every request's headers pass through this check. The client's address reaches
- * the server in the `x-qts-peer` header, set here (a client's own is removed).
+ * Each request is passed on with `Connection: close`, so the server behind closes the connection
+ * after its answer: a connection carries one request and every request's headers pass through
+ * this check. The client's address reaches the server in the `x-qts-peer` header, set here (a
+ * client's own is removed).
  *
  * @module
  */
@@ -71,12 +72,19 @@ function headEnd(bytes: Uint8Array, from: number): number {
   return -1;
 }
 
-/** The head with the peer header set (any the client sent dropped). */
-function withPeer(head: Uint8Array, peer: string): Uint8Array {
+/**
+ * The head as the server behind gets it: the peer header set and `Connection: close` (so the
+ * server closes the connection after its answer, and the next request comes through the guard
+ * on a new one); the client's own headers of those names dropped.
+ */
+function forwardedHead(head: Uint8Array, peer: string): Uint8Array {
   const text = new TextDecoder("latin1").decode(head);
   const lines = text.slice(0, -4).split("\r\n");
-  const kept = lines.filter((line, i) => i === 0 || !/^x-qts-peer\s*:/i.test(line));
-  const out = [kept[0], `${PEER_HEADER}: ${peer}`, ...kept.slice(1)].join("\r\n") + "\r\n\r\n";
+  const kept = lines.filter((line, i) =>
+    i === 0 || !/^(x-qts-peer|connection|keep-alive)\s*:/i.test(line)
+  );
+  const out = [kept[0], `${PEER_HEADER}: ${peer}`, "connection: close", ...kept.slice(1)]
+    .join("\r\n") + "\r\n\r\n";
   // latin1 round trip: every byte of the head maps to one char and back
   return Uint8Array.from(out, (c) => c.charCodeAt(0));
 }
@@ -91,6 +99,51 @@ function plainAnswer(status: string, message: string): Uint8Array {
     `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\n` +
       `content-length: ${encoder.encode(body).length}\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * Copies the server's answer to the client and returns when it is complete: when the server
+ * closes (it was asked to), or, for an answer with a Content-Length, once that many body bytes
+ * went through — the server keeps a connection open while the request's body is unread (a
+ * request refused early, or a body that came too slowly), so its close cannot be waited for.
+ * Interim `1xx` answers (`100 Continue`) are passed through and skipped.
+ */
+async function relayResponse(upstream: Deno.Conn, client: Deno.Conn, isHead: boolean) {
+  const buffer = new Uint8Array(64 * 1024);
+  let head = ""; // the answer's head so far (latin1), until it is complete
+  let remaining: number | undefined; // body bytes still to come, when known
+  while (true) {
+    const n = await upstream.read(buffer);
+    if (n === null) return;
+    await writeAll(client, buffer.subarray(0, n));
+    if (remaining !== undefined) {
+      remaining -= n;
+    } else if (head.length < 64 * 1024) {
+      head += new TextDecoder("latin1").decode(buffer.subarray(0, n));
+      let end: number;
+      while (remaining === undefined && (end = head.indexOf("\r\n\r\n")) >= 0) {
+        const status = Number(head.slice(9, 12));
+        const rest = head.length - (end + 4);
+        if (status >= 100 && status < 200) {
+          head = head.slice(end + 4);
+          continue;
+        }
+        const length = /\r\ncontent-length:\s*(\d+)/i.exec(head.slice(0, end))?.[1];
+        const chunked = /\r\ntransfer-encoding:[^\r]*chunked/i.test(head.slice(0, end));
+        if (isHead || status === 204 || status === 304) remaining = 0 - rest;
+        else if (length !== undefined && !chunked) remaining = Number(length) - rest;
+        else return await drain(upstream, client, buffer); // until the server closes
+      }
+    }
+    if (remaining !== undefined && remaining <= 0) return;
+  }
+}
+
+/** Copies everything the server sends until it closes. */
+async function drain(upstream: Deno.Conn, client: Deno.Conn, buffer: Uint8Array): Promise<void> {
+  for (let n = await upstream.read(buffer); n !== null; n = await upstream.read(buffer)) {
+    await writeAll(client, buffer.subarray(0, n));
+  }
 }
 
 function closeQuietly(conn: Deno.Conn): void {
@@ -184,12 +237,12 @@ export function startConnectionGuard(options: {
     }
     open.add(upstream);
     try {
-      await writeAll(upstream, withPeer(buffer.subarray(0, end), peer));
+      await writeAll(upstream, forwardedHead(buffer.subarray(0, end), peer));
       if (filled > end) await writeAll(upstream, buffer.subarray(end, filled));
       const toServer = conn.readable.pipeTo(upstream.writable, { preventClose: true })
         .catch(() => {});
-      // The server answers with Connection: close: when its side ends, the exchange is over.
-      await upstream.readable.pipeTo(conn.writable, { preventClose: true }).catch(() => {});
+      const isHead = buffer[0] === 0x48 && buffer[1] === 0x45; // "HE"AD
+      await relayResponse(upstream, conn, isHead).catch(() => {});
       closeQuietly(conn);
       closeQuietly(upstream);
       await toServer;

@@ -430,8 +430,6 @@ export async function startObserverServer(
     const remote = request.headers.get(PEER_HEADER) ?? "unknown";
     const [name, response] = await route(request, remote);
     count(name, response.status);
-    // One request per connection, so the guard sees (and times) every request's headers.
-    response.headers.set("connection", "close");
     return response;
   });
   const guard = startConnectionGuard({
