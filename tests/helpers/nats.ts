@@ -293,3 +293,26 @@ export async function withStream(
     await server.destroy();
   }
 }
+
+/** A configuration with a nats block for a server at `url`. */
+export function natsConfigText(url: string, sinks: unknown[] = [
+  { type: "jsonl", file: "consumed.jsonl", fsync: "always" },
+], consumer: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    nats: {
+      servers: [url],
+      stream: {
+        name: "QTS_TEST",
+        subjects: ["qts.snapshots.>"],
+        storage: "file",
+        retention: "limits",
+        max_age_seconds: 3600,
+        max_bytes: 64 * 1024 * 1024,
+        duplicate_window_seconds: 60,
+        replicas: 1,
+      },
+      consumer: { durable: "observers", ...consumer },
+    },
+    sinks,
+  });
+}
