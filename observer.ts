@@ -39,6 +39,8 @@ import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
 import { type CheckedInputs, checkInputFiles } from "./src/cli/inputs.ts";
 import { startProgress } from "./src/cli/progress.ts";
 import { runRecordingCommand } from "./src/cli/recording_command.ts";
+import { runMergeCommand } from "./src/cli/merge_command.ts";
+import { LOG_LEVELS, type LogLevelName } from "./src/log/logging.ts";
 import { instanceConfig, natsBlock, runStreamCreate } from "./src/cli/nats_commands.ts";
 import type { NatsConfig } from "./src/config/config_schema.ts";
 import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
@@ -413,6 +415,38 @@ addCommonOptions(
         await server.shutdown();
         return { rejected: server.rejected };
       },
+    });
+  });
+
+addInputOptions(program.command("merge"))
+  .description(
+    "Combine record files (e.g. the <base>.<instance>.jsonl files of several consume " +
+      "processes) into one new record file, ordered by event time then run_id, with " +
+      "duplicates by run_id dropped; streams with memory bounded by the number of sorted " +
+      "stretches in the inputs (at most 256).",
+  )
+  .argument("<files...>", "record files")
+  .option("--file <name>", "output file name inside data/observer (a new one)", "merged.jsonl")
+  .addOption(
+    new Option("--log-level <level>", "lowest level logged to stderr")
+      .choices([...LOG_LEVELS]).default("warning"),
+  )
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 merged, 1 some input lines were not records, 2 the output exists, an " +
+      "input is unreadable or too disordered.\n\nExample:\n" +
+      "  deno task observer merge --file all.jsonl data/observer/consumed.a.jsonl data/observer/consumed.b.jsonl",
+  )
+  .exitOverride()
+  .action(async (files: string[], flags: InputFlags & { file: string; logLevel: LogLevelName }) => {
+    const inputs = await inputsOrFail(files);
+    if (inputs === undefined) return;
+    exitCode = await runMergeCommand({
+      root,
+      file: flags.file,
+      paths: inputs.paths,
+      maxLineBytes: flags.maxLineBytes,
+      logLevel: flags.logLevel,
     });
   });
 

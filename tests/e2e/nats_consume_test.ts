@@ -93,3 +93,71 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "two consume processes share the durable consumer; one SIGKILLed mid-batch: its " +
+    "messages are redelivered to the other and merge gives every snapshot exactly once",
+  ignore: unavailable !== undefined,
+  async fn() {
+    await withNatsProject(async ({ root, config, net, jsm, streamCreate, server }) => {
+      assert.equal((await streamCreate(net)).code, 0);
+      const total = 20_000;
+      const published = await runScript(root, {
+        task: "run",
+        script: "main.ts",
+        args: [
+          "--publish",
+          server.url,
+          "--symbols",
+          "005930,000660,035420,051910",
+          "--ticks",
+          String(total / 4),
+        ],
+        extraNet: net,
+      });
+      assert.equal(parseSummaryLine(published.stdout).published, String(total), published.stderr);
+      const consume = (instance: string) =>
+        spawnScript(root, {
+          task: "observer",
+          script: "observer.ts",
+          args: ["consume", "--config", config, "--instance", instance],
+          extraNet: net,
+        });
+      const a = await consume("a");
+      const b = await consume("b");
+      const fileA = join(observerDir(root), "consumed.a.jsonl");
+      await until(
+        "consumer a recorded some",
+        async () => (await Deno.stat(fileA).then((s) => s.size, () => 0)) > 2_000_000,
+      );
+      a.kill("SIGKILL");
+      assert.equal((await a.output()).signal, "SIGKILL");
+      await until("every message is acked", async () => {
+        const info = await jsm.consumers.info("QTS_TEST", "observers");
+        return info.num_pending === 0 && info.num_ack_pending === 0;
+      });
+      b.kill("SIGTERM");
+      const outB = await b.output();
+      const stdoutB = decoder.decode(outB.stdout);
+      assert.equal(outB.code, 0, decoder.decode(outB.stderr));
+      assert.ok(Number(parseFieldsLine(stdoutB, "consume").redelivered) > 0, stdoutB);
+
+      const merged = await runScript(root, {
+        task: "observer",
+        script: "observer.ts",
+        args: ["merge", "--file", "all.jsonl", fileA, join(observerDir(root), "consumed.b.jsonl")],
+      });
+      assert.match(merged.stdout, /^summary: /m, merged.stderr);
+      const summary = parseSummaryLine(merged.stdout);
+      // A torn last line in a's file (killed mid-write) is reported; it was never acked.
+      assert.ok(merged.code === 0 || summary.bad_lines === "1", merged.stderr);
+      assert.equal(summary.merged, String(total), merged.stdout);
+      const ids = (await fileLines(join(observerDir(root), "all.jsonl")))
+        .map((l) => JSON.parse(l).snapshot.meta);
+      assert.equal(new Set(ids.map((m) => m.run_id)).size, total);
+      for (let i = 1; i < ids.length; i++) {
+        assert.ok(ids[i - 1].timestamp_ms <= ids[i].timestamp_ms, `ordered at ${i}`);
+      }
+    }, { consumer: { ack_wait_seconds: 2, batch: 200 } });
+  },
+});
