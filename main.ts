@@ -43,7 +43,7 @@ interface MainFlags extends CommonFlags, InputFlags {
   post?: string;
   postTokenEnv?: string;
   postBatch: number;
-  publish?: string;
+  publish?: string[];
   publishPrefix: string;
   publishAckWindow: number;
 }
@@ -78,9 +78,11 @@ const program = addInputOptions(addCommonOptions(
     .option("--post-token-env <name>", "environment variable holding the service's token")
     .option("--post-batch <n>", "snapshots per request with --post", parsePositiveInt, 1000)
     .option(
-      "--publish <url>",
+      "--publish <urls>",
       "publish the session's snapshots to NATS JetStream instead of recording them here " +
-        "(observer.ts consume records them), e.g. nats://127.0.0.1:4222",
+        "(observer.ts consume records them), e.g. nats://127.0.0.1:4222 (comma-separated: " +
+        "the servers of a cluster)",
+      parseList,
     )
     .option(
       "--publish-prefix <prefix>",

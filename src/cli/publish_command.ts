@@ -10,6 +10,7 @@ import { getObserverLogger, setupLogging, teardownLogging } from "../log/logging
 import { runSimulatedSession, type SimulatedSessionOptions } from "../runtime/qts_runtime.ts";
 import { requireNatsAccess } from "../nats/servers.ts";
 import { NATS_PUBLISH_DEFAULTS } from "../nats/settings.ts";
+import { backoffRetryDelayMs } from "../sinks/batching_queue.ts";
 import { snapshotSubject } from "../nats/subjects.ts";
 import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./options.ts";
 import type { LogLevelName } from "../log/logging.ts";
@@ -31,18 +32,23 @@ export interface PublishCommandOptions {
 }
 
 /**
- * `main.ts --publish <nats-url>`: publishes every snapshot of the session on
+ * `main.ts --publish <nats-url>[,<nats-url>...]` (any server of a cluster will do): publishes every snapshot of the session on
  * `<prefix>.snapshots.<source>.<symbol>` with its `run_id` as message id, prints
  * `summary: published=... duplicates=... dropped=... not_written=... url=...` and returns the exit
- * code (0 all published, 1 some not, 2 bad URL or no permission to reach the server). The first
- * SIGINT/SIGTERM ends the session and still publishes what is queued.
+ * code (0 all published, 1 some not, 2 bad URL or no permission to reach the server). While the
+ * servers fail and half the queue is used, the session waits for them (retrying with backoff)
+ * instead of dropping snapshots; at the end it waits until everything is acked. The first
+ * SIGINT/SIGTERM ends the session and the waiting (one last attempt, then what is left is
+ * counted as not written).
  */
 export async function runPublishCommand(
-  url: string,
+  urls: readonly string[],
   options: PublishCommandOptions,
 ): Promise<number> {
+  const url = urls.join(",");
   try {
-    await requireNatsAccess("--publish", [url]);
+    if (urls.length === 0) throw new Error("--publish: expected a nats://host:port URL");
+    await requireNatsAccess("--publish", urls);
   } catch (error) {
     writeAllSync(Deno.stderr, `error: ${error instanceof Error ? error.message : error}\n`);
     return EXIT_USAGE;
@@ -51,7 +57,7 @@ export async function runPublishCommand(
   try {
     const { NatsPublisher } = await import("../nats/publisher.ts");
     const publisher = new NatsPublisher({
-      servers: [url],
+      servers: urls,
       name: "publish",
       logger: getObserverLogger("publish"),
       ackWindow: options.ackWindow,
@@ -59,20 +65,30 @@ export async function runPublishCommand(
     });
     const controller = new AbortController();
     using _signals = abortOnShutdownSignals(controller, () => options.forceExit(FORCED_EXIT_CODE));
+    const signal = controller.signal;
+    /** While the servers fail, the session waits for them rather than lose its snapshots. */
+    const untilPublished = async () => {
+      for (let attempt = 1; !signal.aborted; attempt++) {
+        try {
+          return await publisher.flush();
+        } catch {
+          await new Promise((r) => setTimeout(r, backoffRetryDelayMs(attempt)));
+        }
+      }
+    };
     const receiver = {
-      onSnapshot(snapshot: ObservationSnapshot): Promise<void> {
-        const queued = publisher.publish({
+      async onSnapshot(snapshot: ObservationSnapshot): Promise<void> {
+        const now = publisher.stats();
+        if (now.failing && now.queuedBytes! * 2 >= now.maxQueueBytes!) await untilPublished();
+        await publisher.publish({
           subject: snapshotSubject(options.subjectPrefix, "snapshots", snapshot),
           msgId: snapshot.meta.run_id,
           payload: JSON.stringify(snapshot),
         });
-        return queued ?? Promise.resolve();
       },
     };
-    const session = await runSimulatedSession(receiver, {
-      ...options.session,
-      signal: controller.signal,
-    });
+    const session = await runSimulatedSession(receiver, { ...options.session, signal });
+    await untilPublished();
     await publisher.close();
     const s = publisher.stats();
     const parts = [

@@ -295,12 +295,17 @@ export async function withStream(
 }
 
 /** A configuration with a nats block for a server at `url`. */
-export function natsConfigText(url: string, sinks: unknown[] = [
-  { type: "jsonl", file: "consumed.jsonl", fsync: "always" },
-], consumer: Record<string, unknown> = {}): string {
+export function natsConfigText(
+  url: string | readonly string[],
+  sinks: unknown[] = [
+    { type: "jsonl", file: "consumed.jsonl", fsync: "always" },
+  ],
+  consumer: Record<string, unknown> = {},
+  replicas = 1,
+): string {
   return JSON.stringify({
     nats: {
-      servers: [url],
+      servers: typeof url === "string" ? [url] : url,
       stream: {
         name: "QTS_TEST",
         subjects: ["qts.snapshots.>"],
@@ -309,7 +314,7 @@ export function natsConfigText(url: string, sinks: unknown[] = [
         max_age_seconds: 3600,
         max_bytes: 64 * 1024 * 1024,
         duplicate_window_seconds: 60,
-        replicas: 1,
+        replicas,
       },
       consumer: { durable: "observers", ...consumer },
     },
