@@ -161,3 +161,51 @@ Deno.test({
     }, { consumer: { ack_wait_seconds: 2, batch: 200 } });
   },
 });
+
+Deno.test({
+  name: "the server killed and restarted mid-stream (file storage): main.ts --publish and " +
+    "consume reconnect, and every snapshot is recorded",
+  ignore: unavailable !== undefined,
+  async fn() {
+    await withNatsProject(async ({ root, config, net, jsm, streamCreate, server }) => {
+      assert.equal((await streamCreate(net)).code, 0);
+      const total = 20_000;
+      const consumer = await spawnScript(root, {
+        task: "observer",
+        script: "observer.ts",
+        args: ["consume", "--config", config, "--instance", "r"],
+        extraNet: net,
+      });
+      const publisher = await spawnScript(root, {
+        task: "run",
+        script: "main.ts",
+        args: ["--publish", server.url, "--symbols", "A,B,C,D", "--ticks", String(total / 4)],
+        extraNet: net,
+      });
+      const file = join(observerDir(root), "consumed.r.jsonl");
+      await until(
+        "the consumer recorded some",
+        async () => (await Deno.stat(file).then((s) => s.size, () => 0)) > 1_000_000,
+      );
+      await server.kill();
+      await new Promise((r) => setTimeout(r, 1500));
+      await server.start();
+      const published = await publisher.output();
+      const publishOut = decoder.decode(published.stdout);
+      assert.equal(published.code, 0, publishOut + decoder.decode(published.stderr));
+      assert.equal(parseSummaryLine(publishOut).published, String(total));
+      await until("every message is acked", async () => {
+        const info = await jsm.consumers.info("QTS_TEST", "observers").catch(() => undefined);
+        return info !== undefined && info.num_pending === 0 && info.num_ack_pending === 0;
+      });
+      assert.equal((await jsm.streams.info("QTS_TEST")).state.messages, total);
+      consumer.kill("SIGTERM");
+      const consumed = await consumer.output();
+      assert.equal(consumed.code, 0, decoder.decode(consumed.stderr));
+      const ids = new Set(
+        (await fileLines(file)).map((l) => JSON.parse(l).snapshot.meta.run_id as string),
+      );
+      assert.equal(ids.size, total);
+    }, { consumer: { ack_wait_seconds: 3 } });
+  },
+});
