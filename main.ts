@@ -29,6 +29,9 @@ import { runRecordingCommand } from "./src/cli/recording_command.ts";
 import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { runSimulatedSession } from "./src/runtime/qts_runtime.ts";
 import { runPostCommand } from "./src/cli/post_command.ts";
+import { runPublishCommand } from "./src/cli/publish_command.ts";
+import { NATS_PUBLISH_DEFAULTS } from "./src/nats/settings.ts";
+import { DEFAULT_SUBJECT_PREFIX, SUBJECT_PREFIX_PATTERN } from "./src/nats/subjects.ts";
 
 interface MainFlags extends CommonFlags, InputFlags {
   symbols: string[];
@@ -40,6 +43,9 @@ interface MainFlags extends CommonFlags, InputFlags {
   post?: string;
   postTokenEnv?: string;
   postBatch: number;
+  publish?: string[];
+  publishPrefix: string;
+  publishAckWindow: number;
 }
 
 const root = entryRoot(import.meta.dirname);
@@ -71,6 +77,24 @@ const program = addInputOptions(addCommonOptions(
     )
     .option("--post-token-env <name>", "environment variable holding the service's token")
     .option("--post-batch <n>", "snapshots per request with --post", parsePositiveInt, 1000)
+    .option(
+      "--publish <urls>",
+      "publish the session's snapshots to NATS JetStream instead of recording them here " +
+        "(observer.ts consume records them), e.g. nats://127.0.0.1:4222 (comma-separated: " +
+        "the servers of a cluster)",
+      parseList,
+    )
+    .option(
+      "--publish-prefix <prefix>",
+      "first subject tokens with --publish: <prefix>.snapshots.<source>.<symbol>",
+      DEFAULT_SUBJECT_PREFIX,
+    )
+    .option(
+      "--publish-ack-window <n>",
+      "publishes waiting for their ack at most, with --publish",
+      parsePositiveInt,
+      NATS_PUBLISH_DEFAULTS.ackWindow,
+    )
     .option(
       "--replay <archive>",
       "feed a recorded market archive (KIS track_a_swing JSONL; also snapshot or record files) " +
@@ -115,6 +139,25 @@ const session = {
   sessionId: flags.session,
   mode: flags.mode,
 };
+
+if (flags.publish !== undefined) {
+  if (!SUBJECT_PREFIX_PATTERN.test(flags.publishPrefix)) {
+    console.error(
+      `error: --publish-prefix: expected tokens of letters, digits, _ and - separated by dots, ` +
+        `got ${JSON.stringify(flags.publishPrefix)}`,
+    );
+    Deno.exit(EXIT_USAGE);
+  }
+  Deno.exit(
+    await runPublishCommand(flags.publish, {
+      subjectPrefix: flags.publishPrefix,
+      ackWindow: flags.publishAckWindow,
+      session,
+      logLevel: flags.logLevel,
+      forceExit: Deno.exit,
+    }),
+  );
+}
 
 if (flags.post !== undefined) {
   Deno.exit(

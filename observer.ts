@@ -39,6 +39,10 @@ import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
 import { type CheckedInputs, checkInputFiles } from "./src/cli/inputs.ts";
 import { startProgress } from "./src/cli/progress.ts";
 import { runRecordingCommand } from "./src/cli/recording_command.ts";
+import { runMergeCommand } from "./src/cli/merge_command.ts";
+import { LOG_LEVELS, type LogLevelName } from "./src/log/logging.ts";
+import { instanceConfig, natsBlock, runStreamCreate } from "./src/cli/nats_commands.ts";
+import type { NatsConfig } from "./src/config/config_schema.ts";
 import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { printable } from "./src/io/printable.ts";
 import { outputFilePath, recordFilePath, serviceSocketPath } from "./src/paths.ts";
@@ -430,6 +434,117 @@ addCommonOptions(
         return { rejected: server.rejected };
       },
     });
+  });
+
+addInputOptions(program.command("merge"))
+  .description(
+    "Combine record files (e.g. the <base>.<instance>.jsonl files of several consume " +
+      "processes) into one new record file, ordered by event time then run_id, with " +
+      "duplicates by run_id dropped; streams with memory bounded by the number of sorted " +
+      "stretches in the inputs (at most 256).",
+  )
+  .argument("<files...>", "record files")
+  .option("--file <name>", "output file name inside data/observer (a new one)", "merged.jsonl")
+  .addOption(
+    new Option("--log-level <level>", "lowest level logged to stderr")
+      .choices([...LOG_LEVELS]).default("warning"),
+  )
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 merged, 1 some input lines were not records, 2 the output exists, an " +
+      "input is unreadable or too disordered.\n\nExample:\n" +
+      "  deno task observer merge --file all.jsonl data/observer/consumed.a.jsonl data/observer/consumed.b.jsonl",
+  )
+  .exitOverride()
+  .action(async (files: string[], flags: InputFlags & { file: string; logLevel: LogLevelName }) => {
+    const inputs = await inputsOrFail(files);
+    if (inputs === undefined) return;
+    exitCode = await runMergeCommand({
+      root,
+      file: flags.file,
+      paths: inputs.paths,
+      maxLineBytes: flags.maxLineBytes,
+      logLevel: flags.logLevel,
+    });
+  });
+
+interface ConsumeFlags extends CommonFlags {
+  instance: string;
+}
+
+addCommonOptions(
+  program.command("consume")
+    .description(
+      "Record snapshots pulled from a durable NATS JetStream consumer (the --config file's " +
+        '"nats" block) into the configured sinks; each message is acked once its record is ' +
+        "written (and synced under fsync always). Several processes may share the consumer: " +
+        "each writes <base>.<instance>.jsonl.",
+    )
+    .option(
+      "--instance <name>",
+      "this process's name among the consumers (1 to 32 letters, digits, _ or -); record " +
+        "files are named <base>.<instance>.jsonl",
+      "1",
+    ),
+)
+  .addHelpText(
+    "after",
+    "\nSIGTERM stops pulling, records and acks what was pulled, drains and exits.\n" +
+      "Exit codes: as for record; 2 also without a nats block or with no access to its servers." +
+      "\n\nExample:\n  deno task observer consume --config examples/config/nats_consume.jsonc --instance a",
+  )
+  .exitOverride()
+  .action(async (flags: ConsumeFlags, command: Command) => {
+    let nats: NatsConfig | undefined;
+    exitCode = await runRecordingCommand({
+      root,
+      flags,
+      ...configFlags(command, userPath),
+      forceExit: Deno.exit,
+      configure: async (config) => {
+        nats = await natsBlock(config, "consume");
+        return instanceConfig(config!, flags.instance);
+      },
+      feed: async (_observer, signal, _deadLetters, pipeline) => {
+        const { consumeIntoPipeline } = await import("./src/nats/consume.ts");
+        const result = await consumeIntoPipeline(pipeline, {
+          servers: nats!.servers,
+          stream: nats!.stream.name,
+          consumer: nats!.consumer,
+          instance: flags.instance,
+          signal,
+          logger: getObserverLogger("consume"),
+        });
+        writeAllSync(
+          Deno.stdout,
+          `consume: snapshots=${result.snapshots} rejected=${result.rejected} ` +
+            `acked=${result.acked} redelivered=${result.redelivered} unacked=${result.unacked} ` +
+            `stream=${nats!.stream.name} consumer=${nats!.consumer.durable} ` +
+            `instance=${flags.instance}\n`,
+        );
+        return { rejected: result.rejected };
+      },
+    });
+  });
+
+program.command("stream")
+  .description("Work with the NATS JetStream stream of a configuration (see README, NATS).")
+  .exitOverride()
+  .command("create")
+  .description(
+    'Create the stream of the --config file\'s "nats" block with its explicit limits ' +
+      "(subjects, storage, retention, max age and bytes, duplicate window, replicas), or " +
+      "update it to them, and make the durable consumer when it is missing.",
+  )
+  .requiredOption("--config <file>", "configuration file with a nats block")
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 done, 2 bad file, no access to the servers, or refused by the server." +
+      "\n\nExample:\n  deno task observer stream create --config examples/config/nats_consume.jsonc",
+  )
+  .exitOverride()
+  .action(async (flags: { config: string }) => {
+    exitCode = await runStreamCreate(userPath(flags.config));
   });
 
 program.command("config")

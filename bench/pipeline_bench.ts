@@ -21,6 +21,9 @@
  *   i. records/s ingested over HTTP by `observer.ts serve` (batches of 1,000 lines, 4 clients at
  *      once) against `observer.ts --input` recording the same snapshots from a file; both timed
  *      from process start to exit (drained); --skip-http leaves it out
+ *   j–l. NATS JetStream (bench/nats_bench.ts, a private nats-server): main.ts --publish against a
+ *      bare publisher, consume processes against a bare consumer, publish-to-disk latency;
+ *      --skip-nats leaves them out
  *
  * @module
  */
@@ -62,6 +65,7 @@ const RSS_LINES = flag("rss-lines", 1_000_000);
 const SKIP_RSS = args.includes("--skip-rss");
 const SKIP_POSTGRES = args.includes("--skip-postgres");
 const SKIP_HTTP = args.includes("--skip-http");
+const SKIP_NATS = args.includes("--skip-nats");
 const ROUNDS = flag("rounds", 3);
 
 /** The snapshot every contestant records for index i. */
@@ -598,6 +602,11 @@ if (SKIP_HTTP) {
       fmt(median(http) / median(file), 2)
     } (target ≥ 0.60)`,
   ]);
+}
+if (SKIP_NATS) console.log("skipped: j–l (NATS): --skip-nats");
+else {
+  const { natsBenchRows } = await import("./nats_bench.ts");
+  rows.push(...await natsBenchRows(Math.min(N, 100_000), ROUNDS, RATE, LATENCY_SECONDS));
 }
 if (!SKIP_RSS) {
   const small = await benchRss(Math.round(RSS_LINES / 2));

@@ -5,8 +5,15 @@
  * @module
  */
 
-import type { ObserverConfig, PostgresSinkConfig, SinkConfig } from "../config/config_schema.ts";
+import type {
+  NatsSinkConfig,
+  ObserverConfig,
+  PostgresSinkConfig,
+  SinkConfig,
+} from "../config/config_schema.ts";
+import { requireNatsAccess } from "../nats/servers.ts";
 import { getObserverLogger } from "../log/logging.ts";
+import { requireNetAccess } from "./net_access.ts";
 import {
   deadLetterFileName,
   DEFAULT_RECORD_FILE,
@@ -39,20 +46,38 @@ async function openPostgresSink(config: PostgresSinkConfig): Promise<Sink> {
     );
   }
   const { host, port } = postgresEndpoint(config.url);
-  const permission = await Deno.permissions.query({ name: "net", host: `${host}:${port}` });
-  if (permission.state !== "granted") {
-    throw new Error(
-      `sink ${config.name}: no network access to PostgreSQL at ${host}:${port}; the tasks grant ` +
-        `--allow-net=127.0.0.1:5432,localhost:5432 only: run deno with --allow-net=${host}:${port} ` +
-        "(see README, Permissions)",
-    );
-  }
+  await requireNetAccess(
+    `sink ${config.name}`,
+    "PostgreSQL",
+    host,
+    port,
+    "127.0.0.1:5432,localhost:5432",
+  );
   const { PostgresSink } = await import("../sinks/postgres_sink.ts");
   return new PostgresSink({
     url: config.url,
     table: config.table,
     tls: config.tls,
     name: config.name,
+    logger: getObserverLogger("sink"),
+    ...config.tuning,
+  });
+}
+
+/**
+ * The `nats` sink of a description: checks the process may reach every server, then loads the
+ * client (only runs that have such a sink load it).
+ */
+async function openNatsSink(config: NatsSinkConfig): Promise<Sink> {
+  await requireNatsAccess(`sink ${config.name}`, config.servers);
+  const { NatsSink } = await import("../sinks/nats_sink.ts");
+  return new NatsSink({
+    servers: config.servers,
+    name: config.name,
+    payload: config.payload,
+    subjectPrefix: config.subjectPrefix,
+    ackWindow: config.ackWindow,
+    ackTimeoutMs: config.ackTimeoutMs,
     logger: getObserverLogger("sink"),
     ...config.tuning,
   });
@@ -132,8 +157,10 @@ export async function openConfiguredSinks(
         opened.push({ config: sinkConfig, sink: selected(sinkConfig, sink) });
         continue;
       }
-      if (sinkConfig.type === "postgres") {
-        const sink = await openPostgresSink(sinkConfig);
+      if (sinkConfig.type === "postgres" || sinkConfig.type === "nats") {
+        const sink = sinkConfig.type === "postgres"
+          ? await openPostgresSink(sinkConfig)
+          : await openNatsSink(sinkConfig);
         opened.push({ config: sinkConfig, sink: selected(sinkConfig, sink) });
         continue;
       }

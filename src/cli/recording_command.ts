@@ -39,6 +39,11 @@ export interface RecordingRun {
   readonly configPath?: string;
   /** Sink flags given on the command line (`sinkFlagsGiven`); an error beside `configPath`. */
   readonly sinkFlagsGiven?: readonly string[];
+  /**
+   * Checks and adapts the loaded configuration before anything is opened (`consume` names its
+   * files per instance); a thrown error's message is printed and the run exits 2.
+   */
+  readonly configure?: (config: ObserverConfig | undefined) => Promise<ObserverConfig | undefined>;
 }
 
 /** An environment variable, or why it cannot be read (the tasks grant only some). */
@@ -70,6 +75,19 @@ async function configOf(run: RecordingRun): Promise<ObserverConfig | undefined |
   }
 }
 
+/** {@linkcode configOf}, then the run's own checks (`configure`). */
+async function configuredConfig(
+  run: RecordingRun,
+): Promise<ObserverConfig | undefined | string> {
+  const config = await configOf(run);
+  if (typeof config === "string" || run.configure === undefined) return config;
+  try {
+    return await run.configure(config);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 /**
  * Runs one recording and returns the exit code: {@linkcode EXIT_OK} when every input became a
  * written record, {@linkcode EXIT_INCOMPLETE} when some were rejected, blocked, dropped or not
@@ -78,7 +96,7 @@ async function configOf(run: RecordingRun): Promise<ObserverConfig | undefined |
  * a second one exits at once.
  */
 export async function runRecordingCommand(run: RecordingRun): Promise<number> {
-  const config = await configOf(run);
+  const config = await configuredConfig(run);
   if (typeof config === "string") {
     writeAllSync(Deno.stderr, `error: ${config}\n`);
     return EXIT_USAGE;

@@ -22,6 +22,22 @@ import {
   type RecordFilterSpec,
 } from "../sinks/record_filter.ts";
 import { type RecordSampleSpec, SAMPLE_KEYS } from "../sinks/record_sampler.ts";
+import { natsEndpoint } from "../nats/servers.ts";
+import {
+  DEFAULT_SUBJECT_PREFIX,
+  NATS_PAYLOADS,
+  type NatsPayload,
+  SUBJECT_PREFIX_PATTERN,
+} from "../nats/subjects.ts";
+import {
+  NATS_CONSUMER_DEFAULTS,
+  NATS_PUBLISH_DEFAULTS,
+  NATS_RETENTIONS,
+  NATS_STORAGES,
+  NATS_STREAM_DEFAULTS,
+  type NatsConsumerSettings,
+  type NatsStreamSettings,
+} from "../nats/settings.ts";
 import {
   DEFAULT_POSTGRES_TABLE,
   maskPassword,
@@ -82,13 +98,43 @@ export interface PostgresSinkConfig extends SinkConfigBase {
   readonly tuning: QueueTuning;
 }
 
+/** A NATS JetStream publisher of records or snapshots. */
+export interface NatsSinkConfig extends SinkConfigBase {
+  /** Sink kind. */
+  readonly type: "nats";
+  /** `nats://host:port` of the servers (any of them will do). */
+  readonly servers: readonly string[];
+  /** What each message carries. */
+  readonly payload: NatsPayload;
+  /** First subject tokens (`qts`). */
+  readonly subjectPrefix: string;
+  /** Publishes waiting for their ack at most. */
+  readonly ackWindow: number;
+  /** How long a publish waits for its ack, ms. */
+  readonly ackTimeoutMs: number;
+  /** Queue settings. */
+  readonly tuning: QueueTuning;
+}
+
 /** One sink of the configuration. */
-export type SinkConfig = JsonlSinkConfig | StdoutSinkConfig | PostgresSinkConfig;
+export type SinkConfig = JsonlSinkConfig | StdoutSinkConfig | PostgresSinkConfig | NatsSinkConfig;
+
+/** The `nats` block: the stream `stream create` makes and the consumer `consume` pulls from. */
+export interface NatsConfig {
+  /** `nats://host:port` of the servers (any of them will do). */
+  readonly servers: readonly string[];
+  /** The stream. */
+  readonly stream: NatsStreamSettings;
+  /** The durable pull consumer. */
+  readonly consumer: NatsConsumerSettings;
+}
 
 /** A validated configuration. */
 export interface ObserverConfig {
   /** Where records go, in order; at least one. */
   readonly sinks: readonly SinkConfig[];
+  /** NATS stream and consumer settings, when the file has a `nats` block. */
+  readonly nats?: NatsConfig;
 }
 
 const positiveInt = (what = "a positive integer") =>
@@ -232,9 +278,50 @@ const postgresSchema = z.strictObject({
   }
 });
 
-const SINK_TYPES = ["jsonl", "stdout", "postgres"] as const;
+const natsServers = z.union(
+  [text, z.array(text).min(1, { error: "expected at least one server" })],
+  {
+    error: "expected a nats://host:port URL or a list of them",
+  },
+).transform((value, ctx): string[] => {
+  const list = typeof value === "string" ? [value] : value;
+  list.forEach((server, i) => {
+    try {
+      natsEndpoint(server);
+    } catch (error) {
+      ctx.addIssue({
+        code: "custom",
+        message: (error as Error).message,
+        path: typeof value === "string" ? [] : [i],
+      });
+    }
+  });
+  return list;
+});
 
-const sinkSchema = z.discriminatedUnion("type", [jsonlSchema, stdoutSchema, postgresSchema], {
+const natsSchema = z.strictObject({
+  type: z.literal("nats"),
+  servers: natsServers,
+  payload: z.enum(NATS_PAYLOADS, { error: `expected one of ${NATS_PAYLOADS.join(", ")}` })
+    .optional(),
+  subject_prefix: z.string({ error: "expected a subject prefix" }).regex(SUBJECT_PREFIX_PATTERN, {
+    error: "expected a subject prefix like qts or site1.qts (letters, digits, _ and -, " +
+      "tokens separated by dots)",
+  }).optional(),
+  ack_window: positiveInt().optional(),
+  ack_timeout_ms: positiveInt().optional(),
+  ...queueFields,
+  ...commonFields,
+});
+
+const SINK_TYPES = ["jsonl", "stdout", "postgres", "nats"] as const;
+
+const sinkSchema = z.discriminatedUnion("type", [
+  jsonlSchema,
+  stdoutSchema,
+  postgresSchema,
+  natsSchema,
+], {
   error: `expected a sink object with "type" one of ${SINK_TYPES.join(", ")}`,
 });
 
@@ -251,6 +338,19 @@ function queueTuning(raw: RawSink): QueueTuning {
 
 function toSinkConfig(raw: RawSink, index: number): SinkConfig {
   const common = { filter: raw.filter ?? undefined, sample: raw.sample ?? undefined };
+  if (raw.type === "nats") {
+    return {
+      type: "nats",
+      name: raw.name ?? `nats#${index}`,
+      servers: raw.servers,
+      payload: raw.payload ?? "snapshots",
+      subjectPrefix: raw.subject_prefix ?? DEFAULT_SUBJECT_PREFIX,
+      ackWindow: raw.ack_window ?? NATS_PUBLISH_DEFAULTS.ackWindow,
+      ackTimeoutMs: raw.ack_timeout_ms ?? NATS_PUBLISH_DEFAULTS.ackTimeoutMs,
+      tuning: queueTuning(raw),
+      ...common,
+    };
+  }
   if (raw.type === "postgres") {
     return {
       type: "postgres",
@@ -290,9 +390,87 @@ function toSinkConfig(raw: RawSink, index: number): SinkConfig {
   };
 }
 
+const streamName = z.string({ error: "expected a name" }).regex(/^[A-Za-z0-9_-]{1,64}$/, {
+  error: "expected a name of letters, digits, _ and - (at most 64)",
+});
+
+const natsBlockSchema = z.strictObject({
+  servers: natsServers,
+  stream: z.strictObject({
+    name: streamName.optional(),
+    subjects: z.array(
+      z.string({ error: "expected a subject" }).regex(/^[^\s]+$/, {
+        error: "expected a subject without spaces, e.g. qts.snapshots.>",
+      }),
+      { error: "expected a list of subjects" },
+    ).min(1, { error: "expected at least one subject" }).optional(),
+    storage: z.enum(NATS_STORAGES, { error: `expected one of ${NATS_STORAGES.join(", ")}` })
+      .optional(),
+    retention: z.enum(NATS_RETENTIONS, {
+      error: `expected one of ${NATS_RETENTIONS.join(", ")}`,
+    }).optional(),
+    max_age_seconds: positiveInt().optional(),
+    max_bytes: positiveInt().optional(),
+    duplicate_window_seconds: positiveInt().optional(),
+    replicas: z.number({ error: "expected 1 to 5" }).int({ error: "expected 1 to 5" }).min(1, {
+      error: "expected 1 to 5",
+    }).max(5, { error: "expected 1 to 5" }).optional(),
+  }, { error: "expected a stream object" }).optional(),
+  consumer: z.strictObject({
+    durable: streamName.optional(),
+    batch: positiveInt().optional(),
+    ack_wait_seconds: positiveInt().optional(),
+    max_ack_pending: positiveInt().optional(),
+    max_deliver: z.number({ error: "expected a positive integer or -1 (no limit)" }).int({
+      error: "expected a positive integer or -1 (no limit)",
+    }).refine((n) => n === -1 || n > 0, {
+      error: "expected a positive integer or -1 (no limit)",
+    }).optional(),
+    ack_delay_ms: positiveInt().optional(),
+  }, { error: "expected a consumer object" }).optional(),
+}, { error: "expected a nats object with servers, stream and consumer" }).transform(
+  (raw): NatsConfig => {
+    const stream = raw.stream ?? {};
+    const consumer = raw.consumer ?? {};
+    const d = NATS_STREAM_DEFAULTS;
+    const c = NATS_CONSUMER_DEFAULTS;
+    return {
+      servers: raw.servers,
+      stream: {
+        name: stream.name ?? d.name,
+        subjects: stream.subjects ?? [...d.subjects],
+        storage: stream.storage ?? d.storage,
+        retention: stream.retention ?? d.retention,
+        maxAgeSeconds: stream.max_age_seconds ?? d.maxAgeSeconds,
+        maxBytes: stream.max_bytes ?? d.maxBytes,
+        duplicateWindowSeconds: stream.duplicate_window_seconds ?? d.duplicateWindowSeconds,
+        replicas: stream.replicas ?? d.replicas,
+      },
+      consumer: {
+        durable: consumer.durable ?? c.durable,
+        batch: consumer.batch ?? c.batch,
+        ackWaitSeconds: consumer.ack_wait_seconds ?? c.ackWaitSeconds,
+        maxAckPending: consumer.max_ack_pending ?? c.maxAckPending,
+        maxDeliver: consumer.max_deliver ?? c.maxDeliver,
+        ackDelayMs: consumer.ack_delay_ms ?? c.ackDelayMs,
+      },
+    };
+  },
+).superRefine((nats, ctx) => {
+  if (nats.stream.duplicateWindowSeconds > nats.stream.maxAgeSeconds) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["stream", "duplicate_window_seconds"],
+      message: `expected at most max_age_seconds (${nats.stream.maxAgeSeconds}), got ` +
+        `${nats.stream.duplicateWindowSeconds}`,
+    });
+  }
+});
+
 /** The schema of the whole file: raw JSON in, {@linkcode ObserverConfig} out. */
 const observerConfigSchema: z.ZodType<ObserverConfig, unknown> = z.strictObject({
   $schema: z.string().optional(),
+  nats: natsBlockSchema.optional(),
   sinks: z.array(sinkSchema, { error: "expected a list of sinks" }).min(1, {
     error: "expected at least one sink",
   }),
@@ -334,7 +512,10 @@ const observerConfigSchema: z.ZodType<ObserverConfig, unknown> = z.strictObject(
         `cap the V8 heap at 128 MB; queue_bytes defaults to ${SINK_DEFAULTS.maxQueueBytes}), got ${queueBytes}`,
     });
   }
-}).transform((config) => ({ sinks: config.sinks.map(toSinkConfig) }));
+}).transform((config) => ({
+  sinks: config.sinks.map(toSinkConfig),
+  ...(config.nats === undefined ? {} : { nats: config.nats }),
+}));
 
 /**
  * Formats a field path as people write it: `sinks[2].sample.every`.
@@ -452,7 +633,7 @@ export function resolveConnectionUrls(
     }
     return { ...sink, url };
   });
-  return problems.length > 0 ? problems : { sinks };
+  return problems.length > 0 ? problems : { ...config, sinks };
 }
 
 /**

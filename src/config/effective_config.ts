@@ -10,6 +10,7 @@ import type { FieldCondition, RecordFilterSpec } from "../sinks/record_filter.ts
 import { maskPassword, POSTGRES_SINK_DEFAULTS } from "../sinks/postgres_table.ts";
 import { STREAM_SINK_DEFAULTS } from "../sinks/stream_sink.ts";
 import type { QueueTuning } from "../sinks/batching_queue.ts";
+import { NATS_PUBLISH_DEFAULTS } from "../nats/settings.ts";
 import type { ObserverConfig, SinkConfig } from "./config_schema.ts";
 
 /** A condition as the configuration file writes it, e.g. `inputs.volume >= 1000`. */
@@ -55,6 +56,19 @@ function sinkJson(sink: SinkConfig): Record<string, unknown> {
       ...selection,
     };
   }
+  if (sink.type === "nats") {
+    return {
+      type: "nats",
+      name: sink.name,
+      servers: sink.servers,
+      payload: sink.payload,
+      subject_prefix: sink.subjectPrefix,
+      ack_window: sink.ackWindow,
+      ack_timeout_ms: sink.ackTimeoutMs,
+      ...queueJson(sink.tuning, NATS_PUBLISH_DEFAULTS),
+      ...selection,
+    };
+  }
   if (sink.type === "stdout") {
     return {
       type: "stdout",
@@ -91,6 +105,34 @@ function sinkJson(sink: SinkConfig): Record<string, unknown> {
  * // => { sinks: [{ type: "stdout", name: "out", queue_bytes: 4194304, ... }] }
  * ```
  */
-export function effectiveConfig(config: ObserverConfig): { sinks: Record<string, unknown>[] } {
-  return { sinks: config.sinks.map(sinkJson) };
+export function effectiveConfig(
+  config: ObserverConfig,
+): { nats?: Record<string, unknown>; sinks: Record<string, unknown>[] } {
+  const nats = config.nats;
+  if (nats === undefined) return { sinks: config.sinks.map(sinkJson) };
+  const { stream, consumer } = nats;
+  return {
+    nats: {
+      servers: nats.servers,
+      stream: {
+        name: stream.name,
+        subjects: stream.subjects,
+        storage: stream.storage,
+        retention: stream.retention,
+        max_age_seconds: stream.maxAgeSeconds,
+        max_bytes: stream.maxBytes,
+        duplicate_window_seconds: stream.duplicateWindowSeconds,
+        replicas: stream.replicas,
+      },
+      consumer: {
+        durable: consumer.durable,
+        batch: consumer.batch,
+        ack_wait_seconds: consumer.ackWaitSeconds,
+        max_ack_pending: consumer.maxAckPending,
+        max_deliver: consumer.maxDeliver,
+        ack_delay_ms: consumer.ackDelayMs,
+      },
+    },
+    sinks: config.sinks.map(sinkJson),
+  };
 }

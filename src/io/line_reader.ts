@@ -243,17 +243,32 @@ class LineAssembler {
       if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
     }
     if (length > this.#max) return this.#tooLong(number, length, terminated);
-    const text = decoder.decode(bytes);
-    const invalid = text.includes(REPLACEMENT) ? firstInvalidByte(bytes) : bytes.length + 1;
-    if (invalid > bytes.length) return { text, number, terminated };
-    return {
-      text,
-      number,
-      terminated,
-      problem: `expected UTF-8 text, got an invalid byte at byte ${invalid}`,
-      bytes,
-    };
+    return textLineOfBytes(bytes, number, terminated);
   }
+}
+
+/**
+ * One line made of bytes that are already apart (a message, say): decoded as UTF-8, or, when
+ * they are not valid UTF-8, with a `problem` naming the first bad byte and the bytes kept.
+ *
+ * @example
+ * ```ts
+ * import { textLineOfBytes } from "./line_reader.ts";
+ * textLineOfBytes(new TextEncoder().encode("{}"), 7).text; // => "{}"
+ * textLineOfBytes(new Uint8Array([0xff]), 8).problem; // => "expected UTF-8 text, got an invalid byte at byte 1"
+ * ```
+ */
+export function textLineOfBytes(bytes: Uint8Array, number: number, terminated = true): TextLine {
+  const text = decoder.decode(bytes);
+  const invalid = text.includes(REPLACEMENT) ? firstInvalidByte(bytes) : bytes.length + 1;
+  if (invalid > bytes.length) return { text, number, terminated };
+  return {
+    text,
+    number,
+    terminated,
+    problem: `expected UTF-8 text, got an invalid byte at byte ${invalid}`,
+    bytes,
+  };
 }
 
 function concat(pieces: readonly Uint8Array[], length: number): Uint8Array {

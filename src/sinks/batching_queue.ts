@@ -65,6 +65,20 @@ export const REAL_TIMERS: QueueTimers = {
   },
 };
 
+/**
+ * Retry delays for a network destination that is down: 100 ms, doubling up to 5 s.
+ *
+ * @example
+ * ```ts
+ * import { backoffRetryDelayMs } from "./batching_queue.ts";
+ * backoffRetryDelayMs(1); // => 100
+ * backoffRetryDelayMs(10); // => 5000
+ * ```
+ */
+export function backoffRetryDelayMs(attempt: number): number {
+  return Math.min(5000, 100 * 2 ** Math.min(attempt - 1, 16));
+}
+
 /** Options of a {@linkcode BatchingQueue}. */
 export interface BatchingQueueOptions<T> {
   /** Bound of queued plus in-flight items, in the units of `sizeOf` (bytes for the sinks here). */

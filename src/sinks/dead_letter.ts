@@ -96,6 +96,15 @@ export class DeadLetterFile implements DeadLetters, AsyncDisposable {
     return { entries: this.#entries, failed: this.#failed, path: this.#opened?.path };
   }
 
+  /**
+   * Writes the entries accepted so far (synced under `fsync: always`), if the file was opened;
+   * rejects while it is failing.
+   */
+  async flush(): Promise<void> {
+    const sink = await this.#sink;
+    await sink?.flush();
+  }
+
   /** Flushes, syncs and closes the file (if it was opened). */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -256,10 +256,17 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
    * `block` policy; it resolves when there is room again.
    */
   write(record: T): void | Promise<void> {
+    return this.writeLine(JSON.stringify(record));
+  }
+
+  /**
+   * Queues one line that is already JSON text (a record read back exactly, by `merge`); it must
+   * hold no line end. Backpressure as for {@linkcode write}.
+   */
+  writeLine(line: string): void | Promise<void> {
     if (this.#closed) {
       throw new Error(`${this.name} is closed: expected write() before close()`);
     }
-    const line = JSON.stringify(record);
     if (this.#rotation?.everyMinutes === undefined) return this.#queue.push(line);
     return this.#queue.push({ line, window: this.#currentWindow(this.#now()) });
   }

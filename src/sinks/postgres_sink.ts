@@ -12,7 +12,13 @@
 import postgres from "postgres";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { Logger } from "../log/logging.ts";
-import { type Batch, BatchingQueue, type QueueTuning, sinkStatsOf } from "./batching_queue.ts";
+import {
+  backoffRetryDelayMs,
+  type Batch,
+  BatchingQueue,
+  type QueueTuning,
+  sinkStatsOf,
+} from "./batching_queue.ts";
 import { lineBytes } from "./json_lines.ts";
 import {
   DEFAULT_POSTGRES_TABLE,
@@ -38,11 +44,6 @@ export interface PostgresSinkOptions extends QueueTuning {
   readonly logger: Logger;
   /** Seconds to wait for a connection. Default 10. */
   readonly connectTimeoutSeconds?: number;
-}
-
-/** Retry delays while the database is down: 100 ms doubling up to 5 s. */
-export function postgresRetryDelayMs(attempt: number): number {
-  return Math.min(5000, 100 * 2 ** Math.min(attempt - 1, 16));
 }
 
 /** The columns of one row, taken from the record. */
@@ -152,7 +153,7 @@ export class PostgresSink implements Sink<PatternRecord> {
       whenFull: options.whenFull ?? POSTGRES_SINK_DEFAULTS.whenFull,
       sizeOf: (row) => lineBytes(row.json),
       write: (batch) => this.#writeBatch(batch),
-      retryDelayMs: postgresRetryDelayMs,
+      retryDelayMs: backoffRetryDelayMs,
       ...episodeLogging(this.#logger, this.name, `PostgreSQL table ${this.table}`, "with backoff"),
     });
   }

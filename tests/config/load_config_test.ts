@@ -62,7 +62,7 @@ Deno.test("config: every problem is named with its path, what was expected and w
       'sinks[1].when_full: expected one of block, drop_newest, drop_oldest, got "wait" (string)',
       "sinks[2].sample.every: expected a positive integer, got 0 (number)",
       'sinks[2].colour: expected no such field (unknown key "colour")',
-      'sinks[3].type: expected "type" one of "jsonl", "stdout", "postgres", got "kafka" (string)',
+      'sinks[3].type: expected "type" one of "jsonl", "stdout", "postgres", "nats", got "kafka" (string)',
       problems(`{ "sinks": [{ "type": "jsonl", "file": "../c.jsonl" }] }`)[0].replace(
         "sinks[0]",
         "sinks[4]",

@@ -134,10 +134,16 @@ export async function runScript(root: string, options: ScriptOptions): Promise<S
 
 /** The `key=value` fields of a run's `summary:` line. */
 export function parseSummaryLine(stdout: string): Record<string, string> {
-  const line = stdout.split("\n").find((l) => l.startsWith("summary: "));
-  if (line === undefined) throw new Error(`no summary line in stdout: ${JSON.stringify(stdout)}`);
+  return parseFieldsLine(stdout, "summary");
+}
+
+/** The `key=value` fields of the first line of `stdout` that starts with `<label>: `. */
+export function parseFieldsLine(stdout: string, label: string): Record<string, string> {
+  const prefix = `${label}: `;
+  const line = stdout.split("\n").find((l) => l.startsWith(prefix));
+  if (line === undefined) throw new Error(`no ${label} line in stdout: ${JSON.stringify(stdout)}`);
   const fields: Record<string, string> = {};
-  for (const match of line.slice("summary: ".length).matchAll(/(\w+)=("(?:[^"\\]|\\.)*"|\S+)/g)) {
+  for (const match of line.slice(prefix.length).matchAll(/(\w+)=("(?:[^"\\]|\\.)*"|\S+)/g)) {
     fields[match[1]] = match[2].startsWith('"') ? JSON.parse(match[2]) : match[2];
   }
   return fields;

@@ -1,0 +1,109 @@
+/**
+ * The NATS commands of observer.ts: `stream create` (the stream and durable consumer of a
+ * configuration's `nats` block) and what `consume` needs before its pipeline opens (the block,
+ * the network fence, one record file per instance).
+ *
+ * @module
+ */
+
+import type { NatsConfig, ObserverConfig } from "../config/config_schema.ts";
+import { loadConfig } from "../config/load_config.ts";
+import { checkUserRecordFileName } from "../paths.ts";
+import { requireNatsAccess } from "../nats/servers.ts";
+import { EXIT_OK, EXIT_USAGE } from "./options.ts";
+import { writeAllSync } from "./stdio.ts";
+
+/** An instance name: what `consume --instance` accepts. */
+export const INSTANCE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * The configuration a `consume` process records with: every `jsonl` sink's file becomes
+ * `<base>.<instance>.jsonl`, so no two processes ever write one file. Throws when the instance
+ * name or a resulting file name is not acceptable.
+ *
+ * @example
+ * ```ts
+ * import { instanceConfig } from "./nats_commands.ts";
+ * const config = instanceConfig({ sinks: [{ type: "jsonl", name: "a", file: "a.jsonl", tuning: {} }] }, "2");
+ * // config.sinks[0].file === "a.2.jsonl"
+ * ```
+ */
+export function instanceConfig(config: ObserverConfig, instance: string): ObserverConfig {
+  if (!INSTANCE_PATTERN.test(instance)) {
+    throw new RangeError(
+      `--instance: expected 1 to 32 letters, digits, _ or -, got ${JSON.stringify(instance)}`,
+    );
+  }
+  return {
+    ...config,
+    sinks: config.sinks.map((sink) =>
+      sink.type !== "jsonl" ? sink : {
+        ...sink,
+        file: checkUserRecordFileName(`${sink.file.slice(0, -".jsonl".length)}.${instance}.jsonl`),
+      }
+    ),
+  };
+}
+
+/**
+ * The `nats` block of a configuration, after checking the process may reach its servers; throws
+ * with what is missing otherwise.
+ *
+ * @example
+ * ```ts
+ * import { natsBlock } from "./nats_commands.ts";
+ * import type { ObserverConfig } from "../config/config_schema.ts";
+ * declare const config: ObserverConfig;
+ * const nats = await natsBlock(config, "consume");
+ * ```
+ */
+export async function natsBlock(
+  config: ObserverConfig | undefined,
+  command: string,
+): Promise<NatsConfig> {
+  if (config?.nats === undefined) {
+    throw new Error(
+      `${command}: expected --config with a "nats" block (servers, stream, consumer; see README, NATS)`,
+    );
+  }
+  await requireNatsAccess(command, config.nats.servers);
+  return config.nats;
+}
+
+/**
+ * `observer.ts stream create --config <file>`: creates (or updates) the stream with the block's
+ * explicit limits and makes the durable consumer when missing; prints what it did. Returns the
+ * exit code (2 when the file, the permission or the server says no).
+ */
+export async function runStreamCreate(configPath: string): Promise<number> {
+  try {
+    const nats = await natsBlock(await loadConfig(configPath), "stream create");
+    const { connect } = await import("@nats-io/transport-node");
+    const { jetstreamManager } = await import("@nats-io/jetstream");
+    const { applyStream, ensureConsumer } = await import("../nats/stream_setup.ts");
+    const { natsConnectOptions } = await import("../nats/servers.ts");
+    const nc = await connect({
+      ...natsConnectOptions(nats.servers, "qts-stream-create", 5000),
+      maxReconnectAttempts: 0,
+    });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const s = nats.stream;
+      const stream = await applyStream(jsm, s);
+      const consumer = await ensureConsumer(jsm, s.name, nats.consumer);
+      writeAllSync(
+        Deno.stdout,
+        `stream ${s.name}: ${stream} subjects=${s.subjects.join(",")} storage=${s.storage} ` +
+          `retention=${s.retention} max_age_seconds=${s.maxAgeSeconds} max_bytes=${s.maxBytes} ` +
+          `duplicate_window_seconds=${s.duplicateWindowSeconds} replicas=${s.replicas}\n` +
+          `consumer ${nats.consumer.durable}: ${consumer}\n`,
+      );
+    } finally {
+      await nc.close();
+    }
+    return EXIT_OK;
+  } catch (error) {
+    writeAllSync(Deno.stderr, `error: ${error instanceof Error ? error.message : error}\n`);
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Publishing to JetStream through the shared batching queue: each item is published with its
+ * message id (`Nats-Msg-Id`, so the stream's duplicate window drops a publish sent again), with
+ * at most `ackWindow` publishes waiting for their acks at once. A batch counts as written up to
+ * its first item without an ack; when the server is unreachable or an ack times out, the rest
+ * stays queued and is retried with backoff (100 ms doubling to 5 s), overflow is counted, and the
+ * producer is never blocked by a dead server (the queue's failure rules).
+ *
+ * @module
+ */
+
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import type { Logger } from "../log/logging.ts";
+import {
+  backoffRetryDelayMs,
+  type Batch,
+  BatchingQueue,
+  type QueueTuning,
+  sinkStatsOf,
+} from "../sinks/batching_queue.ts";
+import { lineBytes } from "../sinks/json_lines.ts";
+import { closeQueueLogged, episodeLogging } from "../sinks/queue_logging.ts";
+import type { SinkStats } from "../sinks/sink.ts";
+import { natsConnectOptions } from "./servers.ts";
+import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
+
+/** One message to publish. */
+export interface PublishItem {
+  /** Its subject. */
+  readonly subject: string;
+  /** Its message id (`Nats-Msg-Id`): the `run_id`. */
+  readonly msgId: string;
+  /** Its JSON text. */
+  readonly payload: string;
+}
+
+/** Options of a {@linkcode NatsPublisher}. */
+export interface NatsPublisherOptions extends QueueTuning {
+  /** `nats://host:port` of the servers (any of them will do). */
+  readonly servers: readonly string[];
+  /** Name in logs, summaries and the server's connection list. */
+  readonly name: string;
+  /** Receives failure episodes and refusals. */
+  readonly logger: Logger;
+  /** Publishes waiting for their ack at most. Default 256. */
+  readonly ackWindow?: number;
+  /** How long a publish waits for its ack before the batch is retried, ms. Default 5000. */
+  readonly ackTimeoutMs?: number;
+}
+
+/** Counters of a {@linkcode NatsPublisher}: the sink counters plus acks marked duplicate. */
+export interface NatsPublisherStats extends SinkStats {
+  /** Publishes the stream acknowledged as duplicates (a retried publish it already had). */
+  readonly duplicates: number;
+}
+
+/**
+ * Publishes items to JetStream in order, with a bounded window of outstanding acks.
+ *
+ * @example
+ * ```ts
+ * import { NatsPublisher } from "./publisher.ts";
+ * import { getObserverLogger } from "../log/logging.ts";
+ * await using publisher = new NatsPublisher({
+ *   servers: ["nats://127.0.0.1:4222"], name: "bus", logger: getObserverLogger("sink"),
+ * });
+ * await publisher.publish({ subject: "qts.snapshots.market.005930", msgId: "r1", payload: "{}" });
+ * ```
+ */
+export class NatsPublisher implements AsyncDisposable {
+  /** Name in logs and summaries. */
+  readonly name: string;
+  readonly #options: NatsPublisherOptions;
+  readonly #queue: BatchingQueue<PublishItem>;
+  readonly #window: number;
+  readonly #timeout: number;
+  #connection: Promise<{ nc: NatsConnection; js: JetStreamClient }> | undefined;
+  #duplicates = 0;
+  #refused = 0;
+  #lastRefusal: string | undefined;
+  #closed = false;
+
+  /** Checks the options; connects on the first batch. */
+  constructor(options: NatsPublisherOptions) {
+    this.name = options.name;
+    this.#options = options;
+    this.#window = options.ackWindow ?? NATS_PUBLISH_DEFAULTS.ackWindow;
+    this.#timeout = options.ackTimeoutMs ?? NATS_PUBLISH_DEFAULTS.ackTimeoutMs;
+    if (!Number.isSafeInteger(this.#window) || this.#window <= 0) {
+      throw new RangeError(`ackWindow: expected a positive integer, got ${this.#window}`);
+    }
+    this.#queue = new BatchingQueue<PublishItem>({
+      maxBytes: options.maxQueueBytes ?? NATS_PUBLISH_DEFAULTS.maxQueueBytes,
+      flushBytes: options.flushBytes ?? NATS_PUBLISH_DEFAULTS.flushBytes,
+      flushIntervalMs: options.flushIntervalMs ?? NATS_PUBLISH_DEFAULTS.flushIntervalMs,
+      whenFull: options.whenFull ?? NATS_PUBLISH_DEFAULTS.whenFull,
+      sizeOf: (item) => lineBytes(item.payload),
+      write: (batch) => this.#publishBatch(batch),
+      retryDelayMs: backoffRetryDelayMs,
+      ...episodeLogging(
+        options.logger,
+        options.name,
+        `NATS ${options.servers.join(",")}`,
+        "with backoff",
+      ),
+    });
+  }
+
+  /** Queues one item; a promise means the queue is full (`block`). */
+  publish(item: PublishItem): void | Promise<void> {
+    if (this.#closed) throw new Error(`${this.name} is closed: expected publish() before close()`);
+    return this.#queue.push(item);
+  }
+
+  /** Counts an item that cannot be published at all (no run_id, say), logging the reason. */
+  refuse(id: string, reason: string): void {
+    this.#refused++;
+    this.#lastRefusal = reason;
+    if (this.#refused <= 20) {
+      this.#options.logger.error("{sink} refused message {id}: {reason}", {
+        sink: this.name,
+        id,
+        reason,
+      });
+    }
+  }
+
+  /** Publishes everything accepted so far and waits for the acks; rejects while failing. */
+  async flush(): Promise<void> {
+    try {
+      await this.#queue.flush();
+    } catch (error) {
+      throw new Error(`${this.name}: cannot publish to NATS: ${(error as Error).message}`);
+    }
+  }
+
+  /** Publishes what is queued (one more attempt when failing), then closes the connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await closeQueueLogged(this.#queue, this.#options.logger, this.name);
+    const connection = await this.#connection?.catch(() => undefined);
+    await connection?.nc.close().catch(() => {});
+  }
+
+  /** Same as {@linkcode close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Counters; refused items count as not written. */
+  stats(): NatsPublisherStats {
+    const q = sinkStatsOf(this.#queue.stats());
+    return {
+      ...q,
+      failed: q.failed + this.#refused,
+      failure: q.failure ?? this.#lastRefusal,
+      duplicates: this.#duplicates,
+    };
+  }
+
+  #connect(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
+    if (this.#connection === undefined) {
+      const servers = this.#options.servers;
+      this.#connection = connect(natsConnectOptions(servers, `qts:${this.name}`, 2000)).then(
+        (nc) => ({ nc, js: jetstream(nc, { timeout: this.#timeout }) }),
+      );
+      // A failed connection attempt is forgotten so the next batch tries again.
+      this.#connection.catch(() => this.#connection = undefined);
+    }
+    return this.#connection;
+  }
+
+  async #publishBatch(batch: Batch<PublishItem>): Promise<void> {
+    const { nc, js } = await this.#connect();
+    if (nc.isClosed()) {
+      this.#connection = undefined;
+      throw new Error("the NATS connection was closed");
+    }
+    const items = batch.items;
+    const maxPayload = nc.info?.max_payload ?? Infinity;
+    const acked = new Uint8Array(items.length);
+    let error: unknown;
+    let outstanding = 0;
+    let room: (() => void) | undefined;
+    const settled = () => {
+      outstanding--;
+      const wake = room;
+      room = undefined;
+      wake?.();
+    };
+    for (let i = batch.done; i < items.length && error === undefined; i++) {
+      while (outstanding >= this.#window && error === undefined) {
+        await new Promise<void>((resolve) => room = resolve);
+      }
+      if (error !== undefined) break;
+      const item = items[i];
+      if (batch.sizes[i] - 1 > maxPayload) {
+        this.refuse(item.msgId, `${batch.sizes[i] - 1} bytes exceed the server's max_payload`);
+        acked[i] = 1;
+        continue;
+      }
+      outstanding++;
+      js.publish(item.subject, item.payload, { msgID: item.msgId, timeout: this.#timeout }).then(
+        (ack) => {
+          acked[i] = 1;
+          if (ack.duplicate) this.#duplicates++;
+        },
+        (e) => error ??= e,
+      ).finally(settled);
+    }
+    while (outstanding > 0) await new Promise<void>((resolve) => room = resolve);
+    let done = batch.done;
+    while (done < items.length && acked[done] === 1) done++;
+    batch.done = done;
+    if (error !== undefined) throw error;
+  }
+}

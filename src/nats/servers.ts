@@ -1,0 +1,112 @@
+/**
+ * NATS server addresses as the configuration and flags give them (`nats://host:port`), the
+ * network fence for them, and the one set of connection options every NATS client of the
+ * project uses (reconnect forever, only to the listed servers).
+ *
+ * @module
+ */
+
+import { requireNetAccess } from "../app/net_access.ts";
+
+/** The port a `nats://` URL without one means. */
+export const DEFAULT_NATS_PORT = 4222;
+
+/** What the tasks grant for NATS, as written in deno.json. */
+export const TASK_NATS_HOSTS = "127.0.0.1:4222,localhost:4222";
+
+/** One server to connect to. */
+export interface NatsEndpoint {
+  /** Host name or address. */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+}
+
+/**
+ * The endpoint of a `nats://host[:port]` URL (a bare `host:port` is taken too). Throws a
+ * `RangeError` saying what was expected for anything else (credentials and TLS are not
+ * supported: see README, Limits).
+ *
+ * @example
+ * ```ts
+ * import { natsEndpoint } from "./servers.ts";
+ * natsEndpoint("nats://127.0.0.1:4222"); // => { host: "127.0.0.1", port: 4222 }
+ * ```
+ */
+export function natsEndpoint(server: string): NatsEndpoint {
+  const text = server.includes("://") ? server : `nats://${server}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new RangeError(`expected a nats://host:port URL, got ${JSON.stringify(server)}`);
+  }
+  if (url.protocol !== "nats:") {
+    throw new RangeError(`expected a nats://host:port URL, got ${url.protocol}//...`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new RangeError("expected a nats://host:port URL without credentials (not supported)");
+  }
+  if (url.hostname === "" || (url.pathname !== "" && url.pathname !== "/")) {
+    throw new RangeError(`expected a nats://host:port URL, got ${JSON.stringify(server)}`);
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  return { host, port: url.port === "" ? DEFAULT_NATS_PORT : Number(url.port) };
+}
+
+/**
+ * Throws unless the process may reach every server (see `requireNetAccess`); `who` names the
+ * sink or command in the message.
+ *
+ * @example
+ * ```ts
+ * import { requireNatsAccess } from "./servers.ts";
+ * await requireNatsAccess("sink bus", ["nats://127.0.0.1:4222"]);
+ * ```
+ */
+export async function requireNatsAccess(who: string, servers: readonly string[]): Promise<void> {
+  for (const server of servers) {
+    const { host, port } = natsEndpoint(server);
+    await requireNetAccess(who, "NATS", host, port, TASK_NATS_HOSTS);
+  }
+}
+
+/**
+ * The connection options every client here uses: the listed servers only (addresses a cluster
+ * gossips are ignored, so the permission fence holds), reconnecting without end every 250 ms,
+ * `timeout` ms for a connection handshake.
+ *
+ * @example
+ * ```ts
+ * import { natsConnectOptions } from "./servers.ts";
+ * natsConnectOptions(["nats://127.0.0.1:4222"], "qts-observer", 2000).servers;
+ * ```
+ */
+export function natsConnectOptions(
+  servers: readonly string[],
+  name: string,
+  timeout: number,
+): {
+  servers: string[];
+  name: string;
+  timeout: number;
+  ignoreClusterUpdates: boolean;
+  maxReconnectAttempts: number;
+  reconnectTimeWait: number;
+  reconnectJitter: number;
+  waitOnFirstConnect: boolean;
+} {
+  return {
+    servers: servers.map((s) => {
+      const { host, port } = natsEndpoint(s);
+      return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    }),
+    name,
+    timeout,
+    ignoreClusterUpdates: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    reconnectJitter: 100,
+    waitOnFirstConnect: false,
+  };
+}
