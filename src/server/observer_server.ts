@@ -208,7 +208,11 @@ export async function startObserverServer(
   const requests = new Map<string, number>();
   const hub = new RecordStreamHub();
   pipeline.bus.add(hub);
-  const metrics = serviceMetrics(pipeline, () => rejectedLines);
+  const metrics = serviceMetrics(pipeline, {
+    rejected: () => rejectedLines,
+    stream: () => hub.streamStats(),
+    connections: () => guard.stats(),
+  });
   const count = (route: string, status: number) => {
     const key = `${route} ${status}`;
     requests.set(key, (requests.get(key) ?? 0) + 1);

@@ -1,14 +1,65 @@
 /**
  * The service's Prometheus metrics (`GET /metrics`, text format, via `npm:prom-client`): records
- * by outcome, per-sink written / dropped / failed / filtered / sampled and failing state, dead
- * letters, HTTP requests by route and status. Counters are read from the pipeline when scraped,
- * so they always agree with `/v1/status` and the summary.
+ * by outcome, per-sink written / dropped / failed / filtered / sampled, failing state and queued
+ * bytes, batch-write and sync durations as histograms, dead letters, HTTP requests by route and
+ * status, connections at the door, stream subscribers. Counters are read from the pipeline when
+ * scraped, so they always agree with `/v1/status` and the summary.
  *
  * @module
  */
 
 import client from "prom-client";
 import type { Pipeline } from "../app/pipeline.ts";
+import type { DurationSummary } from "../sinks/duration_histogram.ts";
+import type { ConnectionStats } from "./connection_guard.ts";
+import type { StreamHubStats } from "./record_stream_hub.ts";
+
+/** What the service reports beside the pipeline. */
+export interface ServiceReadings {
+  /** Lines that were not snapshots so far. */
+  rejected(): number;
+  /** The live stream's counters. */
+  stream(): StreamHubStats;
+  /** The connection guard's counters. */
+  connections(): ConnectionStats;
+}
+
+/**
+ * A histogram whose counts live elsewhere (in the sinks), registered with prom-client as a custom
+ * metric: read on each scrape.
+ */
+function externalHistogram(
+  registry: client.Registry,
+  name: string,
+  help: string,
+  read: () => { labels: Record<string, string>; summary: DurationSummary }[],
+): void {
+  const metric = {
+    name,
+    help,
+    type: "histogram",
+    aggregator: "sum",
+    get() {
+      const values: { metricName: string; labels: Record<string, string>; value: number }[] = [];
+      for (const { labels, summary } of read()) {
+        let cumulative = 0;
+        summary.counts.forEach((n, i) => {
+          cumulative += n;
+          const le = i < summary.bounds.length ? String(summary.bounds[i]) : "+Inf";
+          values.push({
+            metricName: `${name}_bucket`,
+            labels: { ...labels, le },
+            value: cumulative,
+          });
+        });
+        values.push({ metricName: `${name}_sum`, labels, value: summary.sum });
+        values.push({ metricName: `${name}_count`, labels, value: summary.count });
+      }
+      return { name, help, type: "histogram", values, aggregator: "sum" };
+    },
+  };
+  registry.registerMetric(metric as unknown as client.Metric);
+}
 
 /** The metrics of one service. */
 export interface ServiceMetrics {
@@ -21,18 +72,20 @@ export interface ServiceMetrics {
 }
 
 /**
- * Metrics over `pipeline`; `rejected` gives the lines that were not snapshots so far.
+ * Metrics over `pipeline` and the service's own `readings`.
  *
  * @example
  * ```ts
  * import { serviceMetrics } from "./service_metrics.ts";
  * import type { Pipeline } from "../app/pipeline.ts";
  * declare const pipeline: Pipeline;
- * const metrics = serviceMetrics(pipeline, () => 0);
+ * import type { ServiceReadings } from "./service_metrics.ts";
+ * declare const readings: ServiceReadings;
+ * const metrics = serviceMetrics(pipeline, readings);
  * await metrics.render(); // "# HELP qts_snapshots_total ..."
  * ```
  */
-export function serviceMetrics(pipeline: Pipeline, rejected: () => number): ServiceMetrics {
+export function serviceMetrics(pipeline: Pipeline, readings: ServiceReadings): ServiceMetrics {
   const registry = new client.Registry();
   new client.Counter({
     name: "qts_snapshots_total",
@@ -45,7 +98,7 @@ export function serviceMetrics(pipeline: Pipeline, rejected: () => number): Serv
       this.inc({ outcome: "dispatched" }, c.dispatched);
       this.inc({ outcome: "blocked_validation" }, c.blockedByValidation);
       this.inc({ outcome: "blocked_guard" }, c.blockedByGuard);
-      this.inc({ outcome: "rejected" }, rejected());
+      this.inc({ outcome: "rejected" }, readings.rejected());
     },
   });
   new client.Counter({
@@ -78,6 +131,72 @@ export function serviceMetrics(pipeline: Pipeline, rejected: () => number): Serv
       for (const { config, sink } of pipeline.sinks) {
         this.set({ sink: config.name }, sink.stats().failing ? 1 : 0);
       }
+    },
+  });
+  new client.Gauge({
+    name: "qts_sink_queued_bytes",
+    help: "Bytes accepted by the sink and not yet written (queued and in flight)",
+    labelNames: ["sink"],
+    registers: [registry],
+    collect() {
+      for (const { config, sink } of pipeline.sinks) {
+        this.set({ sink: config.name }, sink.stats().queuedBytes ?? 0);
+      }
+    },
+  });
+  const perSink = (pick: "flushSeconds" | "syncSeconds") => () =>
+    pipeline.sinks.flatMap(({ config, sink }) => {
+      const summary = sink.stats()[pick];
+      return summary === undefined ? [] : [{ labels: { sink: config.name }, summary }];
+    });
+  externalHistogram(
+    registry,
+    "qts_sink_flush_seconds",
+    "Duration of each batch write of a sink to its destination",
+    perSink("flushSeconds"),
+  );
+  externalHistogram(
+    registry,
+    "qts_sink_fsync_seconds",
+    "Duration of each sync of a file sink to disk (fdatasync)",
+    perSink("syncSeconds"),
+  );
+  new client.Gauge({
+    name: "qts_stream_subscribers",
+    help: "Clients reading GET /v1/stream now",
+    registers: [registry],
+    collect() {
+      this.set(readings.stream().subscribers);
+    },
+  });
+  new client.Counter({
+    name: "qts_stream_slow_disconnects_total",
+    help: "Stream subscribers disconnected because they did not keep up",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(readings.stream().slowDisconnects);
+    },
+  });
+  new client.Gauge({
+    name: "qts_http_connections",
+    help: "Connections open at the service's door now",
+    registers: [registry],
+    collect() {
+      this.set(readings.connections().open);
+    },
+  });
+  new client.Counter({
+    name: "qts_http_connections_closed_total",
+    help: "Connections closed at the door: header_timeout (headers too slow), refused (headers " +
+      "too large or too many connections)",
+    labelNames: ["reason"],
+    registers: [registry],
+    collect() {
+      const c = readings.connections();
+      this.reset();
+      this.inc({ reason: "header_timeout" }, c.headerTimeouts);
+      this.inc({ reason: "refused" }, c.refused);
     },
   });
   new client.Counter({

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { DurationHistogram, type DurationSummary } from "./duration_histogram.ts";
 import type { SinkStats } from "./sink.ts";
 
 /** What a full queue does with the next item. */
@@ -128,6 +129,8 @@ export interface QueueStats {
   readonly failure?: string;
   /** True while the destination is failing. */
   readonly failing: boolean;
+  /** Durations of the batch writes. */
+  readonly writeSeconds: DurationSummary;
 }
 
 interface InFlight<T> {
@@ -187,6 +190,7 @@ export class BatchingQueue<T> {
   #inflight: InFlight<T> | undefined;
   /** The running (or last) drain; awaited by flush. */
   #drain: Promise<void> | undefined;
+  readonly #writeSeconds = new DurationHistogram();
   /** True while a drain loop runs. */
   #draining = false;
   #timer: unknown;
@@ -228,6 +232,7 @@ export class BatchingQueue<T> {
       maxBytes: this.#maxBytes,
       failure: this.#failure ?? this.#lastFailure,
       failing: this.#failure !== undefined,
+      writeSeconds: this.#writeSeconds.summary(),
     };
   }
 
@@ -402,7 +407,7 @@ export class BatchingQueue<T> {
         const inflight = this.#inflight!;
         const batch: Batch<T> = { items: inflight.items, sizes: inflight.sizes, done: 0 };
         try {
-          await this.#options.write(batch);
+          await this.#writeSeconds.time(() => this.#options.write(batch));
           batch.done = inflight.items.length;
         } catch (error) {
           this.#settle(inflight, batch.done);
@@ -490,5 +495,6 @@ export function sinkStatsOf(q: QueueStats): SinkStats {
     failing: q.failing,
     queuedBytes: q.queuedBytes,
     maxQueueBytes: q.maxBytes,
+    flushSeconds: q.writeSeconds,
   };
 }

@@ -15,6 +15,7 @@ import { type Batch, BatchingQueue, type QueueTuning, sinkStatsOf } from "./batc
 import { repairTornTail } from "./crash_recovery.ts";
 import { countNewlines, LineBatchEncoder, lineBytes } from "./json_lines.ts";
 import { openRecordFile, type RecordFile, type RecordFileOpener } from "./record_file.ts";
+import { DurationHistogram } from "./duration_histogram.ts";
 import { acquireRecordLock, type RecordLock } from "./record_lock.ts";
 import {
   applyRetention,
@@ -128,6 +129,7 @@ const queuedLineBytes = (item: QueuedLine): number => lineBytes(lineOf(item));
 export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   /** Name in logs and summaries. */
   readonly name: string;
+  readonly #syncSeconds = new DurationHistogram();
   readonly #dir: string;
   readonly #base: string;
   readonly #logger: Logger;
@@ -248,7 +250,12 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   /** Counters for the run summary. */
   stats(): JsonlFileSinkStats {
     const q = this.#queue.stats();
-    return { ...sinkStatsOf(q), path: this.path, queued: q.queued };
+    return {
+      ...sinkStatsOf(q),
+      path: this.path,
+      queued: q.queued,
+      syncSeconds: this.#syncSeconds.summary(),
+    };
   }
 
   /**
@@ -426,7 +433,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   async #syncOrThrow(): Promise<void> {
     this.#dirty = false;
     this.#lastSyncMs = Date.now();
-    await this.#file.syncData();
+    await this.#syncSeconds.time(() => this.#file.syncData());
   }
 
   /** Syncs; a failure starts a failure episode (the next flush retries). */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { DurationSummary } from "./duration_histogram.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 
 /** What a sink reports about itself for the run summary. */
@@ -23,6 +24,10 @@ export interface SinkStats {
   readonly queuedBytes?: number;
   /** The queue's bound, in bytes, for queued sinks. */
   readonly maxQueueBytes?: number;
+  /** Durations of the batch writes to the destination, for queued sinks. */
+  readonly flushSeconds?: DurationSummary;
+  /** Durations of the syncs to disk (`fdatasync`), for file sinks. */
+  readonly syncSeconds?: DurationSummary;
 }
 
 /**

@@ -125,6 +125,24 @@ Deno.test("serve: snapshot lines posted over HTTP are recorded like stdin; block
     assert.match(metrics, /^qts_sink_failing\{sink="observer\.jsonl"\} 0$/m);
     assert.match(metrics, /^qts_http_requests_total\{route="\/v1\/snapshots",status="413"\} 3$/m);
     assert.match(metrics, /^qts_dead_letters_total 3$/m);
+    assert.match(metrics, /^qts_sink_queued_bytes\{sink="observer\.jsonl"\} \d+$/m);
+    // Durations as histograms: every batch write is counted, and the buckets add up to it.
+    const flushes = Number(
+      /^qts_sink_flush_seconds_count\{sink="observer\.jsonl"\} (\d+)$/m.exec(metrics)?.[1],
+    );
+    assert.ok(flushes >= 1, metrics);
+    assert.match(
+      metrics,
+      new RegExp(
+        `^qts_sink_flush_seconds_bucket\\{sink="observer\\.jsonl",le="\\+Inf"\\} ${flushes}$`,
+        "m",
+      ),
+    );
+    assert.match(metrics, /^# TYPE qts_sink_fsync_seconds histogram$/m);
+    assert.match(metrics, /^qts_sink_fsync_seconds_count\{sink="observer\.jsonl"\} \d+$/m);
+    assert.match(metrics, /^qts_stream_subscribers 0$/m);
+    assert.match(metrics, /^qts_http_connections [1-9]\d*$/m, "this request's connection is open");
+    assert.match(metrics, /^qts_http_connections_closed_total\{reason="header_timeout"\} 0$/m);
 
     const result = await stop();
     stopped = true;

@@ -55,7 +55,11 @@ Deno.test("records land one per line in <root>/data/observer, UTF-8 kept, append
   assert.ok(text.includes("유니코드 ✓"), "non-ASCII kept as is");
   assert.deepEqual(await runIds(path), ["run-0", "run-1", "run-2", "run-3"]);
   assert.deepEqual(JSON.parse(text.split("\n")[0]), record(0));
-  assert.deepEqual(again.stats(), {
+  const { flushSeconds, syncSeconds, ...counters } = again.stats();
+  assert.equal(flushSeconds?.count, 1, "one batch write, timed");
+  assert.equal(flushSeconds?.counts.reduce((a, b) => a + b), 1, "in one bucket");
+  assert.equal(syncSeconds?.count, 0, "fsync none: no sync to time");
+  assert.deepEqual(counters, {
     path,
     written: 1,
     dropped: 0,
