@@ -82,6 +82,55 @@ export async function* readLines(
   if (last !== undefined) yield last;
 }
 
+/** Where a piece of an input cut by {@linkcode splitLines} sits in the whole. */
+export interface LinePiece {
+  /** The piece starts the input: a leading byte-order mark is dropped. */
+  readonly startOfInput: boolean;
+  /** The piece ends the input: its last line may lack a line end (`terminated: false`). */
+  readonly endOfInput: boolean;
+  /** Longest line kept, in bytes. Default {@linkcode DEFAULT_MAX_LINE_BYTES}. */
+  readonly maxLineBytes?: number;
+}
+
+/**
+ * The lines of `bytes`, a piece of an input cut at a line end (never between a `\r` and its
+ * `\n`), exactly as {@linkcode readLines} yields them for the whole input, but numbered from 1
+ * within the piece. Used by parallel recording, whose reader cuts the input into such pieces.
+ *
+ * @example
+ * ```ts
+ * import { splitLines } from "./line_reader.ts";
+ * const bytes = new TextEncoder().encode("a\r\nb\n");
+ * splitLines(bytes, { startOfInput: false, endOfInput: false }).map((l) => l.text); // => ["a", "b"]
+ * ```
+ */
+export function splitLines(bytes: Uint8Array, piece: LinePiece): TextLine[] {
+  const assembler = new LineAssembler(
+    piece.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    piece.startOfInput,
+  );
+  const lines = assembler.push(bytes);
+  if (piece.endOfInput) {
+    const last = assembler.finish();
+    if (last !== undefined) lines.push(last);
+  }
+  return lines;
+}
+
+/**
+ * The `problem` of a line longer than `maxLineBytes` (`bytes` long, line end excluded).
+ *
+ * @example
+ * ```ts
+ * import { tooLongProblem } from "./line_reader.ts";
+ * tooLongProblem(10, 12); // => "expected a line of at most 10 bytes (--max-line-bytes), got 12 bytes: skipped without reading it"
+ * ```
+ */
+export function tooLongProblem(maxLineBytes: number, bytes: number): string {
+  return `expected a line of at most ${maxLineBytes} bytes (--max-line-bytes), got ` +
+    `${bytes} bytes: skipped without reading it`;
+}
+
 /**
  * Decodes without `fatal` (six times faster here); a U+FFFD in the result means invalid bytes
  * or a real U+FFFD, which {@linkcode firstInvalidByte} then tells apart.
@@ -122,8 +171,10 @@ class LineAssembler {
   /** The previous chunk ended in `\r`: a `\n` at the start of the next belongs to it. */
   #afterCr = false;
 
-  constructor(maxLineBytes: number) {
+  /** `startOfInput`: false for a piece cut from the middle (no byte-order mark to drop). */
+  constructor(maxLineBytes: number, startOfInput = true) {
     this.#max = maxLineBytes;
+    this.#first = startOfInput;
   }
 
   /** The lines `chunk` completes (an array, not a generator: cheaper per line). */
@@ -217,8 +268,7 @@ class LineAssembler {
       text: "",
       number,
       terminated,
-      problem: `expected a line of at most ${this.#max} bytes (--max-line-bytes), got ` +
-        `${bytes} bytes: skipped without reading it`,
+      problem: tooLongProblem(this.#max, bytes),
     };
   }
 
@@ -235,7 +285,7 @@ class LineAssembler {
   #takeBytes(terminated: boolean): TextLine {
     const number = ++this.#number;
     const length = this.#length;
-    let bytes = this.#pieces.length === 1 ? this.#pieces[0] : concat(this.#pieces, length);
+    let bytes = this.#pieces.length === 1 ? this.#pieces[0] : concatBytes(this.#pieces, length);
     this.#pieces = [];
     this.#length = 0;
     if (this.#first) {
@@ -256,7 +306,16 @@ class LineAssembler {
   }
 }
 
-function concat(pieces: readonly Uint8Array[], length: number): Uint8Array {
+/**
+ * `pieces` joined into one new buffer of `length` bytes (their total).
+ *
+ * @example
+ * ```ts
+ * import { concatBytes } from "./line_reader.ts";
+ * concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])], 3); // => Uint8Array [1, 2, 3]
+ * ```
+ */
+export function concatBytes(pieces: readonly Uint8Array[], length: number): Uint8Array {
   if (pieces.length === 0) return new Uint8Array(0);
   const out = new Uint8Array(length);
   let offset = 0;
