@@ -41,6 +41,8 @@ export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** The UTF-8 byte-order mark. */
+const BOM = [0xef, 0xbb, 0xbf];
 
 /**
  * Yields the lines of a UTF-8 byte stream. A line ends at `\n`, `\r\n` or a lone `\r` (old Mac
@@ -168,6 +170,8 @@ class LineAssembler {
   #length = 0;
   #number = 0;
   #first = true;
+  /** Leading bytes of the first line that match a byte-order mark so far (3: it has one). */
+  #bom = 0;
   /** The previous chunk ended in `\r`: a `\n` at the start of the next belongs to it. */
   #afterCr = false;
 
@@ -274,8 +278,15 @@ class LineAssembler {
 
   #add(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    if (this.#length <= this.#max) {
-      if (this.#length + bytes.length > this.#max) this.#pieces = []; // too long: stop keeping
+    // The first line may carry a byte-order mark, which is not part of it.
+    const max = this.#first ? this.#max + 3 : this.#max;
+    if (this.#first) {
+      for (let i = 0; i < bytes.length && this.#length + i < 3; i++) {
+        if (bytes[i] === BOM[this.#length + i] && this.#bom === this.#length + i) this.#bom++;
+      }
+    }
+    if (this.#length <= max) {
+      if (this.#length + bytes.length > max) this.#pieces = []; // too long: stop keeping
       else this.#pieces.push(bytes.slice());
     }
     this.#length += bytes.length;
@@ -284,13 +295,16 @@ class LineAssembler {
   /** Ends the line held in pieces, decoding its bytes. */
   #takeBytes(terminated: boolean): TextLine {
     const number = ++this.#number;
-    const length = this.#length;
+    let length = this.#length;
     let bytes = this.#pieces.length === 1 ? this.#pieces[0] : concatBytes(this.#pieces, length);
     this.#pieces = [];
     this.#length = 0;
     if (this.#first) {
       this.#first = false;
-      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+      if (this.#bom === 3) {
+        bytes = bytes.subarray(3);
+        length -= 3;
+      }
     }
     if (length > this.#max) return this.#tooLong(number, length, terminated);
     const text = decoder.decode(bytes);

@@ -62,6 +62,23 @@ function firstEnd(bytes: Uint8Array): number {
   return cr >= 0 ? cr : lf;
 }
 
+const BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * Bytes of a byte-order mark at the start of `pieces` (the input's first bytes): 3 or 0, or -1
+ * while they are fewer than 3 and could still become one.
+ */
+function leadingBom(pieces: readonly Uint8Array[]): number {
+  let seen = 0;
+  for (const piece of pieces) {
+    for (let i = 0; i < piece.length && seen < 3; i++, seen++) {
+      if (piece[i] !== BOM[seen]) return 0;
+    }
+    if (seen === 3) return 3;
+  }
+  return -1;
+}
+
 function concat(pieces: readonly Uint8Array[], length: number): Uint8Array {
   return pieces.length === 1 && pieces[0].length === length
     ? pieces[0]
@@ -140,9 +157,15 @@ export async function* readLineChunks(
       const past = pastLastEnd(read);
       if (past >= 0) tailStart = length + past;
       length += read.length;
-      if (length - tailStart > max) {
+      let tail = length - tailStart;
+      if (tail > max && !started && tailStart === 0) {
+        // The first line: a byte-order mark leading it is not part of it.
+        const bom = leadingBom(pieces);
+        tail = bom < 0 ? 0 : tail - bom;
+      }
+      if (tail > max) {
         // The unended last line is already too long: yield the lines before it, skip the rest.
-        skipped = length - tailStart;
+        skipped = tail;
         if (tailStart > 0) yield take(tailStart, false);
         pieces = [];
         length = 0;
