@@ -42,25 +42,37 @@ interface Timed {
   readonly stdout: string;
 }
 
-/** Runs a child process to its end, polling its peak RSS (VmHWM). */
-async function timed(child: Deno.ChildProcess, t0: number): Promise<Timed> {
+/**
+ * Polls the peak RSS (VmHWM in /proc/<pid>/status) of process `pid` every 20 ms; the returned
+ * function stops polling and gives the peak in MB.
+ */
+export function watchPeakRss(pid: number): () => number {
   let peakKb = 0;
   const poll = setInterval(() => {
     try {
-      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
       const match = /VmHWM:\s+(\d+) kB/.exec(status);
       if (match) peakKb = Math.max(peakKb, Number(match[1]));
     } catch { /* exited */ }
   }, 20);
+  return () => {
+    clearInterval(poll);
+    return peakKb / 1024;
+  };
+}
+
+/** Runs a child process to its end, polling its peak RSS. */
+async function timed(child: Deno.ChildProcess, t0: number): Promise<Timed> {
+  const stop = watchPeakRss(child.pid);
   const output = await child.output();
-  clearInterval(poll);
+  const peakMb = stop();
   const seconds = (performance.now() - t0) / 1000;
   if (!output.success) {
     throw new Error(
       `bench j: a contestant failed (${output.code}): ${new TextDecoder().decode(output.stderr)}`,
     );
   }
-  return { seconds, peakMb: peakKb / 1024, stdout: new TextDecoder().decode(output.stdout) };
+  return { seconds, peakMb, stdout: new TextDecoder().decode(output.stdout) };
 }
 
 async function lineCount(path: string): Promise<number> {

@@ -38,7 +38,7 @@ import { copyProject, spawnScript } from "../tests/helpers/project.ts";
 import { parseInputJson } from "../src/io/input_json.ts";
 import { inlineRecord } from "./inline_record.mjs";
 import { LineChunkWriter } from "./line_chunk_writer.ts";
-import { benchParallel } from "./parallel_bench.ts";
+import { benchParallel, watchPeakRss } from "./parallel_bench.ts";
 // g and h load their modules (the configuration, postgres.js) when they run: loaded up front,
 // they were seen to slow a by 10-15 % (a larger heap for the whole run), which b and c do not pay.
 const lazy = {
@@ -215,21 +215,14 @@ async function benchRss(
     script: "observer.ts",
     args: ["--input", input, "--log-level", "warning"],
   });
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    try {
-      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-      const match = /VmHWM:\s+(\d+) kB/.exec(status);
-      if (match) peakKb = Math.max(peakKb, Number(match[1]));
-    } catch { /* exited */ }
-  }, 20);
+  const stopRss = watchPeakRss(child.pid);
   const output = await child.output();
-  clearInterval(poll);
+  const peakMb = stopRss();
   const seconds = (performance.now() - t0) / 1000;
   const written = Number(/written=(\d+)/.exec(new TextDecoder().decode(output.stdout))?.[1] ?? -1);
   await Deno.remove(root, { recursive: true });
   if (written !== lines) throw new Error(`observer.ts wrote ${written} of ${lines} lines`);
-  return { peakMb: peakKb / 1024, seconds, written };
+  return { peakMb, seconds, written };
 }
 
 /** i. `observer.ts serve` taking `lines` snapshots over HTTP from 4 clients; records/s. */
