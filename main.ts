@@ -22,6 +22,8 @@ import {
   parseNonNegativeInt,
   parsePositiveInt,
   scriptArgs,
+  workersFlag,
+  workersOption,
 } from "./src/cli/options.ts";
 import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
 import { checkInputFiles } from "./src/cli/inputs.ts";
@@ -99,7 +101,8 @@ const program = addInputOptions(addCommonOptions(
       "--replay <archive>",
       "feed a recorded market archive (KIS track_a_swing JSONL; also snapshot or record files) " +
         "instead of the simulated market; --symbols/--ticks/--seed/--session do not apply",
-    ),
+    )
+    .addOption(workersOption(navigator.hardwareConcurrency)),
 ))
   .addHelpText(
     "after",
@@ -117,6 +120,15 @@ try {
 }
 if (flags.symbols.length === 0) {
   console.error("error: --symbols: expected at least one symbol");
+  Deno.exit(EXIT_USAGE);
+}
+
+const workers = workersFlag(program);
+if (flags.replay === undefined && workers.required && workers.count > 1) {
+  console.error(
+    `error: --workers ${workers.count}: the simulated market runs on one thread; --workers ` +
+      "applies to --replay",
+  );
   Deno.exit(EXIT_USAGE);
 }
 
@@ -173,10 +185,12 @@ const code = await runRecordingCommand({
   root,
   flags,
   ...configFlags(program, userPathResolver(initCwd())),
+  pipeline: { workers: archive === undefined ? undefined : workers },
   forceExit: Deno.exit,
-  feed: async (observer, signal, deadLetters) => {
+  feed: async (observer, signal, deadLetters, pipeline) => {
     if (archive !== undefined) {
       return await replayFiles(observer, [archive], {
+        parallel: pipeline.parallel,
         mode: flags.mode,
         signal,
         deadLetters,

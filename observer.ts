@@ -34,6 +34,8 @@ import {
   parseMaxLineBytes,
   parsePositiveInt,
   scriptArgs,
+  workersFlag,
+  workersOption,
 } from "./src/cli/options.ts";
 import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
 import { type CheckedInputs, checkInputFiles } from "./src/cli/inputs.ts";
@@ -107,7 +109,8 @@ addInputOptions(addCommonOptions(
         "tokens accepted) from stdin or --input into data/observer/<file>. Lines that are not " +
         "snapshots are reported on stderr with their line number and skipped.",
     )
-    .option("--input <path>", "read snapshot lines from this file instead of stdin"),
+    .option("--input <path>", "read snapshot lines from this file instead of stdin")
+    .addOption(workersOption(navigator.hardwareConcurrency)),
 ))
   .addHelpText(
     "after",
@@ -117,6 +120,14 @@ addInputOptions(addCommonOptions(
   .exitOverride()
   .action(async (flags: RecordFlags, command: Command) => {
     let inputs: CheckedInputs | undefined;
+    const workers = workersFlag(command);
+    if (flags.input === undefined && workers.required && workers.count > 1) {
+      exitCode = fail(
+        `--workers ${workers.count}: standard input is read by one thread; expected ` +
+          "--input <file> (see README, Parallel recording)",
+      );
+      return;
+    }
     if (flags.input !== undefined) {
       inputs = await inputsOrFail([flags.input]);
       if (inputs === undefined) return;
@@ -130,8 +141,9 @@ addInputOptions(addCommonOptions(
       root,
       flags,
       ...configFlags(command, userPath),
+      pipeline: { workers: inputs === undefined ? undefined : workers },
       forceExit: Deno.exit,
-      feed: (observer, signal, deadLetters) => {
+      feed: (observer, signal, deadLetters, pipeline) => {
         const options = {
           format: "snapshots",
           signal,
@@ -141,7 +153,7 @@ addInputOptions(addCommonOptions(
         } as const;
         return inputs === undefined
           ? recordStream(observer, "stdin", Deno.stdin.readable, options)
-          : replayFiles(observer, inputs.paths, options);
+          : replayFiles(observer, inputs.paths, { ...options, parallel: pipeline.parallel });
       },
     });
   });
@@ -168,7 +180,8 @@ addInputOptions(addCommonOptions(
       )
         .choices([...GENERATED_AT_CLOCKS]).default("wall"),
     )
-    .addOption(modeOption()),
+    .addOption(modeOption())
+    .addOption(workersOption(navigator.hardwareConcurrency)),
   "replay.jsonl",
 ))
   .addHelpText(
@@ -200,10 +213,11 @@ addInputOptions(addCommonOptions(
       flags,
       ...configFlags(command, userPath),
       forceExit: Deno.exit,
-      pipeline: { generatedAt: flags.clock },
-      feed: async (observer, signal, deadLetters) => {
+      pipeline: { generatedAt: flags.clock, workers: workersFlag(command) },
+      feed: async (observer, signal, deadLetters, pipeline) => {
         try {
           return await replayFiles(observer, paths, {
+            parallel: pipeline.parallel,
             format: flags.format,
             mode: flags.mode,
             signal,

@@ -24,6 +24,9 @@
  *   j–l. NATS JetStream (bench/nats_bench.ts, a private nats-server): main.ts --publish against a
  *      bare publisher, consume processes against a bare consumer, publish-to-disk latency;
  *      --skip-nats leaves them out
+ *   m. ordered parallel recording: observer.ts --workers 1 and --workers <cores>, the
+ *      single-thread limit and pino on Node.js as whole processes on --parallel-lines lines
+ *      (default 1,000,000), with peak RSS (bench/parallel_bench.ts); --skip-parallel leaves it out
  *
  * @module
  */
@@ -31,12 +34,14 @@
 import { join } from "node:path";
 import pino from "pino";
 import { EventBus } from "../src/bus/event_bus.ts";
-import type { ObservationSnapshot } from "../src/contract/snapshot.ts";
 import { getObserverLogger } from "../src/log/logging.ts";
 import { Observer } from "../src/observer/observer.ts";
 import { JsonlFileSink, SINK_DEFAULTS } from "../src/sinks/jsonl_file_sink.ts";
 import { copyProject, serveNet, spawnScript } from "../tests/helpers/project.ts";
 import { parseInputJson } from "../src/io/input_json.ts";
+import { inlineRecord } from "./inline_record.mjs";
+import { LineChunkWriter } from "./line_chunk_writer.ts";
+import { benchParallel, watchPeakRss } from "./parallel_bench.ts";
 // g and h load their modules (the configuration, postgres.js) when they run: loaded up front,
 // they were seen to slow a by 10-15 % (a larger heap for the whole run), which b and c do not pay.
 const lazy = {
@@ -66,66 +71,11 @@ const SKIP_RSS = args.includes("--skip-rss");
 const SKIP_POSTGRES = args.includes("--skip-postgres");
 const SKIP_HTTP = args.includes("--skip-http");
 const SKIP_NATS = args.includes("--skip-nats");
+const SKIP_PARALLEL = args.includes("--skip-parallel");
 const ROUNDS = flag("rounds", 3);
 
 /** The snapshot every contestant records for index i. */
 const snapshotFor = syntheticSnapshot;
-
-/** The record shape the pipeline writes, built inline with no checks (the practical limit). */
-function inlineRecord(s: ObservationSnapshot, generatedAt: string) {
-  return {
-    snapshot: s,
-    regime_tags: {},
-    condition_tags: [],
-    outcome_labels: {},
-    metadata: {
-      schema_version: "v1.0.0",
-      dataset_version: "v1.0.0",
-      build_id: "observer_core_deno_v0.1.0",
-      generated_at: generatedAt,
-      session_id: s.meta.session_id,
-      mode: s.meta.mode,
-      quality_flags: [],
-      validation: { severity: "INFO" },
-      guard: { action: "PASS", reason: "OK" },
-      _schema: {
-        record_schema_name: "PatternRecord",
-        record_schema_version: "v1.1.0",
-        compat_min_version: "v1.0.0",
-        producer: "observer_core_deno",
-        build_id: "observer_core_deno_v0.1.0",
-        dataset_version: "v1.0.0",
-        generated_at: generatedAt,
-        session_id: s.meta.session_id,
-        mode: s.meta.mode,
-      },
-      _quality: {
-        flags: [],
-        stats: {
-          inputs_count: 4,
-          computed_count: 3,
-          state_count: 2,
-          timestamp_ms: s.meta.timestamp_ms,
-          timestamp_iso: s.meta.timestamp,
-          time_resolution: "ms",
-          has_price: true,
-          has_volume: true,
-        },
-      },
-      _interpretation: {
-        summary: {
-          source: s.context.source,
-          stage: s.context.stage,
-          symbol: s.context.symbol,
-          market: s.context.market,
-          price: s.observation.inputs.price,
-          volume: s.observation.inputs.volume,
-        },
-        hints: ["HAS_PRICE", "HAS_VOLUME", "HAS_COMPUTED", "HAS_STATE"],
-      },
-    },
-  };
-}
 
 const logger = getObserverLogger("bench");
 let runs = 0;
@@ -167,30 +117,12 @@ async function benchPipeline(n: number): Promise<number> {
 async function benchLimit(n: number): Promise<number> {
   const path = join(workDir, `limit-${n}-${runs++}.jsonl`);
   using file = await Deno.open(path, { write: true, create: true, truncate: true });
-  const encoder = new TextEncoder();
-  const buffer = new Uint8Array(1024 * 1024 + 256 * 1024);
+  const out = new LineChunkWriter(file);
   const t0 = performance.now();
-  let lines: string[] = [];
-  let chars = 0;
-  const writeLines = async () => {
-    const text = lines.join("\n");
-    const { read, written } = encoder.encodeInto(text, buffer);
-    buffer[written] = 0x0a;
-    const bytes = read === text.length
-      ? buffer.subarray(0, written + 1)
-      : encoder.encode(text + "\n");
-    let off = 0;
-    while (off < bytes.length) off += await file.write(bytes.subarray(off));
-    lines = [];
-    chars = 0;
-  };
   for (let i = 0; i < n; i++) {
-    const line = JSON.stringify(inlineRecord(snapshotFor(i), new Date().toISOString()));
-    lines.push(line);
-    chars += line.length + 1;
-    if (chars >= 1024 * 1024) await writeLines();
+    await out.add(JSON.stringify(inlineRecord(snapshotFor(i), new Date().toISOString())));
   }
-  await writeLines();
+  await out.finish();
   const seconds = (performance.now() - t0) / 1000;
   if (await fileLineCount(path) !== n) throw new Error("limit bench lost records");
   await Deno.remove(path);
@@ -287,21 +219,14 @@ async function benchRss(
     script: "observer.ts",
     args: ["--input", input, "--log-level", "warning"],
   });
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    try {
-      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-      const match = /VmHWM:\s+(\d+) kB/.exec(status);
-      if (match) peakKb = Math.max(peakKb, Number(match[1]));
-    } catch { /* exited */ }
-  }, 20);
+  const stopRss = watchPeakRss(child.pid);
   const output = await child.output();
-  clearInterval(poll);
+  const peakMb = stopRss();
   const seconds = (performance.now() - t0) / 1000;
   const written = Number(/written=(\d+)/.exec(new TextDecoder().decode(output.stdout))?.[1] ?? -1);
   await Deno.remove(root, { recursive: true });
   if (written !== lines) throw new Error(`observer.ts wrote ${written} of ${lines} lines`);
-  return { peakMb: peakKb / 1024, seconds, written };
+  return { peakMb, seconds, written };
 }
 
 /** i. `observer.ts serve` taking `lines` snapshots over HTTP from 4 clients; records/s. */
@@ -624,6 +549,10 @@ if (!SKIP_RSS) {
     `ratio ${fmt(big.peakMb / small.peakMb, 2)} for 2× the input (1.00 = flat)`,
   ]);
 }
+if (SKIP_PARALLEL) console.log("skipped: m (parallel recording): --skip-parallel");
+else {rows.push(
+    ...await benchParallel({ lines: flag("parallel-lines", 1_000_000), rounds: ROUNDS }),
+  );}
 const width = [0, 1, 2].map((k) => Math.max(...rows.map((r) => r[k].length)));
 for (const row of rows) {
   console.log(`| ${row.map((cell, k) => cell.padEnd(width[k])).join(" | ")} |`);

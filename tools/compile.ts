@@ -23,11 +23,18 @@ const TARGETS: readonly Target[] = [
   { task: "observer", entry: "observer.ts", output: "qts-observer" },
 ];
 
+/**
+ * Modules a binary loads only as Web Workers (parallel recording), which `deno compile` finds
+ * only when told.
+ */
+const WORKER_MODULES = ["src/parallel/chunk_worker.ts"];
+
 /** The `deno compile` arguments for every binary of the project at `root`. */
 export function compileCommands(configText: string, root: string): string[][] {
   return TARGETS.map((target) => [
     "compile",
     ...taskPermissionFlags(configText, target.task, root),
+    ...WORKER_MODULES.flatMap((module) => ["--include", join(root, module)]),
     "--output",
     join(root, "bin", target.output),
     join(root, target.entry),

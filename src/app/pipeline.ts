@@ -13,11 +13,13 @@ import { type GeneratedAtClock, Observer } from "../observer/observer.ts";
 import type { ObserverConfig } from "../config/config_schema.ts";
 import { checkUserRecordFileName, DEFAULT_RECORD_FILE } from "../paths.ts";
 import type { DeadLetterFile } from "../sinks/dead_letter.ts";
-import type { JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
+import { JsonlFileSink, type JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
 import type { Sink } from "../sinks/sink.ts";
 import type { ByteOutput } from "../sinks/stream_sink.ts";
 import { type ConfiguredSink, flagsConfig, openConfiguredSinks } from "./configured_sinks.ts";
 import type { RunSummary, SinkSummary } from "./run_summary.ts";
+import type { ParallelTarget } from "../parallel/ordered_recording.ts";
+import { parallelUnsupported } from "./parallel_support.ts";
 
 /** How the Observer of a pipeline judges and stamps snapshots. */
 export interface ObserverWiring {
@@ -48,6 +50,12 @@ export interface PipelineOptions extends ObserverWiring {
   readonly config?: ObserverConfig;
   /** Where `stdout` sinks write; needed only when the configuration has one. */
   readonly stdout?: ByteOutput;
+  /**
+   * Parallel recording of file inputs: `count` workers (1, the default: one thread). A pipeline
+   * that cannot record in parallel (see `parallel_support.ts`) records on one thread, or, when
+   * `required`, is refused before anything is opened.
+   */
+  readonly workers?: { readonly count: number; readonly required?: boolean };
 }
 
 /** An Observer started on a bus over some sinks. */
@@ -105,6 +113,11 @@ export interface Pipeline extends AsyncDisposable {
   readonly sinks: readonly ConfiguredSink[];
   /** Where rejected lines and blocked snapshots go (`<base>.rejected.jsonl`, opened on use). */
   readonly deadLetters: DeadLetterFile;
+  /**
+   * Where file inputs are recorded in parallel: set when `workers.count` is 2 or more and the
+   * pipeline allows it; feeds hand it to `replayFiles`.
+   */
+  readonly parallel?: ParallelTarget;
   /** Stops the Observer, closes the bus (flush, sync, close) and returns the summary. */
   close(counts?: { rejected?: number; interrupted?: boolean }): Promise<RunSummary>;
 }
@@ -144,6 +157,14 @@ function sinkSummary({ config, sink, path }: ConfiguredSink): SinkSummary {
 export async function openPipeline(options: PipelineOptions): Promise<Pipeline> {
   const config = options.config ??
     flagsConfig(checkUserRecordFileName(options.fileName ?? DEFAULT_RECORD_FILE), options.tuning);
+  const workers = options.workers?.count ?? 1;
+  const unsupported = workers > 1 ? parallelUnsupported(config, options) : undefined;
+  if (unsupported !== undefined && options.workers?.required) {
+    throw new Error(
+      `--workers ${workers}: parallel recording writes one JSONL file; ${unsupported}: ` +
+        "use --workers 1 (see README, Parallel recording)",
+    );
+  }
   const opened = await openConfiguredSinks(config, {
     root: options.root,
     stdout: options.stdout ?? noStdout,
@@ -182,11 +203,26 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     };
     return summary;
   };
+  const only = opened.sinks[0]?.sink.inner;
+  const parallel: ParallelTarget | undefined =
+    workers > 1 && unsupported === undefined && only instanceof JsonlFileSink
+      ? {
+        workers,
+        judge: {
+          guardPolicy: options.guardPolicy,
+          stamp: options.stamp,
+          generatedAt: options.generatedAt,
+        },
+        observer,
+        sink: only,
+      }
+      : undefined;
   return {
     observer,
     bus,
     sinks: opened.sinks,
     deadLetters,
+    parallel,
     close,
     async [Symbol.asyncDispose]() {
       await close();

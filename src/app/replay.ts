@@ -13,6 +13,9 @@ import type { DeadLetters } from "../sinks/dead_letter.ts";
 import type { TextLine } from "../io/line_reader.ts";
 import { snapshotLines } from "../sources/snapshot_lines.ts";
 import { type RecordLinesOptions, recordSnapshotLines } from "./record_snapshots.ts";
+import { ChunkWorkers } from "../parallel/chunk_workers.ts";
+import { type ParallelTarget, recordInParallel } from "../parallel/ordered_recording.ts";
+import { getObserverLogger } from "../log/logging.ts";
 
 /** Options of {@linkcode replayFiles}. */
 export interface ReplayOptions {
@@ -36,6 +39,11 @@ export interface ReplayOptions {
   readonly deadLetters?: DeadLetters;
   /** Clock for dead-letter entries. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Record files in parallel, in input order, through this target's workers (see
+   * `parallel/ordered_recording.ts`); {@linkcode replayFiles} only. Default: one thread.
+   */
+  readonly parallel?: ParallelTarget;
 }
 
 /** What a replay fed. */
@@ -64,8 +72,7 @@ export async function recordStream(
   stream: ReadableStream<Uint8Array>,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
-  let format: DeadLetterInputFormat = "snapshots";
-  const now = options.now ?? Date.now;
+  const callbacks = inputCallbacks(name, options);
   return await recordSnapshotLines(
     observer,
     readSnapshotInputs(name, stream, {
@@ -74,18 +81,35 @@ export async function recordStream(
       signal: options.signal,
       onBytes: options.onBytes,
       maxLineBytes: options.maxLineBytes,
-      onFormat: (detected) => {
-        format = detected === "dead-letter" ? format : detected;
-        options.onFormat?.(name, detected);
-      },
-      onTornTail: options.onTornTail,
+      onFormat: callbacks.onFormat,
+      onTornTail: callbacks.onTornTail,
     }),
-    {
-      signal: options.signal,
-      onRejected: (line, reason) => options.onRejected?.(name, line, reason),
-      onDeadLetter: deadLetterWriter(options.deadLetters, name, () => format, now),
-    },
+    callbacks,
   );
+}
+
+/**
+ * The callbacks of a recording from `name`, whichever path records it: the format settled,
+ * rejected lines reported and dead letters written with it.
+ */
+function inputCallbacks(name: string, options: ReplayOptions) {
+  let format: DeadLetterInputFormat = "snapshots";
+  return {
+    signal: options.signal,
+    onFormat: (detected: InputFormat) => {
+      if (detected === "auto") return;
+      format = detected === "dead-letter" ? format : detected;
+      options.onFormat?.(name, detected);
+    },
+    onTornTail: options.onTornTail,
+    onRejected: (line: number, reason: string) => options.onRejected?.(name, line, reason),
+    onDeadLetter: deadLetterWriter(
+      options.deadLetters,
+      name,
+      () => format,
+      options.now ?? Date.now,
+    ),
+  };
 }
 
 /** The `onDeadLetter` of a recording from `name`: entries with the original text, or nothing. */
@@ -161,10 +185,23 @@ export async function replayFiles(
 ): Promise<ReplayResult> {
   let snapshots = 0;
   let rejected = 0;
+  const parallel = options.parallel;
+  await using workers = parallel === undefined || parallel.workers < 2
+    ? undefined
+    : new ChunkWorkers(parallel.workers, parallel.judge);
   for (const path of paths) {
     if (options.signal?.aborted) break;
     using file = await Deno.open(path);
-    const result = await recordStream(observer, path, file.readable, options);
+    const result = workers === undefined
+      ? await recordStream(observer, path, file.readable, options)
+      : await recordInParallel(workers, parallel!, path, file.readable, {
+        ...inputCallbacks(path, options),
+        format: options.format,
+        mode: options.mode,
+        maxLineBytes: options.maxLineBytes,
+        onBytes: options.onBytes,
+        logger: getObserverLogger("parallel"),
+      });
     snapshots += result.snapshots;
     rejected += result.rejected;
   }

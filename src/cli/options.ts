@@ -158,6 +158,75 @@ export function modeOption(): CommanderOption {
   ).default(DEFAULT_MODE);
 }
 
+/** Most `--workers` accepted (each worker is a V8 isolate of its own, with its own heap). */
+export const MAX_WORKERS = 64;
+
+/**
+ * Parses `--workers`: a positive integer up to {@linkcode MAX_WORKERS}.
+ *
+ * @example
+ * ```ts
+ * import { parseWorkers } from "./options.ts";
+ * parseWorkers("2"); // => 2
+ * ```
+ */
+export function parseWorkers(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_WORKERS) {
+    throw new InvalidArgumentError(`expected at most ${MAX_WORKERS}, got ${n}`);
+  }
+  return n;
+}
+
+/**
+ * `--workers`: how many workers record file inputs in parallel, in input order; `1` is the
+ * single-thread path. Default: the number of cores (`cores`), at most {@linkcode MAX_WORKERS}.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { workersOption } from "./options.ts";
+ * new Command("replay").addOption(workersOption(navigator.hardwareConcurrency));
+ * ```
+ */
+export function workersOption(cores: number): CommanderOption {
+  return new Option(
+    "--workers <n>",
+    "workers recording file inputs in parallel, written in input order (1: one thread); " +
+      "only into a single JSONL sink without --rotate-bytes (else one thread)",
+  ).argParser(parseWorkers).default(
+    Math.min(MAX_WORKERS, Math.max(1, cores)),
+    `the number of cores, ${cores}`,
+  );
+}
+
+/** `--workers` after parsing: the count, and whether the user gave it. */
+export interface WorkersFlag {
+  /** Workers to record with (1: one thread). */
+  readonly count: number;
+  /** True when given on the command line: a run that cannot use it is then an error. */
+  readonly required: boolean;
+}
+
+/**
+ * The `--workers` of a parsed command (see {@linkcode workersOption}).
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { workersFlag, workersOption } from "./options.ts";
+ * const command = new Command("replay").addOption(workersOption(2)).exitOverride();
+ * command.parse(["--workers", "4"], { from: "user" });
+ * workersFlag(command); // => { count: 4, required: true }
+ * ```
+ */
+export function workersFlag(command: Command): WorkersFlag {
+  return {
+    count: command.opts<{ workers: number }>().workers,
+    required: command.getOptionValueSource("workers") === "cli",
+  };
+}
+
 /** The sink and logging flags after parsing. */
 export interface CommonFlags {
   /** `--file`: record file name inside `data/observer` (bare name ending in `.jsonl`). */

@@ -41,6 +41,8 @@ export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** The UTF-8 byte-order mark. */
+const BOM = [0xef, 0xbb, 0xbf];
 
 /**
  * Yields the lines of a UTF-8 byte stream. A line ends at `\n`, `\r\n` or a lone `\r` (old Mac
@@ -82,6 +84,55 @@ export async function* readLines(
   if (last !== undefined) yield last;
 }
 
+/** Where a piece of an input cut by {@linkcode splitLines} sits in the whole. */
+export interface LinePiece {
+  /** The piece starts the input: a leading byte-order mark is dropped. */
+  readonly startOfInput: boolean;
+  /** The piece ends the input: its last line may lack a line end (`terminated: false`). */
+  readonly endOfInput: boolean;
+  /** Longest line kept, in bytes. Default {@linkcode DEFAULT_MAX_LINE_BYTES}. */
+  readonly maxLineBytes?: number;
+}
+
+/**
+ * The lines of `bytes`, a piece of an input cut at a line end (never between a `\r` and its
+ * `\n`), exactly as {@linkcode readLines} yields them for the whole input, but numbered from 1
+ * within the piece. Used by parallel recording, whose reader cuts the input into such pieces.
+ *
+ * @example
+ * ```ts
+ * import { splitLines } from "./line_reader.ts";
+ * const bytes = new TextEncoder().encode("a\r\nb\n");
+ * splitLines(bytes, { startOfInput: false, endOfInput: false }).map((l) => l.text); // => ["a", "b"]
+ * ```
+ */
+export function splitLines(bytes: Uint8Array, piece: LinePiece): TextLine[] {
+  const assembler = new LineAssembler(
+    piece.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    piece.startOfInput,
+  );
+  const lines = assembler.push(bytes);
+  if (piece.endOfInput) {
+    const last = assembler.finish();
+    if (last !== undefined) lines.push(last);
+  }
+  return lines;
+}
+
+/**
+ * The `problem` of a line longer than `maxLineBytes` (`bytes` long, line end excluded).
+ *
+ * @example
+ * ```ts
+ * import { tooLongProblem } from "./line_reader.ts";
+ * tooLongProblem(10, 12); // => "expected a line of at most 10 bytes (--max-line-bytes), got 12 bytes: skipped without reading it"
+ * ```
+ */
+export function tooLongProblem(maxLineBytes: number, bytes: number): string {
+  return `expected a line of at most ${maxLineBytes} bytes (--max-line-bytes), got ` +
+    `${bytes} bytes: skipped without reading it`;
+}
+
 /**
  * Decodes without `fatal` (six times faster here); a U+FFFD in the result means invalid bytes
  * or a real U+FFFD, which {@linkcode firstInvalidByte} then tells apart.
@@ -119,11 +170,15 @@ class LineAssembler {
   #length = 0;
   #number = 0;
   #first = true;
+  /** Leading bytes of the first line that match a byte-order mark so far (3: it has one). */
+  #bom = 0;
   /** The previous chunk ended in `\r`: a `\n` at the start of the next belongs to it. */
   #afterCr = false;
 
-  constructor(maxLineBytes: number) {
+  /** `startOfInput`: false for a piece cut from the middle (no byte-order mark to drop). */
+  constructor(maxLineBytes: number, startOfInput = true) {
     this.#max = maxLineBytes;
+    this.#first = startOfInput;
   }
 
   /** The lines `chunk` completes (an array, not a generator: cheaper per line). */
@@ -217,15 +272,21 @@ class LineAssembler {
       text: "",
       number,
       terminated,
-      problem: `expected a line of at most ${this.#max} bytes (--max-line-bytes), got ` +
-        `${bytes} bytes: skipped without reading it`,
+      problem: tooLongProblem(this.#max, bytes),
     };
   }
 
   #add(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    if (this.#length <= this.#max) {
-      if (this.#length + bytes.length > this.#max) this.#pieces = []; // too long: stop keeping
+    // The first line may carry a byte-order mark, which is not part of it.
+    const max = this.#first ? this.#max + 3 : this.#max;
+    if (this.#first) {
+      for (let i = 0; i < bytes.length && this.#length + i < 3; i++) {
+        if (bytes[i] === BOM[this.#length + i] && this.#bom === this.#length + i) this.#bom++;
+      }
+    }
+    if (this.#length <= max) {
+      if (this.#length + bytes.length > max) this.#pieces = []; // too long: stop keeping
       else this.#pieces.push(bytes.slice());
     }
     this.#length += bytes.length;
@@ -234,13 +295,16 @@ class LineAssembler {
   /** Ends the line held in pieces, decoding its bytes. */
   #takeBytes(terminated: boolean): TextLine {
     const number = ++this.#number;
-    const length = this.#length;
-    let bytes = this.#pieces.length === 1 ? this.#pieces[0] : concat(this.#pieces, length);
+    let length = this.#length;
+    let bytes = this.#pieces.length === 1 ? this.#pieces[0] : concatBytes(this.#pieces, length);
     this.#pieces = [];
     this.#length = 0;
     if (this.#first) {
       this.#first = false;
-      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+      if (this.#bom === 3) {
+        bytes = bytes.subarray(3);
+        length -= 3;
+      }
     }
     if (length > this.#max) return this.#tooLong(number, length, terminated);
     return textLineOfBytes(bytes, number, terminated);
@@ -271,7 +335,16 @@ export function textLineOfBytes(bytes: Uint8Array, number: number, terminated = 
   };
 }
 
-function concat(pieces: readonly Uint8Array[], length: number): Uint8Array {
+/**
+ * `pieces` joined into one new buffer of `length` bytes (their total).
+ *
+ * @example
+ * ```ts
+ * import { concatBytes } from "./line_reader.ts";
+ * concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])], 3); // => Uint8Array [1, 2, 3]
+ * ```
+ */
+export function concatBytes(pieces: readonly Uint8Array[], length: number): Uint8Array {
   if (pieces.length === 0) return new Uint8Array(0);
   const out = new Uint8Array(length);
   let offset = 0;

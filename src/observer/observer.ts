@@ -5,17 +5,13 @@
  */
 
 import type { EventBus } from "../bus/event_bus.ts";
-import {
-  buildBlockedRecord,
-  buildPatternRecord,
-  DEFAULT_RECORD_STAMP,
-} from "../contract/pattern_record.ts";
 import type { RecordStamp } from "../contract/pattern_record.ts";
 import type { ObservationSnapshot } from "../contract/snapshot.ts";
 import type { Logger } from "../log/logging.ts";
-import { enrichRecord } from "./enrich.ts";
-import { type GuardPolicy, guardSnapshot } from "./guard.ts";
-import { validateSnapshot } from "./validation.ts";
+import type { GuardPolicy } from "./guard.ts";
+import { type GeneratedAtClock, SnapshotJudge } from "./snapshot_judge.ts";
+
+export { GENERATED_AT_CLOCKS, type GeneratedAtClock } from "./snapshot_judge.ts";
 
 /** What became of one snapshot. */
 export type SnapshotOutcome =
@@ -41,15 +37,6 @@ export interface ObserverCounters {
   /** Snapshots that arrived while the Observer was stopped. */
   ignored: number;
 }
-
-/**
- * Where `generated_at` comes from: `wall` uses the clock, `snapshot` copies the snapshot's own
- * `meta.timestamp` (deterministic, for replay).
- */
-export const GENERATED_AT_CLOCKS = ["wall", "snapshot"] as const;
-
-/** One of {@linkcode GENERATED_AT_CLOCKS}. */
-export type GeneratedAtClock = typeof GENERATED_AT_CLOCKS[number];
 
 /** Observer options. */
 export interface ObserverOptions {
@@ -93,14 +80,9 @@ export interface ObserverOptions {
 export class Observer {
   readonly #bus: EventBus;
   readonly #logger: Logger;
-  readonly #policy: GuardPolicy;
-  readonly #stamp: RecordStamp;
-  readonly #now: () => number;
-  readonly #generatedAt: GeneratedAtClock;
+  readonly #judge: SnapshotJudge;
   readonly #dispatchBlocked: boolean;
   #running = false;
-  #isoMs = NaN;
-  #isoText = "";
   readonly #counters: ObserverCounters = {
     received: 0,
     dispatched: 0,
@@ -113,10 +95,10 @@ export class Observer {
   constructor(options: ObserverOptions) {
     this.#bus = options.bus;
     this.#logger = options.logger;
-    this.#policy = options.guardPolicy ?? {};
-    this.#stamp = options.stamp ?? DEFAULT_RECORD_STAMP;
-    this.#now = options.now ?? Date.now;
-    this.#generatedAt = options.generatedAt ?? "wall";
+    this.#judge = new SnapshotJudge(
+      { guardPolicy: options.guardPolicy, stamp: options.stamp, generatedAt: options.generatedAt },
+      options.now,
+    );
     this.#dispatchBlocked = options.dispatchBlocked ?? false;
   }
 
@@ -144,15 +126,6 @@ export class Observer {
     this.#logger.info("Observer-Core stopped", { ...this.#counters });
   }
 
-  /** ISO text of `ms`, reusing the last one within the same millisecond. */
-  #iso(ms: number): string {
-    if (ms !== this.#isoMs) {
-      this.#isoMs = ms;
-      this.#isoText = new Date(ms).toISOString();
-    }
-    return this.#isoText;
-  }
-
   /**
    * Runs one snapshot through validate → guard → record → enrich → bus. Resolves when every
    * sink has accepted the record (a full sink with the `block` policy makes this wait).
@@ -163,42 +136,58 @@ export class Observer {
       return { status: "ignored" };
     }
     this.#counters.received++;
-    const validation = validateSnapshot(snapshot);
-    const now = this.#now();
-    const decision = guardSnapshot(snapshot, validation, this.#policy, now);
-    const runId = typeof snapshot?.meta?.run_id === "string" ? snapshot.meta.run_id : undefined;
-    if (decision.action === "BLOCK") {
-      const blockedBy = decision.blockedBy ?? "guard";
-      if (blockedBy === "validation") this.#counters.blockedByValidation++;
-      else this.#counters.blockedByGuard++;
-      this.#logger.warn("Snapshot {runId} blocked by {blockedBy}: {reason}", {
-        runId: runId ?? "(no run_id)",
-        blockedBy,
-        reason: decision.reason,
-      });
+    const verdict = this.#judge.judge(snapshot);
+    if (verdict.action === "BLOCK") {
+      this.#countBlocked(verdict.runId, verdict.blockedBy, verdict.reason);
       if (this.#dispatchBlocked) {
-        const stamped = snapshot?.meta?.timestamp;
-        const generatedAt = this.#generatedAt === "snapshot" && typeof stamped === "string"
-          ? stamped
-          : this.#iso(now);
-        const record = buildBlockedRecord(snapshot, this.#stamp, generatedAt, {
-          reason: decision.reason,
-          blockedBy,
-        });
-        const pending = this.#bus.dispatch(record);
+        const pending = this.#bus.dispatch(this.#judge.blockedRecord(snapshot, verdict));
         if (pending !== undefined) await pending;
       }
-      return { status: "blocked", runId, blockedBy, reasons: [decision.reason] };
+      return {
+        status: "blocked",
+        runId: verdict.runId,
+        blockedBy: verdict.blockedBy,
+        reasons: [verdict.reason],
+      };
     }
-    const generatedAt = this.#generatedAt === "snapshot" ? snapshot.meta.timestamp : this.#iso(now);
-    const record = enrichRecord(
-      buildPatternRecord(snapshot, this.#stamp, generatedAt),
-      this.#stamp,
-    );
-    const pending = this.#bus.dispatch(record);
+    const pending = this.#bus.dispatch(verdict.record);
     if (pending !== undefined) await pending;
     this.#counters.dispatched++;
+    const runId = verdict.runId;
     this.#logger.debug("PatternRecord dispatched {runId}", () => ({ runId }));
-    return { status: "dispatched", runId: runId as string };
+    return { status: "dispatched", runId };
+  }
+
+  /**
+   * Takes in what was judged outside this Observer (by parallel recording's workers, with the
+   * same code as {@linkcode Observer.onSnapshot}) and written by its caller: counts it as
+   * received and dispatched, or as blocked, and logs a block exactly as onSnapshot does.
+   */
+  tally(judged: JudgedElsewhere): void {
+    if (judged.status === "dispatched") {
+      this.#counters.received += judged.count;
+      this.#counters.dispatched += judged.count;
+      return;
+    }
+    this.#counters.received++;
+    this.#countBlocked(judged.runId, judged.blockedBy, judged.reasons.join("; "));
+  }
+
+  #countBlocked(runId: string | undefined, blockedBy: "validation" | "guard", reason: string) {
+    if (blockedBy === "validation") this.#counters.blockedByValidation++;
+    else this.#counters.blockedByGuard++;
+    this.#logger.warn("Snapshot {runId} blocked by {blockedBy}: {reason}", {
+      runId: runId ?? "(no run_id)",
+      blockedBy,
+      reason,
+    });
   }
 }
+
+/**
+ * Snapshots judged outside an Observer, for {@linkcode Observer.tally}: a number of records
+ * written, or one blocked snapshot.
+ */
+export type JudgedElsewhere =
+  | { readonly status: "dispatched"; readonly count: number }
+  | Extract<SnapshotOutcome, { status: "blocked" }>;

@@ -92,13 +92,18 @@ export interface BatchingQueueOptions<T> {
   readonly whenFull: WhenFull;
   /** Size of one item. */
   readonly sizeOf: (item: T) => number;
+  /**
+   * Records in one item, for the counters (an item may hold many pre-encoded lines). Default:
+   * every item is one record.
+   */
+  readonly countOf?: (item: T) => number;
   /** Writes a batch, advancing `batch.done`; throws when the destination fails. */
   readonly write: (batch: Batch<T>) => Promise<void>;
   /** A failure episode began (the first failure after a success), with its cause. */
   readonly onFailure?: (cause: string) => void;
   /** Writing succeeded again; `failedMeanwhile` items did not fit while it failed. */
   readonly onRecovery?: (cause: string, failedMeanwhile: number) => void;
-  /** Called after each batch written whole, with its item count (latency metrics). */
+  /** Called after each batch written whole, with its record count (latency metrics). */
   readonly onBatchWritten?: (items: number) => void;
   /** Timers for the flush interval and retries. Default {@linkcode REAL_TIMERS}. */
   readonly timers?: QueueTimers;
@@ -109,7 +114,10 @@ export interface BatchingQueueOptions<T> {
   readonly retryDelayMs?: (attempt: number) => number;
 }
 
-/** Counters of a {@linkcode BatchingQueue}. */
+/**
+ * Counters of a {@linkcode BatchingQueue}, in records (items, unless `countOf` says an item holds
+ * several).
+ */
 export interface QueueStats {
   /** Items taken in (not dropped on arrival). */
   readonly accepted: number;
@@ -182,6 +190,7 @@ export class BatchingQueue<T> {
   readonly #maxBytes: number;
   readonly #flushBytes: number;
   readonly #sizeOf: (item: T) => number;
+  readonly #countOf: ((item: T) => number) | undefined;
   #items: T[] = [];
   /** `sizeOf` of each queued item, computed once. */
   #sizes: number[] = [];
@@ -218,6 +227,20 @@ export class BatchingQueue<T> {
     this.#maxBytes = options.maxBytes;
     this.#flushBytes = options.flushBytes;
     this.#sizeOf = options.sizeOf;
+    this.#countOf = options.countOf;
+  }
+
+  /** Records in `item`. */
+  #count(item: T): number {
+    return this.#countOf === undefined ? 1 : this.#countOf(item);
+  }
+
+  /** Records in `items` from `start` to `end`. */
+  #countRange(items: readonly T[], start: number, end: number): number {
+    if (this.#countOf === undefined) return Math.max(0, end - start);
+    let n = 0;
+    for (let i = start; i < end; i++) n += this.#countOf(items[i]);
+    return n;
   }
 
   /** Counters. */
@@ -227,7 +250,10 @@ export class BatchingQueue<T> {
       written: this.#written,
       dropped: this.#dropped,
       failed: this.#failed,
-      queued: this.#items.length - this.#head + (this.#inflight?.items.length ?? 0),
+      queued: this.#countRange(this.#items, this.#head, this.#items.length) +
+        (this.#inflight === undefined
+          ? 0
+          : this.#countRange(this.#inflight.items, 0, this.#inflight.items.length)),
       queuedBytes: this.#pendingBytes(),
       maxBytes: this.#maxBytes,
       failure: this.#failure ?? this.#lastFailure,
@@ -247,13 +273,14 @@ export class BatchingQueue<T> {
     const pending = this.#queuedBytes + (this.#inflight === undefined ? 0 : this.#inflight.bytes);
     if (pending + size > this.#maxBytes && this.#items.length > this.#head) {
       if (this.#failure !== undefined) {
-        this.#failed++;
-        this.#failedInEpisode++;
+        const n = this.#count(item);
+        this.#failed += n;
+        this.#failedInEpisode += n;
         return;
       }
       const policy = this.#options.whenFull;
       if (policy === "drop_newest") {
-        this.#dropped++;
+        this.#dropped += this.#count(item);
         return;
       }
       if (policy === "drop_oldest") this.#dropOldest(size);
@@ -262,7 +289,7 @@ export class BatchingQueue<T> {
     this.#items.push(item);
     this.#sizes.push(size);
     this.#queuedBytes += size;
-    this.#accepted++;
+    this.#accepted += this.#countOf === undefined ? 1 : this.#countOf(item);
     if (this.#queuedBytes >= this.#flushBytes) this.#startDrain(false);
     else if (this.#timer === undefined) this.#armTimer();
     return wait;
@@ -302,7 +329,10 @@ export class BatchingQueue<T> {
       // The last attempt failed; give up below.
     }
     if (this.#failure === undefined) return 0;
-    const lost = this.#items.length - this.#head + (this.#inflight?.items.length ?? 0);
+    const lost = this.#countRange(this.#items, this.#head, this.#items.length) +
+      (this.#inflight === undefined
+        ? 0
+        : this.#countRange(this.#inflight.items, 0, this.#inflight.items.length));
     this.#failed += lost;
     this.#settled += lost;
     this.#items = [];
@@ -331,9 +361,10 @@ export class BatchingQueue<T> {
       this.#items.length > this.#head && this.#pendingBytes() + room > this.#options.maxBytes
     ) {
       this.#queuedBytes -= this.#sizes[this.#head];
+      const n = this.#count(this.#items[this.#head]);
       this.#advance(this.#head + 1);
-      this.#dropped++;
-      this.#settled++;
+      this.#dropped += n;
+      this.#settled += n;
     }
   }
 
@@ -414,8 +445,8 @@ export class BatchingQueue<T> {
           this.#enterFailure(error);
           return;
         }
-        this.#settle(inflight, batch.done);
-        this.#options.onBatchWritten?.(batch.done);
+        const records = this.#settle(inflight, batch.done);
+        this.#options.onBatchWritten?.(records);
         if (this.#failure !== undefined) this.#recovered();
         this.#releaseRoom();
       }
@@ -427,18 +458,23 @@ export class BatchingQueue<T> {
     }
   }
 
-  /** Counts the first `done` items of the in-flight batch as written; keeps the rest in flight. */
-  #settle(inflight: InFlight<T>, done: number): void {
+  /**
+   * Counts the first `done` items of the in-flight batch as written; keeps the rest in flight.
+   * Returns the records written.
+   */
+  #settle(inflight: InFlight<T>, done: number): number {
     const n = Math.max(0, Math.min(done, inflight.items.length));
-    this.#written += n;
-    this.#settled += n;
+    const records = this.#countRange(inflight.items, 0, n);
+    this.#written += records;
+    this.#settled += records;
     if (n === inflight.items.length) {
       this.#inflight = undefined;
-      return;
+      return records;
     }
     let bytes = inflight.bytes;
     for (let i = 0; i < n; i++) bytes -= inflight.sizes[i];
     this.#inflight = { items: inflight.items.slice(n), sizes: inflight.sizes.slice(n), bytes };
+    return records;
   }
 
   /** Moves about `flushBytes` of the oldest queued items into the in-flight batch. */

@@ -98,13 +98,48 @@ interface WindowedLine {
   readonly window: number;
 }
 
-/** What the queue holds: the JSON text of a record, with its window when rotating by time. */
-type QueuedLine = string | WindowedLine;
+/**
+ * Whole JSON lines serialized and encoded elsewhere (by parallel recording's workers): `count`
+ * records in `bytes`, each line ending in `\n`.
+ */
+export interface EncodedLines {
+  /** UTF-8 bytes of the lines, each ending in `\n`. */
+  readonly bytes: Uint8Array;
+  /** How many lines (records) they hold. */
+  readonly count: number;
+}
 
-const lineOf = (item: QueuedLine): string => typeof item === "string" ? item : item.line;
+/** Encoded lines in the queue, with the window they were accepted in (0 without time rotation). */
+interface QueuedEncoded {
+  readonly encoded: Uint8Array;
+  readonly count: number;
+  readonly window: number;
+}
 
-/** UTF-8 bytes of a queued line plus its newline. */
-const queuedLineBytes = (item: QueuedLine): number => lineBytes(lineOf(item));
+/**
+ * What the queue holds: the JSON text of a record, with its window when rotating by time, or
+ * lines encoded elsewhere.
+ */
+type QueuedLine = string | WindowedLine | QueuedEncoded;
+
+const isEncoded = (item: QueuedLine): item is QueuedEncoded =>
+  typeof item !== "string" && "encoded" in item;
+
+const lineOf = (item: string | WindowedLine): string => typeof item === "string" ? item : item.line;
+
+/** UTF-8 bytes of a queued item, newlines included. */
+const queuedLineBytes = (item: QueuedLine): number =>
+  typeof item === "string"
+    ? lineBytes(item)
+    : isEncoded(item)
+    ? item.encoded.length
+    : lineBytes(item.line);
+
+/** Records in a queued item. */
+const queuedRecords = (item: QueuedLine): number =>
+  typeof item === "string" || !isEncoded(item) ? 1 : item.count;
+
+const textEncoder = new TextEncoder();
 
 /**
  * Appends records to `<root>/data/observer/<file>`, one JSON line each.
@@ -192,6 +227,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
       ),
       whenFull: options.whenFull ?? SINK_DEFAULTS.whenFull,
       sizeOf: queuedLineBytes,
+      countOf: queuedRecords,
       write: (batch) => this.#writeBatch(batch),
       onBatchWritten: options.onBatchWritten,
       onFailure: (cause) =>
@@ -276,6 +312,30 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     }
     if (this.#rotation?.everyMinutes === undefined) return this.#queue.push(line);
     return this.#queue.push({ line, window: this.#currentWindow(this.#now()) });
+  }
+
+  /**
+   * Queues lines serialized and encoded elsewhere (parallel recording's workers make the same
+   * JSON text {@linkcode write} would), to be appended whole and in the order given; they count
+   * as `lines.count` records. Returns a promise only when the queue is full under the `block`
+   * policy. Not with size rotation (`rotation.maxBytes`), which must cut between records: write
+   * records one by one there.
+   */
+  writeEncoded(lines: EncodedLines): void | Promise<void> {
+    if (this.#closed) {
+      throw new Error(`${this.name} is closed: expected writeEncoded() before close()`);
+    }
+    if (this.#rotation?.maxBytes !== undefined) {
+      throw new Error(
+        `${this.name}: encoded lines cannot be cut for size rotation (rotation.maxBytes): ` +
+          "expected records one by one (write)",
+      );
+    }
+    return this.#queue.push({
+      encoded: lines.bytes,
+      count: lines.count,
+      window: this.#currentWindow(this.#now()),
+    });
   }
 
   /**
@@ -385,30 +445,63 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   async #writeLines(batch: Batch<QueuedLine>, start: number, end: number): Promise<void> {
     await this.#applyRollback();
     const items = batch.items;
+    if (isEncoded(items[start])) return await this.#writeEncodedItems(batch, start, end);
     const lines = typeof items[start] === "string"
       ? (items as readonly string[]).slice(start, end)
-      : items.slice(start, end).map(lineOf);
+      : (items.slice(start, end) as readonly WindowedLine[]).map(lineOf);
     const bytes = this.#encoder.encode(lines);
     const startSize = this.#fileBytes;
-    let offset = 0;
     try {
-      while (offset < bytes.length) {
-        const n = await this.#file.write(bytes.subarray(offset));
-        offset += n;
-        this.#fileBytes += n;
-      }
+      await this.#writeAll(bytes);
     } catch (error) {
+      const offset = this.#fileBytes - startSize;
       const whole = bytes.subarray(0, offset).lastIndexOf(0x0a) + 1;
       batch.done = start + countNewlines(bytes.subarray(0, whole));
-      if (whole < offset) this.#rollbackTo = startSize + whole;
-      try {
-        await this.#applyRollback();
-      } catch {
-        // Cut back before the next write (or at close).
-      }
+      if (whole < offset) await this.#cutBack(startSize + whole);
       throw error;
     }
     batch.done = end;
+  }
+
+  /** Writes all of `bytes`, counting in `#fileBytes` what the file took, even when it throws. */
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.length) {
+      const n = await this.#file.write(bytes.subarray(offset));
+      offset += n;
+      this.#fileBytes += n;
+    }
+  }
+
+  /** After a failed write, cuts the file back to `size` now, or before the next write. */
+  async #cutBack(size: number): Promise<void> {
+    this.#rollbackTo = size;
+    try {
+      await this.#applyRollback();
+    } catch {
+      // Cut back before the next write (or at close).
+    }
+  }
+
+  /**
+   * Writes items `start..end`, at least the first of them encoded lines, one item at a time. On a
+   * failure part way through an item, the items before count as done and the file is cut back
+   * to where the item began (its lines are retried with it).
+   */
+  async #writeEncodedItems(batch: Batch<QueuedLine>, start: number, end: number): Promise<void> {
+    for (let i = start; i < end; i++) {
+      const item = batch.items[i];
+      const bytes = isEncoded(item) ? item.encoded : textEncoder.encode(lineOf(item) + "\n");
+      const itemStart = this.#fileBytes;
+      try {
+        await this.#writeAll(bytes);
+      } catch (error) {
+        batch.done = i;
+        if (this.#fileBytes > itemStart) await this.#cutBack(itemStart);
+        throw error;
+      }
+      batch.done = i + 1;
+    }
   }
 
   /** Cuts the file back to its last whole line after a failed write, if that is pending. */

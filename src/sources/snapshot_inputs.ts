@@ -60,7 +60,7 @@ export function detectFormat(value: unknown): Exclude<InputFormat, "auto"> {
   return "snapshots";
 }
 
-async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+async function* prepend<T>(first: T, rest: AsyncIterator<T> | Iterator<T>): AsyncGenerator<T> {
   yield first;
   while (true) {
     const next = await rest.next();
@@ -101,6 +101,24 @@ export async function openInput(
     onBytes: options.onBytes,
     maxLineBytes: options.maxLineBytes,
   });
+  return await openLines(iterator, options.format);
+}
+
+/**
+ * {@linkcode openInput} for lines already split: reads up to the first non-blank line and
+ * settles the format (`auto` looks at that line).
+ *
+ * @example
+ * ```ts
+ * import { openLines } from "./snapshot_inputs.ts";
+ * const lines = [{ text: '{"ts": "2026-01-26T03:18:20Z", "symbol": "1", "price": {}}', number: 1, terminated: true }];
+ * (await openLines(lines.values(), "auto")).format; // => "kis-swing"
+ * ```
+ */
+export async function openLines(
+  iterator: AsyncIterator<TextLine> | Iterator<TextLine>,
+  given: InputFormat = "auto",
+): Promise<OpenedInput> {
   let first: TextLine | undefined;
   while (true) {
     const next = await iterator.next();
@@ -110,7 +128,6 @@ export async function openInput(
       break;
     }
   }
-  const given = options.format ?? "auto";
   if (first === undefined) {
     return { format: given === "auto" ? "records" : given, lines: NO_LINES, empty: true };
   }

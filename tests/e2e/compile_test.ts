@@ -13,6 +13,11 @@ Deno.test("deno task compile embeds the run/observer permissions with absolute p
     const args = commands[i];
     assert.equal(args[0], "compile");
     assert.equal(args[args.length - 1], `/srv/qts/${entry}`);
+    assert.equal(
+      args[args.indexOf("--include") + 1],
+      "/srv/qts/src/parallel/chunk_worker.ts",
+      "the parallel recording worker is compiled in",
+    );
     assert.ok(args.includes("--allow-read=/srv/qts"), args.join(" "));
     assert.ok(args.includes("--allow-write=/srv/qts/data/observer"), args.join(" "));
     assert.ok(!args.includes("-A") && !args.some((a) => a.startsWith("--allow-all")));

@@ -456,8 +456,25 @@ const CASES: readonly Case[] = [
 // ---------------------------------------------------------------------------------------------
 // Running the corpus
 
-type RecordingMode = "stdin" | "input" | "replay";
-const RECORDING_MODES: readonly RecordingMode[] = ["stdin", "input", "replay"];
+/**
+ * How a case is recorded: piped to stdin, or from the file with `--input` and with `replay`,
+ * each on one thread (`--workers 1`) and in parallel (`--workers 2`, `-w2`).
+ */
+type RecordingMode = "stdin" | "input" | "replay" | "input-w2" | "replay-w2";
+const RECORDING_MODES: readonly RecordingMode[] = [
+  "stdin",
+  "input",
+  "replay",
+  "input-w2",
+  "replay-w2",
+];
+const MODE_LABELS: Record<RecordingMode, string> = {
+  stdin: "observer.ts < input",
+  input: "observer.ts --input --workers 1",
+  replay: "observer.ts replay --workers 1",
+  "input-w2": "observer.ts --input --workers 2",
+  "replay-w2": "observer.ts replay --workers 2",
+};
 
 interface ModeResult {
   readonly mode: RecordingMode;
@@ -540,11 +557,12 @@ async function runAll(): Promise<Map<string, CaseResult>> {
   const recordingJob = (c: Case, mode: RecordingMode) => async (): Promise<ModeResult> => {
     const input = join(root, "in", `${c.slug}.jsonl`);
     const file = `${c.slug}-${mode}.jsonl`;
+    const workers = mode.endsWith("-w2") ? "2" : "1";
     const args = mode === "stdin"
       ? ["--file", file]
-      : mode === "input"
-      ? ["--input", input, "--file", file]
-      : ["replay", "--file", file, input];
+      : mode.startsWith("input")
+      ? ["--input", input, "--file", file, "--workers", workers]
+      : ["replay", "--clock", "snapshot", "--workers", workers, "--file", file, input];
     const run = await runScript(root, {
       task: "observer",
       script: "observer.ts",
@@ -568,7 +586,8 @@ async function runAll(): Promise<Map<string, CaseResult>> {
   const inspectJobs: (() => Promise<void>)[] = [];
   CASES.forEach((c, index) => {
     const modes = new Map(
-      recorded.slice(index * 3, index * 3 + 3).map((result) => [result.mode, result]),
+      recorded.slice(index * RECORDING_MODES.length, (index + 1) * RECORDING_MODES.length)
+        .map((result) => [result.mode, result]),
     );
     const result: { -readonly [K in keyof CaseResult]: CaseResult[K] } = {
       modes,
@@ -806,6 +825,10 @@ function shownEscaped(text: string): string {
   return out;
 }
 
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
 function toBase64(bytes: Uint8Array): string {
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
@@ -816,17 +839,29 @@ for (const c of CASES) {
   Deno.test(c.name, async (t) => {
     const result = await resultsOf(c);
     for (const mode of RECORDING_MODES) {
-      const label = mode === "stdin"
-        ? "observer.ts < input"
-        : mode === "input"
-        ? "observer.ts --input"
-        : "observer.ts replay";
-      await t.step(label, async () => {
+      await t.step(MODE_LABELS[mode], async () => {
         const run = result.modes.get(mode)!;
         await checkRecording(c, run);
         await c.checkRecording?.(run);
       });
     }
+    await t.step(
+      "replay --workers 2 writes the same bytes and dead letters as --workers 1",
+      async () => {
+        const one = result.modes.get("replay")!;
+        const two = result.modes.get("replay-w2")!;
+        assert.ok(
+          equalBytes(
+            await Deno.readFile(one.recordPath).catch(() => new Uint8Array()),
+            await Deno.readFile(two.recordPath).catch(() => new Uint8Array()),
+          ),
+          "record files are byte-identical (--clock snapshot)",
+        );
+        const letters = async (path: string) =>
+          (await recordLines(path)).map((line) => ({ ...JSON.parse(line), recorded_at: "" }));
+        assert.deepEqual(await letters(two.deadLetterPath), await letters(one.deadLetterPath));
+      },
+    );
     await t.step("observer.ts inspect", () => {
       checkInspect(c, result);
       c.checkInspect?.(result.inspectJson!, result.inspectTable!);

@@ -49,29 +49,31 @@ Deno.test("observer.ts records the Python snapshots: 5 recorded, NaN/Infinity li
   assert.equal(records[4].snapshot.observation.inputs.note, "유니코드 ✓");
 });
 
-Deno.test("observer.ts reports bad lines with their number and reason and keeps going", async () => {
-  const root = await copyProject();
-  const input = [snapshotLine(1), "not json", "[1,2]", '{"meta": {}}', "", snapshotLine(2)].join(
-    "\n",
-  );
-  await Deno.writeTextFile(join(root, "input.jsonl"), input);
-  const run = await runScript(root, {
-    task: "observer",
-    script: "observer.ts",
-    args: ["--input", join(root, "input.jsonl"), "--file", "mixed.jsonl"],
+for (const workers of ["1", "2"]) {
+  Deno.test(`observer.ts --workers ${workers} reports bad lines with their number and reason and keeps going`, async () => {
+    const root = await copyProject();
+    const input = [snapshotLine(1), "not json", "[1,2]", '{"meta": {}}', "", snapshotLine(2)].join(
+      "\n",
+    );
+    await Deno.writeTextFile(join(root, "input.jsonl"), input);
+    const run = await runScript(root, {
+      task: "observer",
+      script: "observer.ts",
+      args: ["--input", join(root, "input.jsonl"), "--file", "mixed.jsonl", "--workers", workers],
+    });
+    assert.equal(run.code, 1);
+    const summary = parseSummaryLine(run.stdout);
+    assert.equal(summary.written, "2");
+    assert.equal(summary.rejected, "3");
+    assert.match(run.stderr, /input\.jsonl:2: rejected: not valid JSON/);
+    assert.match(
+      run.stderr,
+      /input\.jsonl:3: rejected: \(snapshot\): expected a JSON object, got \[1,2\] \(array\)/,
+    );
+    assert.match(run.stderr, /input\.jsonl:4: rejected: context: expected an object, got nothing/);
+    assert.equal((await fileLines(observerFile(root, "mixed.jsonl"))).length, 2);
   });
-  assert.equal(run.code, 1);
-  const summary = parseSummaryLine(run.stdout);
-  assert.equal(summary.written, "2");
-  assert.equal(summary.rejected, "3");
-  assert.match(run.stderr, /input\.jsonl:2: rejected: not valid JSON/);
-  assert.match(
-    run.stderr,
-    /input\.jsonl:3: rejected: \(snapshot\): expected a JSON object, got \[1,2\] \(array\)/,
-  );
-  assert.match(run.stderr, /input\.jsonl:4: rejected: context: expected an object, got nothing/);
-  assert.equal((await fileLines(observerFile(root, "mixed.jsonl"))).length, 2);
-});
+}
 
 Deno.test("observer.ts exits 0 when every line was recorded and 2 for an unreadable input", async () => {
   const root = await copyProject();
@@ -145,33 +147,35 @@ Deno.test("observer.ts --help documents every flag and the exit codes", async ()
   assert.match(help.stdout, /Exit codes: 0 every line recorded/);
 });
 
-Deno.test("SIGTERM midway through a large input: stop, drain, flush, exit 0; written equals complete lines", async () => {
-  const root = await copyProject();
-  const input = join(root, "big.jsonl");
-  const total = 400_000;
-  await writeSnapshotFile(input, total);
-  const child = await spawnScript(root, {
-    task: "observer",
-    script: "observer.ts",
-    args: ["--input", input, "--log-level", "warning"],
+for (const workers of ["1", "2"]) {
+  Deno.test(`SIGTERM midway through a large input (--workers ${workers}): stop, drain, flush, exit 0; written equals complete lines`, async () => {
+    const root = await copyProject();
+    const input = join(root, "big.jsonl");
+    const total = 400_000;
+    await writeSnapshotFile(input, total);
+    const child = await spawnScript(root, {
+      task: "observer",
+      script: "observer.ts",
+      args: ["--input", input, "--log-level", "warning", "--workers", workers],
+    });
+    await waitForFileSize(observerFile(root), 1024 * 1024);
+    child.kill("SIGTERM");
+    const output = await child.output();
+    const stdout = new TextDecoder().decode(output.stdout);
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    const summary = parseSummaryLine(stdout);
+    assert.equal(summary.interrupted, "true");
+    const text = await Deno.readTextFile(observerFile(root));
+    assert.ok(text.endsWith("\n"), "the file ends on a complete line");
+    const lines = text.slice(0, -1).split("\n");
+    assert.equal(Number(summary.written), lines.length);
+    assert.ok(lines.length < total, "the signal arrived midway");
+    lines.forEach((line, i) => {
+      const record = JSON.parse(line);
+      assert.equal(record.snapshot.meta.run_id, `r${i}`, "in order, nothing skipped");
+    });
   });
-  await waitForFileSize(observerFile(root), 1024 * 1024);
-  child.kill("SIGTERM");
-  const output = await child.output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-  const summary = parseSummaryLine(stdout);
-  assert.equal(summary.interrupted, "true");
-  const text = await Deno.readTextFile(observerFile(root));
-  assert.ok(text.endsWith("\n"), "the file ends on a complete line");
-  const lines = text.slice(0, -1).split("\n");
-  assert.equal(Number(summary.written), lines.length);
-  assert.ok(lines.length < total, "the signal arrived midway");
-  lines.forEach((line, i) => {
-    const record = JSON.parse(line);
-    assert.equal(record.snapshot.meta.run_id, `r${i}`, "in order, nothing skipped");
-  });
-});
+}
 
 Deno.test("SIGKILL during heavy writes: the restart moves any torn tail aside and every line parses", async () => {
   const root = await copyProject();

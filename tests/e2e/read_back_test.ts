@@ -88,24 +88,29 @@ Deno.test("main.ts -- --replay <archive>: the runtime records a real market arch
   assert.equal((await fileLines(join(observerDir(root), "kis.jsonl"))).length, 1512);
 });
 
-Deno.test("a malformed archive line is reported with its number and skipped; nothing is dropped silently", async () => {
-  const root = await copyProject();
-  const lines = (await Deno.readTextFile(KIS)).split("\n").slice(0, 10);
-  lines.splice(3, 0, '{"ts": "yesterday", "symbol": "X", "price": {}}');
-  lines.splice(7, 0, "{not json");
-  const input = join(root, "archive.jsonl");
-  await Deno.writeTextFile(input, lines.join("\n"));
-  const run = await runScript(root, {
-    task: "observer",
-    script: "observer.ts",
-    args: ["replay", "--format", "kis-swing", "--file", "kis.jsonl", input],
+for (const workers of ["1", "2"]) {
+  Deno.test(`a malformed archive line is reported with its number and skipped; nothing is dropped silently (--workers ${workers})`, async () => {
+    const root = await copyProject();
+    const lines = (await Deno.readTextFile(KIS)).split("\n").slice(0, 10);
+    lines.splice(3, 0, '{"ts": "yesterday", "symbol": "X", "price": {}}');
+    lines.splice(7, 0, "{not json");
+    const input = join(root, "archive.jsonl");
+    await Deno.writeTextFile(input, lines.join("\n"));
+    const run = await runScript(root, {
+      task: "observer",
+      script: "observer.ts",
+      args: ["replay", "--format", "kis-swing", "--workers", workers, "--file", "kis.jsonl", input],
+    });
+    assert.equal(run.code, 1);
+    const summary = parseSummaryLine(run.stdout);
+    assert.deepEqual([summary.written, summary.rejected], ["10", "2"]);
+    assert.match(
+      run.stderr,
+      /archive\.jsonl:4: rejected: ts: expected an ISO-8601 time with a zone/,
+    );
+    assert.match(run.stderr, /archive\.jsonl:8: rejected: not valid JSON/);
   });
-  assert.equal(run.code, 1);
-  const summary = parseSummaryLine(run.stdout);
-  assert.deepEqual([summary.written, summary.rejected], ["10", "2"]);
-  assert.match(run.stderr, /archive\.jsonl:4: rejected: ts: expected an ISO-8601 time with a zone/);
-  assert.match(run.stderr, /archive\.jsonl:8: rejected: not valid JSON/);
-});
+}
 
 Deno.test("inspect prints a table, or JSON with --json; bad lines give exit code 1", async () => {
   const root = await copyProject();

@@ -1,0 +1,232 @@
+/**
+ * m. Ordered parallel recording, as whole processes on the same snapshot file (default
+ * 1,000,000 lines), timed from start to exit with every record written, alternating
+ * contestants round by round (medians):
+ *
+ * - `observer.ts --input <file> --workers 1` (the single-thread path) and `--workers N` (N = the
+ *   cores), started with the `observer` task's permission and V8 flags, `--fsync none` (no
+ *   other contestant syncs);
+ * - the single-thread practical limit (`limit_script.ts`: parse, inline record, stringify,
+ *   1 MiB writes) with the same V8 flags;
+ * - pino on Node.js doing the same job (`pino_node.mjs`), with pino installed by npm into a
+ *   temporary directory at the version deno.lock pins.
+ *
+ * Peak RSS is VmHWM from /proc/<pid>/status, polled while each process runs.
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import { copyProject, spawnScript } from "../tests/helpers/project.ts";
+import { writeSnapshotFile } from "../tests/helpers/snapshot_file.ts";
+
+const BENCH_DIR = import.meta.dirname!;
+const V8_FLAGS = "--v8-flags=--max-semi-space-size=4,--max-old-space-size=128";
+
+/** One table row: what, result, ratio and target. */
+export type BenchRow = [string, string, string];
+
+/** What {@linkcode benchParallel} needs. */
+export interface ParallelBenchOptions {
+  /** Snapshot lines in the input file. */
+  readonly lines: number;
+  /** Rounds of alternating contestants (medians are reported). */
+  readonly rounds: number;
+  /** Workers of the parallel contestant. Default: the number of cores. */
+  readonly workers?: number;
+}
+
+interface Timed {
+  readonly seconds: number;
+  readonly peakMb: number;
+  readonly stdout: string;
+}
+
+/**
+ * Polls the peak RSS (VmHWM in /proc/<pid>/status) of process `pid` every 20 ms; the returned
+ * function stops polling and gives the peak in MB.
+ */
+export function watchPeakRss(pid: number): () => number {
+  let peakKb = 0;
+  const poll = setInterval(() => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+      const match = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (match) peakKb = Math.max(peakKb, Number(match[1]));
+    } catch { /* exited */ }
+  }, 20);
+  return () => {
+    clearInterval(poll);
+    return peakKb / 1024;
+  };
+}
+
+/** Runs a child process to its end, polling its peak RSS. */
+async function timed(child: Deno.ChildProcess, t0: number): Promise<Timed> {
+  const stop = watchPeakRss(child.pid);
+  const output = await child.output();
+  const peakMb = stop();
+  const seconds = (performance.now() - t0) / 1000;
+  if (!output.success) {
+    throw new Error(
+      `bench j: a contestant failed (${output.code}): ${new TextDecoder().decode(output.stderr)}`,
+    );
+  }
+  return { seconds, peakMb, stdout: new TextDecoder().decode(output.stdout) };
+}
+
+async function lineCount(path: string): Promise<number> {
+  let count = 0;
+  using file = await Deno.open(path);
+  for await (const chunk of file.readable) {
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) count++;
+  }
+  return count;
+}
+
+/** Installs pino (the version deno.lock pins) into a temporary directory; its path, or why not. */
+async function installPino(dir: string): Promise<string> {
+  const lock = JSON.parse(await Deno.readTextFile(join(BENCH_DIR, "..", "deno.lock")));
+  const version = Object.entries(lock.specifiers ?? {}).find(([k]) => k.startsWith("npm:pino@"))
+    ?.[1] as string | undefined;
+  if (version === undefined) return "no pino version in deno.lock";
+  await Deno.writeTextFile(join(dir, "package.json"), '{ "private": true, "type": "module" }');
+  const npm = await new Deno.Command("npm", {
+    args: ["install", "--no-audit", "--no-fund", "--prefer-offline", `pino@${version}`],
+    cwd: dir,
+    stdout: "null",
+    stderr: "piped",
+  }).output().catch((error) => ({ success: false, stderr: new TextEncoder().encode(`${error}`) }));
+  if (!npm.success) {
+    return `npm install pino@${version} failed: ${new TextDecoder().decode(npm.stderr).trim()}`;
+  }
+  await Deno.copyFile(join(BENCH_DIR, "pino_node.mjs"), join(dir, "pino_node.mjs"));
+  return dir;
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const fmt = (x: number, digits = 0) =>
+  x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/**
+ * Runs bench j and returns its rows (see the module notes). Throws when a contestant fails or
+ * loses records.
+ */
+export async function benchParallel(options: ParallelBenchOptions): Promise<BenchRow[]> {
+  const workers = options.workers ?? navigator.hardwareConcurrency;
+  const n = options.lines;
+  const root = await copyProject();
+  const pinoDir = await Deno.makeTempDir({ prefix: "qts-bench-pino-" });
+  try {
+    const input = join(root, "input.jsonl");
+    await writeSnapshotFile(input, n);
+    const pino = await installPino(pinoDir);
+    const pinoReady = pino === pinoDir;
+    let run = 0;
+    const observer = async (w: number) => {
+      const file = `j-${run++}.jsonl`;
+      const t0 = performance.now();
+      const child = await spawnScript(root, {
+        task: "observer",
+        script: "observer.ts",
+        args: [
+          "--input",
+          input,
+          "--workers",
+          String(w),
+          "--fsync",
+          "none",
+          "--file",
+          file,
+          "--log-level",
+          "warning",
+        ],
+      });
+      const result = await timed(child, t0);
+      const written = Number(/written=(\d+)/.exec(result.stdout)?.[1] ?? -1);
+      if (written !== n) throw new Error(`bench j: --workers ${w} wrote ${written} of ${n}`);
+      await Deno.remove(join(root, "data", "observer", file));
+      return result;
+    };
+    const other = async (command: string, args: string[], cwd: string) => {
+      const out = join(root, `j-out-${run++}.jsonl`);
+      const t0 = performance.now();
+      const child = new Deno.Command(command, {
+        args: [...args.map((a) => a === "<out>" ? out : a)],
+        cwd,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const result = await timed(child, t0);
+      const count = await lineCount(out);
+      await Deno.remove(out);
+      if (count !== n) throw new Error(`bench j: ${command} wrote ${count} of ${n} lines`);
+      return result;
+    };
+    const limit = () =>
+      other(Deno.execPath(), [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        V8_FLAGS,
+        join(BENCH_DIR, "limit_script.ts"),
+        input,
+        "<out>",
+      ], root);
+    const node = () =>
+      other("node", [
+        "pino_node.mjs",
+        input,
+        "<out>",
+        new URL(`file://${resolve(BENCH_DIR, "inline_record.mjs")}`).href,
+      ], pinoDir);
+
+    // Warm Deno's caches for every contestant, then alternate them round by round.
+    await observer(1);
+    await limit();
+    const samples = { one: [] as Timed[], many: [] as Timed[], limit: [] as Timed[] };
+    const pinoSamples: Timed[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      samples.one.push(await observer(1));
+      samples.many.push(await observer(workers));
+      samples.limit.push(await limit());
+      if (pinoReady) pinoSamples.push(await node());
+    }
+    const rate = (xs: Timed[]) => n / median(xs.map((x) => x.seconds));
+    const peak = (xs: Timed[]) => Math.max(...xs.map((x) => x.peakMb));
+    const one = rate(samples.one);
+    const many = rate(samples.many);
+    const lim = rate(samples.limit);
+    const rows: BenchRow[] = [
+      [
+        `m. observer.ts --input, ${fmt(n)} lines, --workers 1 (whole process)`,
+        `${fmt(one)} rec/s, peak RSS ${fmt(peak(samples.one), 1)} MB`,
+        "",
+      ],
+      [
+        `   observer.ts --workers ${workers}`,
+        `${fmt(many)} rec/s, peak RSS ${fmt(peak(samples.many), 1)} MB`,
+        `vs --workers 1: ${fmt(many / one, 2)} (target ≥ 1.60 on 2 cores); RSS target ≤ 256 MB`,
+      ],
+      [
+        "   single-thread limit: parse, inline record, stringify, 1 MiB writes",
+        `${fmt(lim)} rec/s, peak RSS ${fmt(peak(samples.limit), 1)} MB`,
+        `--workers ${workers} / limit = ${fmt(many / lim, 2)} (target ≥ 1.20)`,
+      ],
+    ];
+    if (pinoReady) {
+      const p = rate(pinoSamples);
+      rows.push([
+        "   pino on Node.js, the same job",
+        `${fmt(p)} rec/s, peak RSS ${fmt(peak(pinoSamples), 1)} MB`,
+        `--workers ${workers} / pino = ${fmt(many / p, 2)} (target ≥ 3.00)`,
+      ]);
+    } else {
+      rows.push(["   pino on Node.js", `skipped: ${pino}`, ""]);
+    }
+    return rows;
+  } finally {
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+    await Deno.remove(pinoDir, { recursive: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * What a worker of parallel recording does with one chunk of whole lines: judge each line in the
+ * input's format, run each snapshot through the {@linkcode SnapshotJudge} (the Observer's own
+ * code), serialize the records and encode them as the JSONL sink would, and say what became of
+ * every other line. Line numbers are counted from 1 within the chunk; the writer, which knows
+ * how many lines came before, makes them absolute.
+ *
+ * @module
+ */
+
+import type { TextLine } from "../io/line_reader.ts";
+import type { SnapshotJudge } from "../observer/snapshot_judge.ts";
+import type { BadLine } from "../records/record_reader.ts";
+import { type InputFormat, openLines, snapshotsOf } from "../sources/snapshot_inputs.ts";
+import type { SnapshotLine } from "../sources/snapshot_lines.ts";
+
+/** How the lines of an input are read. */
+export interface ChunkInput {
+  /** The input's name in messages (a path). */
+  readonly name: string;
+  /** Its format; `auto` until the first non-blank line has settled it. */
+  readonly format: InputFormat;
+  /** `meta.mode` for snapshots made from KIS archives. */
+  readonly mode?: string;
+}
+
+/** A line of the chunk that did not become a record. */
+export interface ChunkOutcome {
+  /** `rejected`: not a snapshot; `blocked`: validation or the guard stopped its snapshot. */
+  readonly kind: "rejected" | "blocked";
+  /** The line as read, numbered within the chunk. */
+  readonly source: TextLine;
+  /** Why. */
+  readonly reasons: readonly string[];
+  /** `meta.run_id` of a blocked snapshot, when it had one. */
+  readonly runId?: string;
+  /** Which stage blocked it. */
+  readonly blockedBy?: "validation" | "guard";
+  /** The format the line's text came in (lines of a dead-letter file). */
+  readonly format?: SnapshotLine["format"];
+}
+
+/** What became of one chunk. */
+export interface ChunkVerdict {
+  /** The input's format, settled by this chunk or before; undefined while only blank lines came. */
+  readonly format?: Exclude<InputFormat, "auto">;
+  /** Lines in the chunk (blank ones included). */
+  readonly lines: number;
+  /** Records in `encoded`. */
+  readonly records: number;
+  /** The records' JSON lines, UTF-8, each ending in `\n` (empty when none). */
+  readonly encoded: Uint8Array;
+  /** The other lines, in input order. */
+  readonly outcomes: readonly ChunkOutcome[];
+  /** A torn last line of a record file (last chunk only), numbered within the chunk. */
+  readonly tornTail?: BadLine;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Judges the lines of one chunk (see the module notes).
+ *
+ * @example
+ * ```ts
+ * import { judgeChunk } from "./chunk_judge.ts";
+ * import { SnapshotJudge } from "../observer/snapshot_judge.ts";
+ * const verdict = await judgeChunk(
+ *   [{ text: "not json", number: 1, terminated: true }],
+ *   { name: "in.jsonl", format: "snapshots" },
+ *   new SnapshotJudge(),
+ * );
+ * verdict.outcomes[0].kind; // => "rejected"
+ * ```
+ */
+export async function judgeChunk(
+  lines: readonly TextLine[],
+  input: ChunkInput,
+  judge: SnapshotJudge,
+): Promise<ChunkVerdict> {
+  const opened = await openLines(lines.values(), input.format);
+  if (opened.empty) {
+    return {
+      format: input.format === "auto" ? undefined : input.format,
+      lines: lines.length,
+      records: 0,
+      encoded: new Uint8Array(0),
+      outcomes: [],
+    };
+  }
+  const format = opened.format;
+  const outcomes: ChunkOutcome[] = [];
+  const records: string[] = [];
+  let tornTail: BadLine | undefined;
+  const items = snapshotsOf(input.name, format, opened.lines, {
+    mode: input.mode,
+    onTornTail: (bad) => tornTail = bad,
+  });
+  for await (const item of items) {
+    if (!item.ok) {
+      outcomes.push({
+        kind: "rejected",
+        source: item.source,
+        reasons: [item.reason],
+        format: item.format,
+      });
+      continue;
+    }
+    const verdict = judge.judge(item.snapshot);
+    if (verdict.action === "PASS") {
+      records.push(JSON.stringify(verdict.record));
+      continue;
+    }
+    outcomes.push({
+      kind: "blocked",
+      source: item.source,
+      reasons: [verdict.reason],
+      runId: verdict.runId,
+      blockedBy: verdict.blockedBy,
+      format: item.format,
+    });
+  }
+  return {
+    format,
+    lines: lines.length,
+    records: records.length,
+    encoded: records.length === 0 ? new Uint8Array(0) : encoder.encode(records.join("\n") + "\n"),
+    outcomes,
+    ...(tornTail === undefined ? {} : { tornTail }),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * A pool of chunk workers (Deno Web Workers running `chunk_worker.ts`). Workers inherit the
+ * process's permissions and are given nothing more. Each chunk goes to the worker with the
+ * fewest chunks pending; verdicts come back as promises, in whatever order the workers finish.
+ *
+ * @module
+ */
+
+import type { LinePiece } from "../io/line_reader.ts";
+import type { JudgeSettings } from "../observer/snapshot_judge.ts";
+import type { ChunkInput, ChunkVerdict } from "./chunk_judge.ts";
+import type { WorkerReply, WorkerRequest } from "./worker_messages.ts";
+
+interface Pending {
+  readonly resolve: (verdict: ChunkVerdict) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+/**
+ * `count` workers judging chunks with `settings`.
+ *
+ * @example
+ * ```ts
+ * import { ChunkWorkers } from "./chunk_workers.ts";
+ * await using workers = new ChunkWorkers(2, { generatedAt: "snapshot" });
+ * const verdict = await workers.judge(
+ *   new TextEncoder().encode("not json\n"),
+ *   { startOfInput: true, endOfInput: true },
+ *   { name: "in.jsonl", format: "snapshots" },
+ * );
+ * verdict.outcomes.length; // => 1
+ * ```
+ */
+export class ChunkWorkers implements AsyncDisposable {
+  readonly #slots: Slot[] = [];
+  #seq = 0;
+  #closed = false;
+
+  /** Starts `count` workers (at least 1). */
+  constructor(count: number, settings: JudgeSettings) {
+    for (let i = 0; i < Math.max(1, count); i++) {
+      const worker = new Worker(new URL("./chunk_worker.ts", import.meta.url), {
+        type: "module",
+        name: `chunk-worker-${i + 1}`,
+      });
+      const slot: Slot = { worker, pending: new Map() };
+      worker.onmessage = (event: MessageEvent<WorkerReply>) => {
+        const reply = event.data;
+        const waiting = slot.pending.get(reply.seq);
+        if (waiting === undefined) return;
+        slot.pending.delete(reply.seq);
+        if (reply.type === "verdict") waiting.resolve(reply.verdict);
+        else waiting.reject(new Error(`a chunk worker failed: ${reply.message}`));
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        const error = new Error(`a chunk worker crashed: ${event.message}`);
+        for (const waiting of slot.pending.values()) waiting.reject(error);
+        slot.pending.clear();
+      };
+      this.#post(worker, { type: "init", settings });
+      this.#slots.push(slot);
+    }
+  }
+
+  /** Number of workers. */
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /**
+   * Sends `bytes` to a worker, transferring its whole buffer (the caller gives it up); resolves
+   * with the verdict.
+   */
+  judge(bytes: Uint8Array, piece: LinePiece, input: ChunkInput): Promise<ChunkVerdict> {
+    if (this.#closed) return Promise.reject(new Error("the chunk workers are closed"));
+    let slot = this.#slots[0];
+    for (const candidate of this.#slots) {
+      if (candidate.pending.size < slot.pending.size) slot = candidate;
+    }
+    const seq = this.#seq++;
+    const promise = new Promise<ChunkVerdict>((resolve, reject) => {
+      slot.pending.set(seq, { resolve, reject });
+    });
+    this.#post(slot.worker, { type: "chunk", seq, bytes, piece, input }, [
+      bytes.buffer as ArrayBuffer,
+    ]);
+    return promise;
+  }
+
+  /** Stops every worker; verdicts still pending are rejected. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const slot of this.#slots) {
+      slot.worker.terminate();
+      for (const waiting of slot.pending.values()) {
+        waiting.reject(new Error("the chunk workers were closed"));
+      }
+      slot.pending.clear();
+    }
+  }
+
+  /** Same as {@linkcode ChunkWorkers.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  #post(worker: Worker, message: WorkerRequest, transfer: Transferable[] = []): void {
+    worker.postMessage(message, transfer);
+  }
+}
