@@ -20,7 +20,9 @@
  * g and h need PostgreSQL on 127.0.0.1:5432 (database test); --skip-postgres leaves them out.
  *   i. records/s ingested over HTTP by `observer.ts serve` (batches of 1,000 lines, 4 clients at
  *      once) against `observer.ts --input` recording the same snapshots from a file; both timed
- *      from process start to exit (drained); --skip-http leaves it out
+ *      from process start to exit (drained); then the latency of 100-snapshot POSTs with
+ *      ack=queued and ack=durable at --rate, and the service's peak RSS with 200 stream
+ *      subscribers, 10 not reading (bench/service_bench.ts); --skip-http leaves them out
  *   j–l. NATS JetStream (bench/nats_bench.ts, a private nats-server): main.ts --publish against a
  *      bare publisher, consume processes against a bare consumer, publish-to-disk latency;
  *      --skip-nats leaves them out
@@ -37,7 +39,8 @@ import { EventBus } from "../src/bus/event_bus.ts";
 import { getObserverLogger } from "../src/log/logging.ts";
 import { Observer } from "../src/observer/observer.ts";
 import { JsonlFileSink, SINK_DEFAULTS } from "../src/sinks/jsonl_file_sink.ts";
-import { copyProject, serveNet, spawnScript } from "../tests/helpers/project.ts";
+import { copyProject, spawnScript } from "../tests/helpers/project.ts";
+import { benchHttp, benchPostLatency, benchStreamRss } from "./service_bench.ts";
 import { parseInputJson } from "../src/io/input_json.ts";
 import { inlineRecord } from "./inline_record.mjs";
 import { LineChunkWriter } from "./line_chunk_writer.ts";
@@ -230,49 +233,6 @@ async function benchRss(
 }
 
 /** i. `observer.ts serve` taking `lines` snapshots over HTTP from 4 clients; records/s. */
-async function benchHttp(lines: number): Promise<number> {
-  const root = await copyProject();
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const base = `http://127.0.0.1:${port}`;
-  const batches: string[] = [];
-  for (let start = 0; start < lines; start += 1000) {
-    let body = "";
-    for (let i = start; i < Math.min(lines, start + 1000); i++) body += snapshotLine(i) + "\n";
-    batches.push(body);
-  }
-  const t0 = performance.now();
-  const child = await spawnScript(root, {
-    task: "serve",
-    script: "observer.ts",
-    args: ["serve", "--listen", `127.0.0.1:${port}`, "--log-level", "warning"],
-    extraNet: serveNet(root, port),
-  });
-  while (
-    !(await fetch(`${base}/healthz`).then((r) => r.body?.cancel().then(() => r.ok), () => false))
-  ) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  let next = 0;
-  const client = async () => {
-    while (next < batches.length) {
-      const body = batches[next++];
-      const response = await fetch(`${base}/v1/snapshots`, { method: "POST", body });
-      if (!response.ok) throw new Error(`HTTP bench: ${response.status} ${await response.text()}`);
-      await response.body?.cancel();
-    }
-  };
-  await Promise.all([client(), client(), client(), client()]);
-  child.kill("SIGTERM");
-  const output = await child.output();
-  const seconds = (performance.now() - t0) / 1000;
-  const written = Number(/written=(\d+)/.exec(new TextDecoder().decode(output.stdout))?.[1] ?? -1);
-  await Deno.remove(root, { recursive: true });
-  if (written !== lines) throw new Error(`observer.ts serve wrote ${written} of ${lines}`);
-  return lines / seconds;
-}
-
 /** Lines parsed per second by `parse` (best of 3 passes over the same lines). */
 function benchParse(lines: readonly string[], parse: (text: string) => unknown): number {
   let best = Infinity;
@@ -526,6 +486,22 @@ if (SKIP_HTTP) {
     `vs observer.ts --input ${fmt(median(file))} rec/s: ratio ${
       fmt(median(http) / median(file), 2)
     } (target ≥ 0.60)`,
+  ]);
+  for (const ack of ["queued", "durable"] as const) {
+    const l = await benchPostLatency(RATE, LATENCY_SECONDS, ack);
+    rows.push([
+      `   100-snapshot POST, ack=${ack}, at ${fmt(l.offered)} rec/s (achieved ${fmt(l.achieved)})`,
+      `p50 ${fmt(l.p50, 1)} ms, p99 ${fmt(l.p99, 1)} ms, max ${fmt(l.max, 1)} ms`,
+      "from each request's scheduled send time",
+    ]);
+  }
+  const sse = await benchStreamRss(200, 10, 2000, LATENCY_SECONDS * 2);
+  rows.push([
+    `   200 /v1/stream subscribers (10 not reading), 2,000 rec/s for ${LATENCY_SECONDS * 2} s`,
+    `peak RSS ${fmt(sse.peakMb, 1)} MB`,
+    `vs none ${fmt(sse.baselineMb, 1)} MB: ratio ${fmt(sse.peakMb / sse.baselineMb, 2)}; ${
+      fmt(sse.slowDisconnects)
+    } cut off as slow; ${fmt(sse.events)} events read`,
   ]);
 }
 if (SKIP_NATS) console.log("skipped: j–l (NATS): --skip-nats");

@@ -109,7 +109,7 @@ function plainAnswer(status: string, message: string): Uint8Array {
  * Interim `1xx` answers (`100 Continue`) are passed through and skipped.
  */
 async function relayResponse(upstream: Deno.Conn, client: Deno.Conn, isHead: boolean) {
-  const buffer = new Uint8Array(64 * 1024);
+  const buffer = new Uint8Array(16 * 1024); // per connection: small, many may be open
   let head = ""; // the answer's head so far (latin1), until it is complete
   let remaining: number | undefined; // body bytes still to come, when known
   while (true) {
