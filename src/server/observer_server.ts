@@ -20,7 +20,8 @@ import type { DeadLetters } from "../sinks/dead_letter.ts";
 import { hasBearerToken } from "./bearer_token.ts";
 import { readBoundedBody, RequestRefused } from "./request_body.ts";
 import { serviceMetrics } from "./service_metrics.ts";
-import { RecordStreamHub } from "./record_stream_hub.ts";
+import { RecordStreamHub, STREAM_HUB_LIMITS } from "./record_stream_hub.ts";
+import { RecordFileStream } from "./record_file_stream.ts";
 import { validateFilter } from "../config/config_schema.ts";
 import { dashboardHtml } from "./dashboard_page.ts";
 import {
@@ -208,9 +209,27 @@ export async function startObserverServer(
   const requests = new Map<string, number>();
   const hub = new RecordStreamHub();
   pipeline.bus.add(hub);
+  // The record file that takes every record, when there is one: the stream follows it.
+  const fileSink = pipeline.sinks.find(({ config, path }) =>
+    config.type === "jsonl" && path !== undefined && config.filter === undefined &&
+    config.sample === undefined
+  );
+  const fileStream = fileSink === undefined ? undefined : new RecordFileStream(fileSink.path!);
+  await fileStream?.start();
+  const fileSubscribers = () => fileStream?.streamStats().subscribers ?? 0;
+  const maxSubscribers = STREAM_HUB_LIMITS.maxSubscribers;
+  const streamStats = () => {
+    const a = hub.streamStats();
+    const b = fileStream?.streamStats() ?? { subscribers: 0, slowDisconnects: 0, events: 0 };
+    return {
+      subscribers: a.subscribers + b.subscribers,
+      slowDisconnects: a.slowDisconnects + b.slowDisconnects,
+      events: a.events + b.events,
+    };
+  };
   const metrics = serviceMetrics(pipeline, {
     rejected: () => rejectedLines,
-    stream: () => hub.streamStats(),
+    stream: streamStats,
     connections: () => guard.stats(),
   });
   const count = (route: string, status: number) => {
@@ -342,16 +361,26 @@ export async function startObserverServer(
     if (Array.isArray(filter)) {
       return problem(400, `query: ${filter.join("; ")}`);
     }
-    if (!hub.hasRoom) {
-      return problem(503, "expected fewer stream subscribers; retry", { "retry-after": "5" });
-    }
-    const last = Number(request.headers.get("last-event-id") ?? query.get("last_event_id") ?? NaN);
+    const lastId = request.headers.get("last-event-id") ?? query.get("last_event_id") ??
+      undefined;
     const predicate = compileFilter(filter);
     const takesBlocked = mentionsGuard(filter);
-    const body = hub.subscribe(
-      takesBlocked ? predicate : (r) => r.metadata.guard.action === "PASS" && predicate(r),
-      Number.isSafeInteger(last) && last >= 0 ? last : undefined,
-    );
+    // Records as written, from the record file, unless blocked snapshots are asked for (they are
+    // not in it) or no file takes every record: then as accepted, from memory.
+    const source = takesBlocked || fileStream === undefined ? hub : fileStream;
+    if (!source.hasRoom || hub.streamStats().subscribers + fileSubscribers() >= maxSubscribers) {
+      return problem(503, "expected fewer stream subscribers; retry", { "retry-after": "5" });
+    }
+    let body: ReadableStream<Uint8Array>;
+    if (source === fileStream) {
+      body = fileStream.subscribe(predicate, lastId);
+    } else {
+      const last = Number(lastId ?? NaN);
+      body = hub.subscribe(
+        takesBlocked ? predicate : (r) => r.metadata.guard.action === "PASS" && predicate(r),
+        Number.isSafeInteger(last) && last >= 0 ? last : undefined,
+      );
+    }
     return new Response(body, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",
@@ -362,7 +391,7 @@ export async function startObserverServer(
 
   function status(): Response {
     return json(200, {
-      stream: hub.streamStats(),
+      stream: streamStats(),
       connections: guard.stats(),
       version: OBSERVER_VERSION,
       started_at: new Date(startedAt).toISOString(),
@@ -453,7 +482,9 @@ export async function startObserverServer(
     port: addr.port,
     async shutdown() {
       guard.stopAccepting();
-      await hub.close(); // streams never end by themselves: end them, then wait for the rest
+      // Streams never end by themselves: end them, then wait for the rest.
+      await hub.close();
+      await fileStream?.close();
       await server.shutdown();
       guard.closeAll();
       await Deno.remove(options.socketPath).catch(() => {});

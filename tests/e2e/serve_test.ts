@@ -12,7 +12,7 @@ import {
 } from "../helpers/project.ts";
 import { freePort } from "../helpers/net.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
-import { startService, waitUntilHealthy } from "../helpers/service.ts";
+import { readEvents, startService, waitUntilHealthy } from "../helpers/service.ts";
 
 const TOKEN = "test-token-0123456789abcdef";
 
@@ -337,37 +337,6 @@ Deno.test("serve: when a sink stays full the request waits, then gets 503 and no
   assert.deepEqual(ids, Array.from({ length: accepted }, (_, i) => `r${i}`), "in order, no gap");
 });
 
-/** Reads Server-Sent Events from `body` until `count` events of `type` came (5 s at most). */
-async function readEvents(
-  body: ReadableStream<Uint8Array>,
-  count: number,
-  type = "record",
-): Promise<{ id?: string; event: string; data: string }[]> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  const events: { id?: string; event: string; data: string }[] = [];
-  let buffer = "";
-  const deadline = Date.now() + 5000;
-  while (events.filter((e) => e.event === type).length < count && Date.now() < deadline) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const fields = Object.fromEntries(
-        block.split("\n").filter((l) => !l.startsWith(":") && l.includes(":")).map((l) => {
-          const i = l.indexOf(":");
-          return [l.slice(0, i), l.slice(i + 1).trimStart()];
-        }),
-      );
-      if (fields.event !== undefined) events.push(fields as { event: string; data: string });
-    }
-  }
-  await reader.cancel();
-  return events;
-}
-
 Deno.test("serve: /v1/stream sends records as Server-Sent Events, filtered, resumable with Last-Event-ID", async () => {
   const root = await copyProject();
   const { base, stop } = await startService(root, ["--token-env", "QTS_TEST_TOKEN"], {
@@ -393,7 +362,7 @@ Deno.test("serve: /v1/stream sends records as Server-Sent Events, filtered, resu
     assert.equal(JSON.parse(blockedEvents[0].data).metadata.guard.action, "BLOCK");
     assert.equal(JSON.parse(blockedEvents[0].data).snapshot.meta.run_id, "r6");
 
-    // A client that saw r0 reconnects: it gets r4 at once, from the ring.
+    // A client that saw r0 reconnects: it gets r4 at once, read back from the record file.
     const resumed = await fetch(`${base}/v1/stream?symbol=005930`, {
       headers: { ...auth, "last-event-id": events[0].id! },
     });

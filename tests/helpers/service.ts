@@ -57,3 +57,53 @@ export async function startService(
   };
   return { base, port, stop };
 }
+
+/** One Server-Sent Event. */
+export interface SseEvent {
+  readonly id?: string;
+  readonly event: string;
+  readonly data: string;
+}
+
+/**
+ * Reads Server-Sent Events from `body` until `count` events of `type` came, or `timeoutMs` passed
+ * (then returns what came: the caller's assertion says what is missing).
+ */
+export async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  count: number,
+  type = "record",
+  timeoutMs = 5000,
+): Promise<SseEvent[]> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const events: SseEvent[] = [];
+  let buffer = "";
+  const deadline = Date.now() + timeoutMs;
+  while (events.filter((e) => e.event === type).length < count && Date.now() < deadline) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()));
+    });
+    const result = await Promise.race([reader.read(), late]);
+    clearTimeout(timer);
+    if (result === "late" || result.done) break;
+    const value = result.value;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const fields = Object.fromEntries(
+        block.split("\n").filter((l) => !l.startsWith(":") && l.includes(":")).map((l) => {
+          const i = l.indexOf(":");
+          return [l.slice(0, i), l.slice(i + 1).trimStart()];
+        }),
+      );
+      if (fields.event !== undefined) {
+        events.push({ id: fields.id, event: fields.event, data: fields.data ?? "" });
+      }
+    }
+  }
+  await reader.cancel();
+  return events;
+}

@@ -1,0 +1,477 @@
+/**
+ * The live stream of records as they are written (`GET /v1/stream` without `guard=BLOCK`): it
+ * follows the record file the service writes, so an event is a line that is in the file, its data
+ * the line's exact text, and its id the file and the byte offset after the line. A client that
+ * reconnects with `Last-Event-ID` continues from there while that file is still the current one
+ * (or one this run rotated away from, while it exists): nothing is kept in memory for it.
+ *
+ * One tail reader reads what the sink appended (polled) and parses each line once, for the
+ * subscribers that are caught up. A subscriber that cannot take an event at once is not
+ * buffered: it falls behind and reads the file on its own until it has caught up; one that falls
+ * more than `maxLagBytes` behind is disconnected (counted as slow).
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+import type { PatternRecord } from "../contract/pattern_record.ts";
+import type { RecordPredicate } from "../sinks/record_filter.ts";
+
+/** Limits of a {@linkcode RecordFileStream}. */
+export interface FileStreamLimits {
+  /** How far (bytes of the file) a subscriber may fall behind before it is disconnected. */
+  readonly maxLagBytes: number;
+  /** Subscribers at once. */
+  readonly maxSubscribers: number;
+  /** How often the file is looked at for new lines, in ms. */
+  readonly pollMs: number;
+}
+
+/** The default limits: 64 MiB behind, 256 subscribers, a look every 20 ms. */
+export const FILE_STREAM_LIMITS: FileStreamLimits = {
+  maxLagBytes: 64 * 1024 * 1024,
+  maxSubscribers: 256,
+  pollMs: 20,
+};
+
+/** Counters of the stream. */
+export interface FileStreamStats {
+  /** Subscribers connected now. */
+  readonly subscribers: number;
+  /** Subscribers disconnected because they fell too far behind. */
+  readonly slowDisconnects: number;
+  /** Events sent. */
+  readonly events: number;
+}
+
+interface Cursor {
+  /** The file (its inode, base 36). */
+  key: string;
+  /** Byte offset after the last line taken. */
+  offset: number;
+}
+
+/** The file the tail reader follows, read up to `offset` (always the end of a whole line). */
+interface Tail {
+  readonly key: string;
+  readonly path: string;
+  readonly file: Deno.FsFile;
+  offset: number;
+}
+
+interface Subscriber {
+  readonly filter: RecordPredicate;
+  readonly controller: ReadableStreamDefaultController<Uint8Array>;
+  readonly cursor: Cursor;
+  /** True while it reads the file on its own (behind the tail). */
+  behind: boolean;
+  /** Resolves the wait for the client to want more. */
+  wake?: () => void;
+  closed: boolean;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const READ_BYTES = 256 * 1024;
+
+/** The event id of a cursor. */
+function eventId(cursor: Cursor): string {
+  return `${cursor.key}:${cursor.offset}`;
+}
+
+/** A cursor from a `Last-Event-ID`, or undefined when it is not one of ours. */
+function parseEventId(text: string | undefined): Cursor | undefined {
+  const match = text === undefined ? null : /^([0-9a-z]{1,16}):(\d{1,16})$/.exec(text);
+  return match === null ? undefined : { key: match[1], offset: Number(match[2]) };
+}
+
+/** Reads `[from, to)` of the open `file`. */
+async function readRange(file: Deno.FsFile, from: number, to: number): Promise<Uint8Array> {
+  const out = new Uint8Array(to - from);
+  await file.seek(from, Deno.SeekMode.Start);
+  let filled = 0;
+  while (filled < out.length) {
+    const n = await file.read(out.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return out.subarray(0, filled);
+}
+
+/**
+ * Follows the record file at `path()` (which changes when the sink rotates) and streams its
+ * lines to subscribers.
+ *
+ * @example
+ * ```ts
+ * import { RecordFileStream } from "./record_file_stream.ts";
+ * const stream = new RecordFileStream(() => "/srv/qts/data/observer/observer.jsonl");
+ * await stream.start();
+ * const body = stream.subscribe(() => true, undefined);
+ * await stream.close();
+ * ```
+ */
+export class RecordFileStream {
+  readonly #path: () => string;
+  readonly #limits: FileStreamLimits;
+  readonly #subscribers = new Set<Subscriber>();
+  /** Paths of the files seen this run, by key (for subscribers behind a rotation). */
+  readonly #paths = new Map<string, string>();
+  #tail: Tail | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #polling = false;
+  #closed = false;
+  #slow = 0;
+  #events = 0;
+
+  /** Follows the file at `path()`; call {@linkcode RecordFileStream.start}. */
+  constructor(path: () => string, limits: Partial<FileStreamLimits> = {}) {
+    this.#path = path;
+    this.#limits = { ...FILE_STREAM_LIMITS, ...limits };
+  }
+
+  /** Opens the current file at its end and starts looking for new lines. */
+  async start(): Promise<void> {
+    this.#tail = await this.#open(this.#path(), "end");
+    this.#timer = setInterval(() => void this.#poll(), this.#limits.pollMs);
+  }
+
+  /** True when another subscriber may connect. */
+  get hasRoom(): boolean {
+    return !this.#closed && this.#subscribers.size < this.#limits.maxSubscribers;
+  }
+
+  async #open(path: string, at: "end" | "start"): Promise<Tail> {
+    const file = await Deno.open(path, { read: true });
+    const info = await file.stat();
+    const key = (info.ino ?? 0).toString(36);
+    this.#paths.set(key, path);
+    if (this.#paths.size > 64) this.#paths.delete(this.#paths.keys().next().value!);
+    return { key, path, file, offset: at === "end" ? info.size : 0 };
+  }
+
+  /** Reads what was appended to the current file (and the rest of one rotated away from). */
+  async #poll(): Promise<void> {
+    if (this.#polling || this.#closed || this.#tail === undefined) return;
+    this.#polling = true;
+    try {
+      const tail = this.#tail;
+      // With nobody to send lines to, #finish only keeps the place (a resume reads the file).
+      await this.#finish(tail);
+      const path = this.#path();
+      if (path !== tail.path) {
+        // Rotated, once or more since the last look: each file before the current one is
+        // complete now (the tail's handle stays readable); read them in order.
+        await this.#finish(tail);
+        let current = tail;
+        for (const next of [...await filesBetween(tail.path, path), path]) {
+          const opened = await this.#open(next, "start");
+          this.#moveOn(current, opened);
+          current.file.close();
+          this.#tail = current = opened;
+          if (next !== path) await this.#finish(opened);
+        }
+      }
+    } catch {
+      // The file went away or cannot be read now: try again at the next look.
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  /** Reads a file to its (final) end. */
+  async #finish(tail: Tail): Promise<void> {
+    const size = (await tail.file.stat()).size;
+    if (this.#subscribers.size === 0) tail.offset = await lastLineEnd(tail, size);
+    else if (size > tail.offset) await this.#advance(tail, size);
+  }
+
+  /** Subscribers caught up with the end of `from` go on at the start of `to`. */
+  #moveOn(from: Tail, to: Tail): void {
+    for (const s of this.#subscribers) {
+      if (!s.behind && s.cursor.key === from.key && s.cursor.offset >= from.offset) {
+        s.cursor.key = to.key;
+        s.cursor.offset = 0;
+      }
+    }
+  }
+
+  /** Hands the whole lines in `[tail.offset, size)` to the caught-up subscribers. */
+  async #advance(tail: Tail, size: number): Promise<void> {
+    while (tail.offset < size) {
+      const bytes = await readRange(
+        tail.file,
+        tail.offset,
+        Math.min(size, tail.offset + READ_BYTES),
+      );
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      if (end === 0) {
+        if (bytes.length < READ_BYTES) return; // a line still being written
+        // A line longer than one read: take it whole.
+        const whole = await readRange(tail.file, tail.offset, size);
+        const wholeEnd = whole.lastIndexOf(0x0a) + 1;
+        if (wholeEnd === 0) return;
+        this.#deliver(tail, whole.subarray(0, wholeEnd));
+        continue;
+      }
+      this.#deliver(tail, bytes.subarray(0, end));
+    }
+  }
+
+  /** Sends each line of `bytes` (whole lines from `tail.offset`) to the caught-up subscribers. */
+  #deliver(tail: Tail, bytes: Uint8Array): void {
+    const live: Subscriber[] = [];
+    for (const s of this.#subscribers) {
+      if (s.behind) continue;
+      if (s.cursor.key === tail.key && s.cursor.offset === tail.offset) live.push(s);
+      else this.#fallBehind(s); // joined while the tail moved on: read the difference
+    }
+    let start = 0;
+    while (start < bytes.length) {
+      const end = bytes.indexOf(0x0a, start) + 1;
+      const lineStart = tail.offset + start;
+      const lineEnd = tail.offset + end;
+      if (live.length > 0) {
+        const text = decoder.decode(bytes.subarray(start, end - 1));
+        const record = parseLine(text);
+        for (const s of live) {
+          if (s.behind || s.closed) continue;
+          if (s.cursor.offset !== lineStart) continue;
+          if (record !== undefined && s.filter(record)) {
+            if ((s.controller.desiredSize ?? 0) <= 0) {
+              this.#fallBehind(s);
+              continue;
+            }
+            s.cursor.offset = lineEnd;
+            this.#send(s, text);
+          } else {
+            s.cursor.offset = lineEnd;
+          }
+        }
+      }
+      start = end;
+    }
+    tail.offset += bytes.length;
+  }
+
+  #send(s: Subscriber, text: string): void {
+    s.controller.enqueue(
+      encoder.encode(`id: ${eventId(s.cursor)}\nevent: record\ndata: ${text}\n\n`),
+    );
+    this.#events++;
+  }
+
+  /** Lets `s` read the file on its own until it has caught up with the tail. */
+  #fallBehind(s: Subscriber): void {
+    s.behind = true;
+    void this.#catchUp(s).catch(() => this.#end(s));
+  }
+
+  async #catchUp(s: Subscriber): Promise<void> {
+    // Called from #deliver in the middle of a read: start once the tail has moved past it.
+    await Promise.resolve();
+    let file: Deno.FsFile | undefined;
+    let fileKey: string | undefined;
+    try {
+      while (!s.closed && !this.#closed) {
+        const tail = this.#tail!;
+        if (s.cursor.key === tail.key && s.cursor.offset >= tail.offset) break;
+        const lag = s.cursor.key === tail.key ? tail.offset - s.cursor.offset : Infinity;
+        if (lag > this.#limits.maxLagBytes && s.cursor.key === tail.key) {
+          this.#slow++;
+          this.#close(s, "event: slow\ndata: {}\n\n");
+          return;
+        }
+        if (fileKey !== s.cursor.key) {
+          file?.close();
+          const path = this.#paths.get(s.cursor.key);
+          file = path === undefined ? undefined : await Deno.open(path, { read: true }).catch(
+            () => undefined,
+          );
+          fileKey = s.cursor.key;
+          if (file === undefined || ((await file.stat()).ino ?? 0).toString(36) !== fileKey) {
+            this.#gap(s, "the file of Last-Event-ID is gone");
+            break;
+          }
+        }
+        const size = s.cursor.key === tail.key ? tail.offset : (await file!.stat()).size;
+        if (s.cursor.offset >= size) {
+          // A file rotated away from, read to its end: on to the next one this run wrote.
+          const keys = [...this.#paths.keys()];
+          const next = keys[keys.indexOf(s.cursor.key) + 1];
+          if (next === undefined) {
+            this.#gap(s, "lost track of the record files");
+            break;
+          }
+          s.cursor.key = next;
+          s.cursor.offset = 0;
+          continue;
+        }
+        await this.#demand(s);
+        if (s.closed) return;
+        const bytes = await readRange(
+          file!,
+          s.cursor.offset,
+          Math.min(size, s.cursor.offset + READ_BYTES),
+        );
+        const end = bytes.lastIndexOf(0x0a) + 1;
+        if (end === 0) {
+          this.#gap(s, "a line that never ended (a torn file)");
+          break;
+        }
+        let start = 0;
+        while (start < end) {
+          const lineEnd = bytes.indexOf(0x0a, start) + 1;
+          const text = decoder.decode(bytes.subarray(start, lineEnd - 1));
+          const record = parseLine(text);
+          s.cursor.offset += lineEnd - start;
+          if (record !== undefined && s.filter(record)) this.#send(s, text);
+          start = lineEnd;
+        }
+      }
+    } finally {
+      file?.close();
+    }
+    s.behind = false;
+  }
+
+  /** Waits until the client wants more (its stream has room). */
+  #demand(s: Subscriber): Promise<void> {
+    if ((s.controller.desiredSize ?? 0) > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      s.wake = resolve;
+    });
+  }
+
+  #gap(s: Subscriber, reason: string): void {
+    const tail = this.#tail!;
+    s.cursor.key = tail.key;
+    s.cursor.offset = tail.offset;
+    s.controller.enqueue(
+      encoder.encode(
+        `id: ${eventId(s.cursor)}\nevent: gap\ndata: ${JSON.stringify({ reason })}\n\n`,
+      ),
+    );
+  }
+
+  /**
+   * A new subscriber's event stream: from `lastEventId` (when it names a place in a file this
+   * run wrote that still exists; else an `event: gap` and live records), or from now.
+   */
+  subscribe(filter: RecordPredicate, lastEventId: string | undefined): ReadableStream<Uint8Array> {
+    let subscriber: Subscriber | undefined;
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        const tail = this.#tail!;
+        const cursor = { key: tail.key, offset: tail.offset };
+        const s: Subscriber = { filter, controller, cursor, behind: false, closed: false };
+        subscriber = s;
+        controller.enqueue(encoder.encode(`retry: 1000\n: qts-observer stream\n\n`));
+        this.#subscribers.add(s);
+        if (lastEventId === undefined) return;
+        const resume = parseEventId(lastEventId);
+        const known = resume !== undefined && this.#paths.has(resume.key) &&
+          (resume.key !== tail.key || resume.offset <= tail.offset);
+        if (!known) {
+          this.#gap(s, "Last-Event-ID names no place in a record file of this run");
+          return;
+        }
+        cursor.key = resume.key;
+        cursor.offset = resume.offset;
+        this.#fallBehind(s);
+      },
+      pull: () => {
+        const wake = subscriber?.wake;
+        if (wake !== undefined) {
+          subscriber!.wake = undefined;
+          wake();
+        }
+      },
+      cancel: () => {
+        if (subscriber !== undefined) this.#end(subscriber);
+      },
+    }, { highWaterMark: 1024 * 1024, size: (chunk) => chunk.byteLength });
+  }
+
+  #end(s: Subscriber): void {
+    s.closed = true;
+    this.#subscribers.delete(s);
+    s.wake?.();
+  }
+
+  #close(s: Subscriber, last?: string): void {
+    this.#end(s);
+    try {
+      if (last !== undefined) s.controller.enqueue(encoder.encode(last));
+      s.controller.close();
+    } catch {
+      // closed by the client
+    }
+  }
+
+  /** Counters for status and metrics. */
+  streamStats(): FileStreamStats {
+    return {
+      subscribers: this.#subscribers.size,
+      slowDisconnects: this.#slow,
+      events: this.#events,
+    };
+  }
+
+  /** Reads what is left of the file to the subscribers, then ends every stream. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    clearInterval(this.#timer);
+    while (this.#polling) await new Promise((r) => setTimeout(r, 5));
+    await this.#poll();
+    this.#closed = true;
+    for (const s of [...this.#subscribers]) this.#close(s);
+    this.#tail?.file.close();
+  }
+}
+
+/** A rotated file name's order: its stamp and sequence (`observer_20260126_0315_2.jsonl`). */
+function rotationOrder(name: string): [string, number] | undefined {
+  const match = /^(.*)_(\d{8}_\d{4})(?:_(\d+))?\.jsonl$/.exec(name);
+  return match === null ? undefined : [`${match[1]}\u0000${match[2]}`, Number(match[3] ?? 0)];
+}
+
+/** The rotated files written after `from` and before `to` (both paths in one directory). */
+async function filesBetween(from: string, to: string): Promise<string[]> {
+  const dir = dirname(to);
+  const a = rotationOrder(basename(from));
+  const b = rotationOrder(basename(to));
+  if (a === undefined || b === undefined) return [];
+  const after = (x: [string, number], y: [string, number]) =>
+    x[0] > y[0] || (x[0] === y[0] && x[1] > y[1]);
+  const found: [string, number, string][] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const order = entry.isFile ? rotationOrder(entry.name) : undefined;
+    if (order !== undefined && order[0].split("\u0000")[0] === a[0].split("\u0000")[0]) {
+      if (after(order, a) && after(b, order)) found.push([...order, join(dir, entry.name)]);
+    }
+  }
+  return found.sort((x, y) => after([x[0], x[1]], [y[0], y[1]]) ? 1 : -1).map((f) => f[2]);
+}
+
+/** The offset after the last whole line of `tail.file` before `size` (at least `tail.offset`). */
+async function lastLineEnd(tail: Tail, size: number): Promise<number> {
+  let to = size;
+  while (to > tail.offset) {
+    const from = Math.max(tail.offset, to - 64 * 1024);
+    const bytes = await readRange(tail.file, from, to);
+    const end = bytes.lastIndexOf(0x0a);
+    if (end >= 0) return from + end + 1;
+    to = from;
+  }
+  return tail.offset;
+}
+
+/** The record of a line of the file, or undefined for a line that is not one (never expected). */
+function parseLine(text: string): PatternRecord | undefined {
+  try {
+    return JSON.parse(text) as PatternRecord;
+  } catch {
+    return undefined;
+  }
+}
