@@ -454,7 +454,11 @@ export class BatchingQueue<T> {
       // Cleared here, synchronously as the loop ends (not in a later callback), so a producer
       // woken by the last batch that finds the queue full again starts a new drain.
       this.#draining = false;
-      if (this.#failure !== undefined && !this.#closed) this.#armTimer();
+      // Failing: retry later. Items left below flushBytes: the interval writes them (it may have
+      // come due during this drain, which it then could not start).
+      if (!this.#closed && (this.#failure !== undefined || this.#items.length > this.#head)) {
+        this.#armTimer();
+      }
     }
   }
 

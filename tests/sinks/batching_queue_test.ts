@@ -233,3 +233,36 @@ Deno.test("a failure episode retries after the backoff delay of each attempt, an
   dest.failing = undefined;
   await q.close();
 });
+
+Deno.test("an item left below flushBytes after a size-triggered write is still written within the interval (the interval came due during that write)", async () => {
+  const written: string[][] = [];
+  let release!: () => void;
+  const timers = new FakeTimers();
+  const q = new BatchingQueue<string>({
+    maxBytes: 100,
+    flushBytes: 30,
+    flushIntervalMs: 10,
+    whenFull: "block",
+    sizeOf: () => 10,
+    timers,
+    write: (batch) => {
+      written.push([...batch.items]);
+      batch.done = batch.items.length;
+      return written.length === 1 ? new Promise<void>((r) => release = r) : Promise.resolve();
+    },
+  });
+  q.push("a"); // arms the interval
+  q.push("b");
+  q.push("c"); // flushBytes reached: a write starts, and stays pending
+  await settle();
+  assert.deepEqual(written, [["a", "b", "c"]]);
+  q.push("d"); // below flushBytes
+  await timers.advance(10); // the interval comes due while the first write is pending
+  release();
+  await settle();
+  await timers.advance(10);
+  await timers.advance(10);
+  assert.deepEqual(written, [["a", "b", "c"], ["d"]], "d did not wait for another push");
+  assert.equal(q.stats().queued, 0);
+  await q.close();
+});
