@@ -236,7 +236,14 @@ class LineAssembler {
       if (lf >= 0 && lf < pos) lf = text.indexOf("\n", pos);
       if (cr >= 0 && cr < pos) cr = text.indexOf("\r", pos);
       const end = cr < 0 ? lf : lf < 0 ? cr : Math.min(lf, cr);
-      out.push(this.#textLine(text.slice(pos, end)));
+      // The usual line (not the first, short enough to be within the limit) is made inline:
+      // with #textLine inlined here, TurboFan made every line cost time in proportion to the
+      // whole text (27 ms for the 2,500 lines of 1 MiB against 0.2 ms, Deno 2.9.6).
+      out.push(
+        this.#first || (end - pos) * 3 > this.#max
+          ? this.#textLine(text.slice(pos, end))
+          : { text: text.slice(pos, end), number: ++this.#number, terminated: true },
+      );
       pos = end + 1;
       if (end === cr && text.charCodeAt(pos) === LF) pos++;
     }
