@@ -9,6 +9,12 @@
  * sink), and the reader waits for the writer, which waits for the sink (backpressure reaches the
  * reader). When `signal` aborts, reading stops and every chunk already read is still written.
  *
+ * The main thread only reads, posts, receives and writes: the bytes are read straight into a
+ * chunk's buffer, which goes to a worker and comes back with the verdict, to be read into
+ * again; the records come encoded in a buffer of the worker's, which goes back to a worker once
+ * the sink has written it. Buffers move by transfer, never by copy, and in the steady state
+ * none is allocated.
+ *
  * @module
  */
 
@@ -93,6 +99,19 @@ export async function recordInParallel(
   options: ParallelRecordOptions = {},
 ): Promise<ParallelRecordResult> {
   const maxInFlight = 2 * workers.size;
+  /** Buffers kept for reuse, of each kind (more are let go of). */
+  const maxKept = maxInFlight + 2;
+  /** Chunk buffers the workers gave back, to read into again. */
+  const inputs: Uint8Array[] = [];
+  /** Buffers of encoded records the sink is done with, for the workers to encode into again. */
+  const outputs: Uint8Array[] = [];
+  const reusedInput = (bytes: number): Uint8Array => {
+    const i = inputs.findIndex((buffer) => buffer.length >= bytes);
+    return i < 0 ? new Uint8Array(bytes) : inputs.splice(i, 1)[0];
+  };
+  const keep = (pool: Uint8Array[], buffer: Uint8Array) => {
+    if (pool.length < maxKept && buffer.length > 0) pool.push(buffer);
+  };
   const maxLineBytes = options.maxLineBytes;
   let format: InputFormat = options.format ?? "auto";
   let settled = format !== "auto";
@@ -139,7 +158,12 @@ export async function recordInParallel(
     if (verdict.records > 0) {
       snapshots += verdict.records;
       target.observer.tally({ status: "dispatched", count: verdict.records });
-      const pending = target.sink.writeEncoded({ bytes: verdict.encoded, count: verdict.records });
+      const encoded = verdict.encoded;
+      const pending = target.sink.writeEncoded({
+        bytes: encoded,
+        count: verdict.records,
+        release: () => keep(outputs, new Uint8Array(encoded.buffer as ArrayBuffer)),
+      });
       if (pending !== undefined) await pending;
     }
     if (verdict.tornTail !== undefined) {
@@ -160,6 +184,7 @@ export async function recordInParallel(
       maxLineBytes,
       onBytes: options.onBytes,
       signal: options.signal,
+      buffer: reusedInput,
     });
     for await (const chunk of chunks) {
       const input = { name, format, mode: options.mode };
@@ -179,7 +204,11 @@ export async function recordInParallel(
           chunk.bytes,
           { startOfInput: chunk.startOfInput, endOfInput: chunk.endOfInput, maxLineBytes },
           input,
-        );
+          outputs.pop(),
+        ).then((judged) => {
+          keep(inputs, judged.buffer);
+          return judged.verdict;
+        });
       }
       verdict.catch(() => {}); // awaited in order below; never an unhandled rejection meanwhile
       inFlight.push(verdict);
