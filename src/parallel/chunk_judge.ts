@@ -12,7 +12,12 @@
 import type { TextLine } from "../io/line_reader.ts";
 import type { SnapshotJudge } from "../observer/snapshot_judge.ts";
 import type { BadLine } from "../records/record_reader.ts";
-import { type InputFormat, openLines, snapshotsOf } from "../sources/snapshot_inputs.ts";
+import {
+  type InputFormat,
+  lineJudgeOf,
+  openLines,
+  snapshotsOf,
+} from "../sources/snapshot_inputs.ts";
 import type { SnapshotLine } from "../sources/snapshot_lines.ts";
 
 /** How the lines of an input are read. */
@@ -137,11 +142,7 @@ export async function judgeChunk(
   const outcomes: ChunkOutcome[] = [];
   const records = new EncodedLineBuffer(buffer);
   let tornTail: BadLine | undefined;
-  const items = snapshotsOf(input.name, format, opened.lines, {
-    mode: input.mode,
-    onTornTail: (bad) => tornTail = bad,
-  });
-  for await (const item of items) {
+  const take = (item: SnapshotLine) => {
     if (!item.ok) {
       outcomes.push({
         kind: "rejected",
@@ -149,12 +150,12 @@ export async function judgeChunk(
         reasons: [item.reason],
         format: item.format,
       });
-      continue;
+      return;
     }
     const verdict = judge.judge(item.snapshot);
     if (verdict.action === "PASS") {
       records.add(JSON.stringify(verdict.record));
-      continue;
+      return;
     }
     outcomes.push({
       kind: "blocked",
@@ -164,6 +165,20 @@ export async function judgeChunk(
       blockedBy: verdict.blockedBy,
       format: item.format,
     });
+  };
+  const judgeLine = lineJudgeOf(format, input.mode);
+  if (judgeLine !== undefined) {
+    // A plain loop over the array (blank lines, leading ones too, judge to nothing).
+    for (const line of lines) {
+      const item = judgeLine(line);
+      if (item !== undefined) take(item);
+    }
+  } else {
+    const items = snapshotsOf(input.name, format, opened.lines, {
+      mode: input.mode,
+      onTornTail: (bad) => tornTail = bad,
+    });
+    for await (const item of items) take(item);
   }
   return {
     format,
