@@ -99,8 +99,13 @@ export async function recordInParallel(
   options: ParallelRecordOptions = {},
 ): Promise<ParallelRecordResult> {
   const maxInFlight = 2 * workers.size;
-  /** Buffers kept for reuse, of each kind (more are let go of). */
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  /**
+   * Buffers kept for reuse, of each kind, and their largest size: more, or larger ones (grown
+   * for a long line), are let go of.
+   */
   const maxKept = maxInFlight + 2;
+  const maxKeptBytes = { input: 2 * chunkBytes, output: 8 * chunkBytes };
   /** Chunk buffers the workers gave back, to read into again. */
   const inputs: Uint8Array[] = [];
   /** Buffers of encoded records the sink is done with, for the workers to encode into again. */
@@ -109,8 +114,8 @@ export async function recordInParallel(
     const i = inputs.findIndex((buffer) => buffer.length >= bytes);
     return i < 0 ? new Uint8Array(bytes) : inputs.splice(i, 1)[0];
   };
-  const keep = (pool: Uint8Array[], buffer: Uint8Array) => {
-    if (pool.length < maxKept && buffer.length > 0) pool.push(buffer);
+  const keep = (pool: Uint8Array[], buffer: Uint8Array, maxBytes: number) => {
+    if (pool.length < maxKept && buffer.length > 0 && buffer.length <= maxBytes) pool.push(buffer);
   };
   const maxLineBytes = options.maxLineBytes;
   let format: InputFormat = options.format ?? "auto";
@@ -162,7 +167,8 @@ export async function recordInParallel(
       const pending = target.sink.writeEncoded({
         bytes: encoded,
         count: verdict.records,
-        release: () => keep(outputs, new Uint8Array(encoded.buffer as ArrayBuffer)),
+        release: () =>
+          keep(outputs, new Uint8Array(encoded.buffer as ArrayBuffer), maxKeptBytes.output),
       });
       if (pending !== undefined) await pending;
     }
@@ -180,7 +186,7 @@ export async function recordInParallel(
 
   try {
     const chunks = readLineChunks(stream, {
-      chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+      chunkBytes,
       maxLineBytes,
       onBytes: options.onBytes,
       signal: options.signal,
@@ -206,7 +212,7 @@ export async function recordInParallel(
           input,
           outputs.pop(),
         ).then((judged) => {
-          keep(inputs, judged.buffer);
+          keep(inputs, judged.buffer, maxKeptBytes.input);
           return judged.verdict;
         });
       }
