@@ -11,7 +11,11 @@
  * - pino on Node.js doing the same job (`pino_node.mjs`), with pino installed by npm into a
  *   temporary directory at the version deno.lock pins.
  *
- * Peak RSS is VmHWM from /proc/<pid>/status, polled while each process runs.
+ * Peak RSS is VmHWM from /proc/<pid>/status, polled while each process runs, and so is the CPU
+ * time (user + system) of each thread from /proc/<pid>/task/<tid>/stat: CPU seconds per 100,000
+ * records, of the whole process and of its main thread and workers, say what a record costs
+ * whatever else the shared machine is running (wall times move with its load). The load
+ * average is printed with the rows.
  *
  * @module
  */
@@ -36,10 +40,74 @@ export interface ParallelBenchOptions {
   readonly workers?: number;
 }
 
-interface Timed {
+interface Timed extends ProcessUse {
   readonly seconds: number;
-  readonly peakMb: number;
   readonly stdout: string;
+}
+
+/** What a process used, as {@linkcode watchProcess} saw it. */
+export interface ProcessUse {
+  /** Peak RSS (VmHWM), MB. */
+  readonly peakMb: number;
+  /** CPU seconds (user + system) of the whole process. */
+  readonly cpu: number;
+  /** Of its main thread. */
+  readonly mainCpu: number;
+  /** Of its Web Workers (threads named `worker-N`). */
+  readonly workerCpu: number;
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+const TICKS = Number(
+  new TextDecoder().decode(
+    new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync().stdout,
+  ).trim(),
+) || 100;
+
+/** utime + stime of a /proc stat line, in ticks, and the thread's name. */
+function cpuTicks(stat: string): { name: string; ticks: number } {
+  const close = stat.lastIndexOf(")");
+  const fields = stat.slice(close + 2).split(" ");
+  return { name: stat.slice(stat.indexOf("(") + 1, close), ticks: +fields[11] + +fields[12] };
+}
+
+/**
+ * Polls process `pid` every 20 ms: its peak RSS and the CPU time of each of its threads (the
+ * last poll before it exits, at most 20 ms short). The returned function stops polling.
+ */
+export function watchProcess(pid: number): () => ProcessUse {
+  let peakKb = 0;
+  let total = 0;
+  const threads = new Map<string, { name: string; ticks: number }>();
+  const poll = setInterval(() => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+      const match = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (match) peakKb = Math.max(peakKb, Number(match[1]));
+      total = Math.max(total, cpuTicks(Deno.readTextFileSync(`/proc/${pid}/stat`)).ticks);
+      for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+        try {
+          threads.set(
+            task.name,
+            cpuTicks(Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`)),
+          );
+        } catch { /* the thread ended */ }
+      }
+    } catch { /* exited */ }
+  }, 20);
+  return () => {
+    clearInterval(poll);
+    let workers = 0;
+    for (const { name, ticks } of threads.values()) {
+      if (name.startsWith("worker-")) workers += ticks;
+    }
+    return {
+      peakMb: peakKb / 1024,
+      cpu: total / TICKS,
+      mainCpu: (threads.get(String(pid))?.ticks ?? 0) / TICKS,
+      workerCpu: workers / TICKS,
+    };
+  };
 }
 
 /**
@@ -47,32 +115,22 @@ interface Timed {
  * function stops polling and gives the peak in MB.
  */
 export function watchPeakRss(pid: number): () => number {
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    try {
-      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-      const match = /VmHWM:\s+(\d+) kB/.exec(status);
-      if (match) peakKb = Math.max(peakKb, Number(match[1]));
-    } catch { /* exited */ }
-  }, 20);
-  return () => {
-    clearInterval(poll);
-    return peakKb / 1024;
-  };
+  const stop = watchProcess(pid);
+  return () => stop().peakMb;
 }
 
 /** Runs a child process to its end, polling its peak RSS. */
 async function timed(child: Deno.ChildProcess, t0: number): Promise<Timed> {
-  const stop = watchPeakRss(child.pid);
+  const stop = watchProcess(child.pid);
   const output = await child.output();
-  const peakMb = stop();
+  const use = stop();
   const seconds = (performance.now() - t0) / 1000;
   if (!output.success) {
     throw new Error(
       `bench j: a contestant failed (${output.code}): ${new TextDecoder().decode(output.stderr)}`,
     );
   }
-  return { seconds, peakMb, stdout: new TextDecoder().decode(output.stdout) };
+  return { seconds, ...use, stdout: new TextDecoder().decode(output.stdout) };
 }
 
 async function lineCount(path: string): Promise<number> {
@@ -103,6 +161,9 @@ async function installPino(dir: string): Promise<string> {
   await Deno.copyFile(join(BENCH_DIR, "pino_node.mjs"), join(dir, "pino_node.mjs"));
   return dir;
 }
+
+/** The 1-minute load average, from /proc/loadavg. */
+const loadAverage = () => Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const fmt = (x: number, digits = 0) =>
@@ -181,6 +242,7 @@ export async function benchParallel(options: ParallelBenchOptions): Promise<Benc
         new URL(`file://${resolve(BENCH_DIR, "inline_record.mjs")}`).href,
       ], pinoDir);
 
+    const loadBefore = loadAverage();
     // Warm Deno's caches for every contestant, then alternate them round by round.
     await observer(1);
     await limit();
@@ -194,23 +256,33 @@ export async function benchParallel(options: ParallelBenchOptions): Promise<Benc
     }
     const rate = (xs: Timed[]) => n / median(xs.map((x) => x.seconds));
     const peak = (xs: Timed[]) => Math.max(...xs.map((x) => x.peakMb));
+    const loadAfter = loadAverage();
     const one = rate(samples.one);
     const many = rate(samples.many);
     const lim = rate(samples.limit);
+    /** Median CPU seconds per 100,000 records of what `of` picks. */
+    const cpu = (xs: Timed[], of: (x: Timed) => number = (x) => x.cpu) =>
+      fmt(median(xs.map(of)) * 100_000 / n, 2);
+    const threads = (xs: Timed[]) =>
+      `CPU ${cpu(xs)} s/100k (main ${cpu(xs, (x) => x.mainCpu)}, workers ${
+        cpu(xs, (x) => x.workerCpu)
+      })`;
     const rows: BenchRow[] = [
       [
         `m. observer.ts --input, ${fmt(n)} lines, --workers 1 (whole process)`,
-        `${fmt(one)} rec/s, peak RSS ${fmt(peak(samples.one), 1)} MB`,
-        "",
+        `${fmt(one)} rec/s, peak RSS ${fmt(peak(samples.one), 1)} MB, ${threads(samples.one)}`,
+        `load average ${loadBefore} → ${loadAfter} on ${navigator.hardwareConcurrency} cores`,
       ],
       [
         `   observer.ts --workers ${workers}`,
-        `${fmt(many)} rec/s, peak RSS ${fmt(peak(samples.many), 1)} MB`,
+        `${fmt(many)} rec/s, peak RSS ${fmt(peak(samples.many), 1)} MB, ${threads(samples.many)}`,
         `vs --workers 1: ${fmt(many / one, 2)} (target ≥ 1.60 on 2 cores); RSS target ≤ 256 MB`,
       ],
       [
         "   single-thread limit: parse, inline record, stringify, 1 MiB writes",
-        `${fmt(lim)} rec/s, peak RSS ${fmt(peak(samples.limit), 1)} MB`,
+        `${fmt(lim)} rec/s, peak RSS ${fmt(peak(samples.limit), 1)} MB, CPU ${
+          cpu(samples.limit)
+        } s/100k`,
         `--workers ${workers} / limit = ${fmt(many / lim, 2)} (target ≥ 1.20)`,
       ],
     ];
@@ -218,7 +290,7 @@ export async function benchParallel(options: ParallelBenchOptions): Promise<Benc
       const p = rate(pinoSamples);
       rows.push([
         "   pino on Node.js, the same job",
-        `${fmt(p)} rec/s, peak RSS ${fmt(peak(pinoSamples), 1)} MB`,
+        `${fmt(p)} rec/s, peak RSS ${fmt(peak(pinoSamples), 1)} MB, CPU ${cpu(pinoSamples)} s/100k`,
         `--workers ${workers} / pino = ${fmt(many / p, 2)} (target ≥ 3.00)`,
       ]);
     } else {

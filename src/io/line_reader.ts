@@ -140,6 +140,9 @@ export function tooLongProblem(maxLineBytes: number, bytes: number): string {
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 const REPLACEMENT = "\ufffd";
 
+/** Bytes decoded at once by {@linkcode splitLines} (about; cut after a `\n`). */
+const DECODE_BLOCK_BYTES = 64 * 1024;
+
 /** The first line end (`\n` or `\r`) in `bytes` at or after `from`, or -1. */
 function firstEnd(bytes: Uint8Array, from: number): number {
   const lf = bytes.indexOf(LF, from);
@@ -201,7 +204,7 @@ class LineAssembler {
     }
     const last = lastEnd(chunk, start);
     if (last >= 0) {
-      this.#completeLines(chunk.subarray(start, last + 1), out);
+      this.#completeBlocks(chunk.subarray(start, last + 1), out);
       start = this.#pastEnd(chunk, last);
     }
     if (start < chunk.length) this.#add(chunk.subarray(start));
@@ -222,6 +225,24 @@ class LineAssembler {
     return chunk[end + 1] === LF ? end + 2 : end + 1;
   }
 
+  /**
+   * Lines of `bytes`, which ends with a line end and starts a line, decoded in blocks of about
+   * {@linkcode DECODE_BLOCK_BYTES} cut after a `\n`: a larger text would be allocated outside
+   * V8's young generation, in fresh pages, for every chunk of parallel recording (a page fault
+   * per 4 KiB).
+   */
+  #completeBlocks(bytes: Uint8Array, out: TextLine[]): void {
+    let start = 0;
+    while (bytes.length - start > DECODE_BLOCK_BYTES) {
+      let end = bytes.lastIndexOf(LF, start + DECODE_BLOCK_BYTES - 1);
+      if (end < start) end = bytes.indexOf(LF, start + DECODE_BLOCK_BYTES);
+      if (end < 0) break;
+      this.#completeLines(bytes.subarray(start, end + 1), out);
+      start = end + 1;
+    }
+    if (start < bytes.length) this.#completeLines(bytes.subarray(start), out);
+  }
+
   /** Lines of `bytes`, which ends with a line end and starts a line. */
   #completeLines(bytes: Uint8Array, out: TextLine[]): void {
     const text = decoder.decode(bytes);
@@ -236,7 +257,14 @@ class LineAssembler {
       if (lf >= 0 && lf < pos) lf = text.indexOf("\n", pos);
       if (cr >= 0 && cr < pos) cr = text.indexOf("\r", pos);
       const end = cr < 0 ? lf : lf < 0 ? cr : Math.min(lf, cr);
-      out.push(this.#textLine(text.slice(pos, end)));
+      // The usual line (not the first, short enough to be within the limit) is made inline:
+      // with #textLine inlined here, TurboFan made every line cost time in proportion to the
+      // whole text (27 ms for the 2,500 lines of 1 MiB against 0.2 ms, Deno 2.9.6).
+      out.push(
+        this.#first || (end - pos) * 3 > this.#max
+          ? this.#textLine(text.slice(pos, end))
+          : { text: text.slice(pos, end), number: ++this.#number, terminated: true },
+      );
       pos = end + 1;
       if (end === cr && text.charCodeAt(pos) === LF) pos++;
     }

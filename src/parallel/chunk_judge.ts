@@ -3,7 +3,8 @@
  * input's format, run each snapshot through the {@linkcode SnapshotJudge} (the Observer's own
  * code), serialize the records and encode them as the JSONL sink would, and say what became of
  * every other line. Line numbers are counted from 1 within the chunk; the writer, which knows
- * how many lines came before, makes them absolute.
+ * how many lines came before, makes them absolute. Each record is encoded as soon as it is
+ * serialized, into one buffer for the whole chunk (a reused one, when given).
  *
  * @module
  */
@@ -11,7 +12,12 @@
 import type { TextLine } from "../io/line_reader.ts";
 import type { SnapshotJudge } from "../observer/snapshot_judge.ts";
 import type { BadLine } from "../records/record_reader.ts";
-import { type InputFormat, openLines, snapshotsOf } from "../sources/snapshot_inputs.ts";
+import {
+  type InputFormat,
+  lineJudgeOf,
+  openLines,
+  snapshotsOf,
+} from "../sources/snapshot_inputs.ts";
 import type { SnapshotLine } from "../sources/snapshot_lines.ts";
 
 /** How the lines of an input are read. */
@@ -48,7 +54,10 @@ export interface ChunkVerdict {
   readonly lines: number;
   /** Records in `encoded`. */
   readonly records: number;
-  /** The records' JSON lines, UTF-8, each ending in `\n` (empty when none). */
+  /**
+   * The records' JSON lines, UTF-8, each ending in `\n` (empty when none): a view at the start
+   * of the buffer they were encoded into.
+   */
   readonly encoded: Uint8Array;
   /** The other lines, in input order. */
   readonly outcomes: readonly ChunkOutcome[];
@@ -57,9 +66,49 @@ export interface ChunkVerdict {
 }
 
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+/** JSON lines encoded one after another into one buffer, replaced by a larger one when full. */
+class EncodedLineBuffer {
+  #buffer: Uint8Array;
+  #used = 0;
+  /** Lines added. */
+  count = 0;
+
+  constructor(buffer: Uint8Array | undefined) {
+    this.#buffer = buffer ?? EMPTY;
+  }
+
+  /** Appends `json` and a `\n`. */
+  add(json: string): void {
+    const free = this.#buffer.length - this.#used;
+    if (free > json.length) {
+      const { read, written } = encoder.encodeInto(json, this.#buffer.subarray(this.#used));
+      if (read === json.length && written < free) {
+        this.#used += written;
+        this.#buffer[this.#used++] = 0x0a;
+        this.count++;
+        return;
+      }
+    }
+    // Room for the worst case (3 bytes per UTF-16 unit), at least double: rarely grows twice.
+    const larger = new Uint8Array(
+      Math.max(2 * this.#buffer.length, this.#used + 3 * json.length + 1, 64 * 1024),
+    );
+    larger.set(this.#buffer.subarray(0, this.#used));
+    this.#buffer = larger;
+    this.add(json);
+  }
+
+  /** The lines added, a view at the start of the buffer. */
+  get bytes(): Uint8Array {
+    return this.count === 0 ? EMPTY : this.#buffer.subarray(0, this.#used);
+  }
+}
 
 /**
- * Judges the lines of one chunk (see the module notes).
+ * Judges the lines of one chunk (see the module notes), encoding the records into `buffer` when
+ * they fit (into a new, larger buffer when not; `encoded` then views that one).
  *
  * @example
  * ```ts
@@ -77,6 +126,7 @@ export async function judgeChunk(
   lines: readonly TextLine[],
   input: ChunkInput,
   judge: SnapshotJudge,
+  buffer?: Uint8Array,
 ): Promise<ChunkVerdict> {
   const opened = await openLines(lines.values(), input.format);
   if (opened.empty) {
@@ -84,19 +134,15 @@ export async function judgeChunk(
       format: input.format === "auto" ? undefined : input.format,
       lines: lines.length,
       records: 0,
-      encoded: new Uint8Array(0),
+      encoded: EMPTY,
       outcomes: [],
     };
   }
   const format = opened.format;
   const outcomes: ChunkOutcome[] = [];
-  const records: string[] = [];
+  const records = new EncodedLineBuffer(buffer);
   let tornTail: BadLine | undefined;
-  const items = snapshotsOf(input.name, format, opened.lines, {
-    mode: input.mode,
-    onTornTail: (bad) => tornTail = bad,
-  });
-  for await (const item of items) {
+  const take = (item: SnapshotLine) => {
     if (!item.ok) {
       outcomes.push({
         kind: "rejected",
@@ -104,12 +150,12 @@ export async function judgeChunk(
         reasons: [item.reason],
         format: item.format,
       });
-      continue;
+      return;
     }
     const verdict = judge.judge(item.snapshot);
     if (verdict.action === "PASS") {
-      records.push(JSON.stringify(verdict.record));
-      continue;
+      records.add(JSON.stringify(verdict.record));
+      return;
     }
     outcomes.push({
       kind: "blocked",
@@ -119,12 +165,26 @@ export async function judgeChunk(
       blockedBy: verdict.blockedBy,
       format: item.format,
     });
+  };
+  const judgeLine = lineJudgeOf(format, input.mode);
+  if (judgeLine !== undefined) {
+    // A plain loop over the array (blank lines, leading ones too, judge to nothing).
+    for (const line of lines) {
+      const item = judgeLine(line);
+      if (item !== undefined) take(item);
+    }
+  } else {
+    const items = snapshotsOf(input.name, format, opened.lines, {
+      mode: input.mode,
+      onTornTail: (bad) => tornTail = bad,
+    });
+    for await (const item of items) take(item);
   }
   return {
     format,
     lines: lines.length,
-    records: records.length,
-    encoded: records.length === 0 ? new Uint8Array(0) : encoder.encode(records.join("\n") + "\n"),
+    records: records.count,
+    encoded: records.bytes,
     outcomes,
     ...(tornTail === undefined ? {} : { tornTail }),
   };

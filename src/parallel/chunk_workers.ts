@@ -1,7 +1,8 @@
 /**
  * A pool of chunk workers (Deno Web Workers running `chunk_worker.ts`). Workers inherit the
  * process's permissions and are given nothing more. Each chunk goes to the worker with the
- * fewest chunks pending; verdicts come back as promises, in whatever order the workers finish.
+ * fewest chunks pending; verdicts come back as promises, in whatever order the workers finish,
+ * each with the chunk's buffer given back for reuse.
  *
  * @module
  */
@@ -11,8 +12,16 @@ import type { JudgeSettings } from "../observer/snapshot_judge.ts";
 import type { ChunkInput, ChunkVerdict } from "./chunk_judge.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_messages.ts";
 
+/** A chunk's verdict and its input buffer, given back whole. */
+export interface JudgedChunk {
+  /** What became of the chunk's lines. */
+  readonly verdict: ChunkVerdict;
+  /** The buffer the chunk's bytes were sent in, whole: it may be read into again. */
+  readonly buffer: Uint8Array;
+}
+
 interface Pending {
-  readonly resolve: (verdict: ChunkVerdict) => void;
+  readonly resolve: (judged: JudgedChunk) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -28,7 +37,7 @@ interface Slot {
  * ```ts
  * import { ChunkWorkers } from "./chunk_workers.ts";
  * await using workers = new ChunkWorkers(2, { generatedAt: "snapshot" });
- * const verdict = await workers.judge(
+ * const { verdict } = await workers.judge(
  *   new TextEncoder().encode("not json\n"),
  *   { startOfInput: true, endOfInput: true },
  *   { name: "in.jsonl", format: "snapshots" },
@@ -54,8 +63,9 @@ export class ChunkWorkers implements AsyncDisposable {
         const waiting = slot.pending.get(reply.seq);
         if (waiting === undefined) return;
         slot.pending.delete(reply.seq);
-        if (reply.type === "verdict") waiting.resolve(reply.verdict);
-        else waiting.reject(new Error(`a chunk worker failed: ${reply.message}`));
+        if (reply.type === "verdict") {
+          waiting.resolve({ verdict: reply.verdict, buffer: reply.input });
+        } else waiting.reject(new Error(`a chunk worker failed: ${reply.message}`));
       };
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();
@@ -74,22 +84,28 @@ export class ChunkWorkers implements AsyncDisposable {
   }
 
   /**
-   * Sends `bytes` to a worker, transferring its whole buffer (the caller gives it up); resolves
-   * with the verdict.
+   * Sends `bytes` (a view at the start of its buffer) to a worker, transferring the whole buffer
+   * (the caller gives it up until the verdict gives it back); `spare`, a whole buffer the caller
+   * is done with, goes along for the worker to encode records into. Resolves with the verdict.
    */
-  judge(bytes: Uint8Array, piece: LinePiece, input: ChunkInput): Promise<ChunkVerdict> {
+  judge(
+    bytes: Uint8Array,
+    piece: LinePiece,
+    input: ChunkInput,
+    spare?: Uint8Array,
+  ): Promise<JudgedChunk> {
     if (this.#closed) return Promise.reject(new Error("the chunk workers are closed"));
     let slot = this.#slots[0];
     for (const candidate of this.#slots) {
       if (candidate.pending.size < slot.pending.size) slot = candidate;
     }
     const seq = this.#seq++;
-    const promise = new Promise<ChunkVerdict>((resolve, reject) => {
+    const promise = new Promise<JudgedChunk>((resolve, reject) => {
       slot.pending.set(seq, { resolve, reject });
     });
-    this.#post(slot.worker, { type: "chunk", seq, bytes, piece, input }, [
-      bytes.buffer as ArrayBuffer,
-    ]);
+    const transfer = [bytes.buffer as ArrayBuffer];
+    if (spare !== undefined) transfer.push(spare.buffer as ArrayBuffer);
+    this.#post(slot.worker, { type: "chunk", seq, bytes, piece, input, spare }, transfer);
     return promise;
   }
 

@@ -9,6 +9,12 @@
  * sink), and the reader waits for the writer, which waits for the sink (backpressure reaches the
  * reader). When `signal` aborts, reading stops and every chunk already read is still written.
  *
+ * The main thread only reads, posts, receives and writes: the bytes are read straight into a
+ * chunk's buffer, which goes to a worker and comes back with the verdict, to be read into
+ * again; the records come encoded in a buffer of the worker's, which goes back to a worker once
+ * the sink has written it. Buffers move by transfer, never by copy, and in the steady state
+ * none is allocated.
+ *
  * @module
  */
 
@@ -93,6 +99,24 @@ export async function recordInParallel(
   options: ParallelRecordOptions = {},
 ): Promise<ParallelRecordResult> {
   const maxInFlight = 2 * workers.size;
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  /**
+   * Buffers kept for reuse, of each kind, and their largest size: more, or larger ones (grown
+   * for a long line), are let go of.
+   */
+  const maxKept = maxInFlight + 2;
+  const maxKeptBytes = { input: 2 * chunkBytes, output: 8 * chunkBytes };
+  /** Chunk buffers the workers gave back, to read into again. */
+  const inputs: Uint8Array[] = [];
+  /** Buffers of encoded records the sink is done with, for the workers to encode into again. */
+  const outputs: Uint8Array[] = [];
+  const reusedInput = (bytes: number): Uint8Array => {
+    const i = inputs.findIndex((buffer) => buffer.length >= bytes);
+    return i < 0 ? new Uint8Array(bytes) : inputs.splice(i, 1)[0];
+  };
+  const keep = (pool: Uint8Array[], buffer: Uint8Array, maxBytes: number) => {
+    if (pool.length < maxKept && buffer.length > 0 && buffer.length <= maxBytes) pool.push(buffer);
+  };
   const maxLineBytes = options.maxLineBytes;
   let format: InputFormat = options.format ?? "auto";
   let settled = format !== "auto";
@@ -139,7 +163,13 @@ export async function recordInParallel(
     if (verdict.records > 0) {
       snapshots += verdict.records;
       target.observer.tally({ status: "dispatched", count: verdict.records });
-      const pending = target.sink.writeEncoded({ bytes: verdict.encoded, count: verdict.records });
+      const encoded = verdict.encoded;
+      const pending = target.sink.writeEncoded({
+        bytes: encoded,
+        count: verdict.records,
+        release: () =>
+          keep(outputs, new Uint8Array(encoded.buffer as ArrayBuffer), maxKeptBytes.output),
+      });
       if (pending !== undefined) await pending;
     }
     if (verdict.tornTail !== undefined) {
@@ -156,10 +186,11 @@ export async function recordInParallel(
 
   try {
     const chunks = readLineChunks(stream, {
-      chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+      chunkBytes,
       maxLineBytes,
       onBytes: options.onBytes,
       signal: options.signal,
+      buffer: reusedInput,
     });
     for await (const chunk of chunks) {
       const input = { name, format, mode: options.mode };
@@ -179,7 +210,11 @@ export async function recordInParallel(
           chunk.bytes,
           { startOfInput: chunk.startOfInput, endOfInput: chunk.endOfInput, maxLineBytes },
           input,
-        );
+          outputs.pop(),
+        ).then((judged) => {
+          keep(inputs, judged.buffer, maxKeptBytes.input);
+          return judged.verdict;
+        });
       }
       verdict.catch(() => {}); // awaited in order below; never an unhandled rejection meanwhile
       inFlight.push(verdict);

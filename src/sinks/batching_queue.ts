@@ -103,6 +103,11 @@ export interface BatchingQueueOptions<T> {
   readonly onFailure?: (cause: string) => void;
   /** Writing succeeded again; `failedMeanwhile` items did not fit while it failed. */
   readonly onRecovery?: (cause: string, failedMeanwhile: number) => void;
+  /**
+   * Called once for each item the queue lets go of: written, dropped (on arrival or from the
+   * queue) or given up on. An item refused because the queue is closed is not taken.
+   */
+  readonly onRelease?: (item: T) => void;
   /** Called after each batch written whole, with its record count (latency metrics). */
   readonly onBatchWritten?: (items: number) => void;
   /** Timers for the flush interval and retries. Default {@linkcode REAL_TIMERS}. */
@@ -191,6 +196,7 @@ export class BatchingQueue<T> {
   readonly #flushBytes: number;
   readonly #sizeOf: (item: T) => number;
   readonly #countOf: ((item: T) => number) | undefined;
+  readonly #onRelease: ((item: T) => void) | undefined;
   #items: T[] = [];
   /** `sizeOf` of each queued item, computed once. */
   #sizes: number[] = [];
@@ -228,6 +234,7 @@ export class BatchingQueue<T> {
     this.#flushBytes = options.flushBytes;
     this.#sizeOf = options.sizeOf;
     this.#countOf = options.countOf;
+    this.#onRelease = options.onRelease;
   }
 
   /** Records in `item`. */
@@ -276,11 +283,13 @@ export class BatchingQueue<T> {
         const n = this.#count(item);
         this.#failed += n;
         this.#failedInEpisode += n;
+        this.#onRelease?.(item);
         return;
       }
       const policy = this.#options.whenFull;
       if (policy === "drop_newest") {
         this.#dropped += this.#count(item);
+        this.#onRelease?.(item);
         return;
       }
       if (policy === "drop_oldest") this.#dropOldest(size);
@@ -335,6 +344,10 @@ export class BatchingQueue<T> {
         : this.#countRange(this.#inflight.items, 0, this.#inflight.items.length));
     this.#failed += lost;
     this.#settled += lost;
+    if (this.#onRelease !== undefined) {
+      for (let i = this.#head; i < this.#items.length; i++) this.#onRelease(this.#items[i]);
+      for (const item of this.#inflight?.items ?? []) this.#onRelease(item);
+    }
     this.#items = [];
     this.#sizes = [];
     this.#head = 0;
@@ -361,8 +374,10 @@ export class BatchingQueue<T> {
       this.#items.length > this.#head && this.#pendingBytes() + room > this.#options.maxBytes
     ) {
       this.#queuedBytes -= this.#sizes[this.#head];
-      const n = this.#count(this.#items[this.#head]);
+      const item = this.#items[this.#head];
+      const n = this.#count(item);
       this.#advance(this.#head + 1);
+      this.#onRelease?.(item);
       this.#dropped += n;
       this.#settled += n;
     }
@@ -471,6 +486,9 @@ export class BatchingQueue<T> {
     const records = this.#countRange(inflight.items, 0, n);
     this.#written += records;
     this.#settled += records;
+    if (this.#onRelease !== undefined) {
+      for (let i = 0; i < n; i++) this.#onRelease(inflight.items[i]);
+    }
     if (n === inflight.items.length) {
       this.#inflight = undefined;
       return records;

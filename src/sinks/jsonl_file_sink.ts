@@ -107,6 +107,11 @@ export interface EncodedLines {
   readonly bytes: Uint8Array;
   /** How many lines (records) they hold. */
   readonly count: number;
+  /**
+   * Called once the sink no longer holds `bytes` (written, dropped or given up on): their
+   * buffer may then be reused. Not called when `writeEncoded` throws (nothing was taken).
+   */
+  readonly release?: () => void;
 }
 
 /** Encoded lines in the queue, with the window they were accepted in (0 without time rotation). */
@@ -114,6 +119,7 @@ interface QueuedEncoded {
   readonly encoded: Uint8Array;
   readonly count: number;
   readonly window: number;
+  readonly release?: () => void;
 }
 
 /**
@@ -228,6 +234,9 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
       whenFull: options.whenFull ?? SINK_DEFAULTS.whenFull,
       sizeOf: queuedLineBytes,
       countOf: queuedRecords,
+      onRelease: (item) => {
+        if (typeof item !== "string" && isEncoded(item)) item.release?.();
+      },
       write: (batch) => this.#writeBatch(batch),
       onBatchWritten: options.onBatchWritten,
       onFailure: (cause) =>
@@ -335,6 +344,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
       encoded: lines.bytes,
       count: lines.count,
       window: this.#currentWindow(this.#now()),
+      release: lines.release,
     });
   }
 

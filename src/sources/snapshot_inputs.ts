@@ -12,12 +12,7 @@ import { type BadLine, parseRecordLine, RecordReader } from "../records/record_r
 import { DEAD_LETTER_FORMAT, parseDeadLetterEntry } from "../contract/dead_letter_entry.ts";
 import { formatFieldIssues } from "../contract/field_issue.ts";
 import { kisSwingSnapshot } from "./kis_swing.ts";
-import {
-  parseSnapshotLine,
-  rejectedLine,
-  type SnapshotLine,
-  snapshotLines,
-} from "./snapshot_lines.ts";
+import { parseSnapshotLine, rejectedLine, type SnapshotLine } from "./snapshot_lines.ts";
 
 /** Input formats; `auto` looks at the first non-blank line of each file. */
 export const INPUT_FORMATS = ["auto", "records", "snapshots", "kis-swing", "dead-letter"] as const;
@@ -176,12 +171,35 @@ export function snapshotsOf(
   lines: AsyncIterable<TextLine>,
   options: Pick<SnapshotInputOptions, "mode" | "onTornTail"> = {},
 ): AsyncIterable<SnapshotLine> {
-  if (format === "records") return snapshotsOfRecords(name, lines, options);
-  if (format === "kis-swing") return judgeEach(lines, (line) => judgeKisLine(line, options.mode));
-  if (format === "dead-letter") {
-    return judgeEach(lines, (line) => judgeDeadLetterLine(line, options.mode));
+  const judge = lineJudgeOf(format, options.mode);
+  return judge === undefined ? snapshotsOfRecords(name, lines, options) : judgeEach(lines, judge);
+}
+
+/**
+ * How one line of `format` is judged on its own, as {@linkcode snapshotsOf} judges it: a
+ * snapshot, a rejection, or undefined for a blank line. Undefined for `records`, whose reader
+ * judges a line by the ones around it (a torn last line). Lets a caller holding lines in an
+ * array judge them in a plain loop.
+ *
+ * @example
+ * ```ts
+ * import { lineJudgeOf } from "./snapshot_inputs.ts";
+ * const judge = lineJudgeOf("snapshots")!;
+ * judge({ text: "[1]", number: 3, terminated: true })?.ok; // => false
+ * ```
+ */
+export function lineJudgeOf(
+  format: Exclude<InputFormat, "auto">,
+  mode?: string,
+): ((line: TextLine) => SnapshotLine | undefined) | undefined {
+  if (format === "records") return undefined;
+  if (format === "kis-swing") {
+    return (line) => isBlankLine(line) ? undefined : judgeKisLine(line, mode);
   }
-  return snapshotLines(lines);
+  if (format === "dead-letter") {
+    return (line) => isBlankLine(line) ? undefined : judgeDeadLetterLine(line, mode);
+  }
+  return parseSnapshotLine;
 }
 
 async function* judgeEach(
@@ -189,7 +207,6 @@ async function* judgeEach(
   judge: (line: TextLine) => SnapshotLine | undefined,
 ): AsyncGenerator<SnapshotLine> {
   for await (const line of lines) {
-    if (isBlankLine(line)) continue;
     const judged = judge(line);
     if (judged !== undefined) yield judged;
   }

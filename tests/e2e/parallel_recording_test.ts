@@ -29,8 +29,8 @@ interface Planted {
 }
 
 /**
- * 40,000 lines (about 16 MB: hundreds of chunks): synthetic snapshots with, every 997 lines,
- * one of: the Python fixture lines in turn (NaN/Infinity tokens, non-ASCII), a line that is not
+ * 40,000 lines (about 16 MB: some 60 chunks of 256 KiB, their buffers reused): synthetic
+ * snapshots with, every 997 lines, one of: the Python fixture lines in turn (NaN/Infinity tokens, non-ASCII), a line that is not
  * JSON, a JSON array, a NaN price, a blank line, a line over --max-line-bytes.
  */
 function mixedInput(): { text: string; planted: Planted[]; good: number } {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readLines } from "../../src/io/line_reader.ts";
+import { readLines, splitLines } from "../../src/io/line_reader.ts";
 
 function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   return ReadableStream.from(chunks);
@@ -35,6 +35,32 @@ Deno.test("multi-byte UTF-8 split across every chunk boundary decodes intact", a
   }
   const single = await collect(streamOf([...bytes].map((b) => new Uint8Array([b]))));
   assert.equal(single.length, 2);
+});
+
+Deno.test("a large chunk, decoded in blocks, gives exactly the lines of small reads (every line end, long and invalid lines)", async () => {
+  // About 600 KiB: lines of varied length and line ends, a 100 KiB line (longer than a block),
+  // non-ASCII text and an invalid byte, so block cuts land among all of them.
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  const ends = ["\n", "\r\n", "\r", "\r\r\n", "\n\n"];
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+  for (let i = 0; i < 4000; i++) {
+    const text = i === 1500
+      ? "y".repeat(100_000)
+      : `{"i":${i},"s":"한글${"x".repeat(next() % 200)}"}`;
+    parts.push(encoder.encode(text));
+    if (i % 997 === 5) parts.push(new Uint8Array([0xff]));
+    parts.push(encoder.encode(ends[next() % ends.length]));
+  }
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+  const small = [];
+  for (let at = 0; at < bytes.length; at += 1000) small.push(bytes.slice(at, at + 1000));
+  const expected = await collect(streamOf(small));
+  assert.ok(expected.length > 4000);
+  assert.deepEqual(await collect(streamOf([bytes])), expected);
+  assert.deepEqual(splitLines(bytes, { startOfInput: true, endOfInput: true }), expected);
 });
 
 Deno.test("bytes are reported; an over-long line is skipped with its number and the next one read", async () => {

@@ -1,7 +1,9 @@
 /**
  * The reader of parallel recording: chunks cut from any input, split by the workers' splitter
  * and numbered by the writer, give exactly the lines the single-thread reader gives — same
- * text, numbers, line ends, problems and raw bytes — whatever the reads, chunk size and limit.
+ * text, numbers, line ends, problems and raw bytes — whatever the reads, chunk size and limit,
+ * from a byte stream (BYOB reads into the chunk's buffer, as from a file) or any other stream,
+ * into new buffers or reused ones still holding old bytes.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -22,6 +24,32 @@ function streamOf(bytes: Uint8Array, reads: readonly number[]): ReadableStream<U
   return ReadableStream.from(pieces);
 }
 
+/** `bytes` as a byte stream (a file's kind) that answers BYOB reads with at most the given sizes. */
+function byteStreamOf(bytes: Uint8Array, reads: readonly number[]): ReadableStream<Uint8Array> {
+  let at = 0;
+  let i = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest!;
+      if (at >= bytes.length) {
+        controller.close();
+        request.respond(0);
+        return;
+      }
+      const view = request.view as Uint8Array;
+      const size = Math.max(1, reads[i++ % Math.max(1, reads.length)] ?? bytes.length);
+      const n = Math.min(size, view.byteLength, bytes.length - at);
+      view.set(bytes.subarray(at, at + n));
+      at += n;
+      request.respond(n);
+    },
+  });
+}
+
+/** Reused buffers as a pool hands them out: larger than asked and full of old line ends. */
+const dirtyBuffer = (size: number) => new Uint8Array(size + (size % 7)).fill(0x0a);
+
 const plain = (line: TextLine) => ({
   text: line.text,
   number: line.number,
@@ -38,11 +66,19 @@ async function wholeReader(bytes: Uint8Array, max: number) {
   return out;
 }
 
-async function chunked(bytes: Uint8Array, reads: number[], chunkBytes: number, max: number) {
+async function chunked(
+  bytes: Uint8Array,
+  reads: number[],
+  chunkBytes: number,
+  max: number,
+  kind: "byte stream" | "stream" = "stream",
+  buffer?: (size: number) => Uint8Array,
+) {
   const out = [];
   let base = 0;
+  const stream = kind === "stream" ? streamOf(bytes, reads) : byteStreamOf(bytes, reads);
   for await (
-    const chunk of readLineChunks(streamOf(bytes, reads), { chunkBytes, maxLineBytes: max })
+    const chunk of readLineChunks(stream, { chunkBytes, maxLineBytes: max, buffer })
   ) {
     if (chunk.kind === "too-long") {
       out.push(plain({
@@ -88,14 +124,16 @@ Deno.test("cut into chunks and split apart, any input gives exactly the lines of
       fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }),
       fc.integer({ min: 1, max: 120 }),
       fc.integer({ min: 1, max: 90 }),
-      async (bytes, reads, chunkBytes, max) => {
+      fc.constantFrom("byte stream" as const, "stream" as const),
+      fc.boolean(),
+      async (bytes, reads, chunkBytes, max, kind, reused) => {
         assert.deepEqual(
-          await chunked(bytes, reads, chunkBytes, max),
+          await chunked(bytes, reads, chunkBytes, max, kind, reused ? dirtyBuffer : undefined),
           await wholeReader(bytes, max),
         );
       },
     ),
-    { numRuns: 1000 },
+    { numRuns: 2000 },
   );
 });
 

@@ -63,6 +63,7 @@ function queue(dest: Destination, timers: FakeTimers, options: {
   whenFull?: WhenFull;
   events?: string[];
   retryDelayMs?: (attempt: number) => number;
+  onRelease?: (item: string) => void;
 } = {}) {
   return new BatchingQueue<string>({
     maxBytes: options.maxBytes ?? 100,
@@ -75,6 +76,7 @@ function queue(dest: Destination, timers: FakeTimers, options: {
     onFailure: (cause) => options.events?.push(`failure ${cause}`),
     onRecovery: (cause, n) => options.events?.push(`recovered ${cause} ${n}`),
     retryDelayMs: options.retryDelayMs,
+    onRelease: options.onRelease,
   });
 }
 
@@ -184,6 +186,62 @@ Deno.test("close gives up on what still cannot be written and says how much; pus
   assert.equal(await q.close(), 2);
   assert.deepEqual([q.stats().failed, q.stats().queued, q.stats().written], [2, 0, 0]);
   assert.throws(() => q.push("c"), /closed: expected push\(\) before close\(\)/);
+});
+
+Deno.test("each item is released once, after it was written, or when dropped or given up on (never while it may still be written)", async () => {
+  const scenarios: Record<string, (dest: Destination, q: BatchingQueue<string>) => Promise<void>> =
+    {
+      "drop_newest": (_dest, q) => {
+        for (let i = 0; i < 10; i++) q.push(`x${i}`);
+        return Promise.resolve();
+      },
+      "drop_oldest": (_dest, q) => {
+        for (let i = 0; i < 10; i++) q.push(`x${i}`);
+        return Promise.resolve();
+      },
+      "failing, then recovered": async (dest, q) => {
+        dest.failing = "ENOSPC";
+        dest.partial = 1;
+        for (let i = 0; i < 10; i++) q.push(`x${i}`);
+        await settle();
+        dest.failing = undefined;
+        await q.flush();
+      },
+      "still failing at close": async (dest, q) => {
+        dest.failing = "EIO";
+        for (let i = 0; i < 10; i++) q.push(`x${i}`);
+        await settle();
+      },
+      "block": async (_dest, q) => {
+        for (let i = 0; i < 10; i++) await q.push(`x${i}`);
+      },
+    };
+  for (const [name, run] of Object.entries(scenarios)) {
+    const dest = new Destination();
+    /** Each release, with whether the item had reached the destination by then. */
+    const released = new Map<string, boolean>();
+    const q = queue(dest, new FakeTimers(), {
+      maxBytes: 30,
+      flushBytes: 20,
+      whenFull: name.startsWith("drop") ? name as WhenFull : "block",
+      onRelease: (item) => {
+        assert.ok(!released.has(item), `${name}: ${item} released twice`);
+        released.set(item, dest.items.includes(item));
+      },
+    });
+    await run(dest, q);
+    await q.close();
+    assert.deepEqual([...released.keys()].sort(), Array.from({ length: 10 }, (_, i) => `x${i}`));
+    for (const [item, wasWritten] of released) {
+      assert.equal(dest.items.includes(item), wasWritten, `${name}: ${item} released too early`);
+    }
+    const stats = q.stats();
+    assert.equal(
+      [...released.values()].filter((w) => w).length,
+      stats.written,
+      `${name}: the written ones`,
+    );
+  }
 });
 
 Deno.test("bad sizes are refused with what was expected", () => {

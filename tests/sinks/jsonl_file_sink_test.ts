@@ -101,6 +101,28 @@ Deno.test("records are batched: nothing is written until the size threshold or a
   await sink.close();
 });
 
+Deno.test("encoded lines are appended whole and in order, and each buffer is released once, after its bytes are in the file", async () => {
+  const root = await tempRoot();
+  const sink = await open(root, { flushBytes: 64, flushIntervalMs: NEVER });
+  const released: string[] = [];
+  const chunks = ['{"a":1}\n{"a":2}\n', '{"b":"한글"}\n', '{"c":3}\n'.repeat(20)];
+  for (const text of chunks) {
+    const bytes = new TextEncoder().encode(text);
+    await sink.writeEncoded({
+      bytes,
+      count: text.split("\n").length - 1,
+      release: () => {
+        assert.ok(Deno.readTextFileSync(sink.path).includes(text), "released before written");
+        released.push(text);
+      },
+    });
+  }
+  await sink.close();
+  assert.deepEqual(released, chunks);
+  assert.equal(await Deno.readTextFile(sink.path), chunks.join(""));
+  assert.equal(sink.stats().written, 23);
+});
+
 Deno.test("onBatchWritten reports each batch, in order, adding up to what was written", async () => {
   const root = await tempRoot();
   const batches: number[] = [];
