@@ -113,6 +113,14 @@ export class NatsPublisher implements AsyncDisposable {
     return this.#queue.push(item);
   }
 
+  /**
+   * True while publishing fails with half the queue or more used (a producer that would rather
+   * wait than drop checks it before each publish; constant time, unlike {@linkcode stats}).
+   */
+  get failingHalfFull(): boolean {
+    return this.#queue.failingHalfFull;
+  }
+
   /** Counts an item that cannot be published at all (no run_id, say), logging the reason. */
   refuse(id: string, reason: string): void {
     this.#refused++;
@@ -183,16 +191,25 @@ export class NatsPublisher implements AsyncDisposable {
     const acked = new Uint8Array(items.length);
     let error: unknown;
     let outstanding = 0;
+    // A full window is refilled once a quarter of it was acked, not one publish per ack: the
+    // publishes of one refill leave in one socket write instead of one write each.
+    const refillAt = this.#window - Math.max(1, Math.floor(this.#window / 4));
+    let wakeAt = 0;
     let room: (() => void) | undefined;
     const settled = () => {
       outstanding--;
+      if (outstanding > wakeAt && error === undefined) return;
       const wake = room;
       room = undefined;
       wake?.();
     };
+    const until = (count: number) => {
+      wakeAt = count;
+      return new Promise<void>((resolve) => room = resolve);
+    };
     for (let i = batch.done; i < items.length && error === undefined; i++) {
-      while (outstanding >= this.#window && error === undefined) {
-        await new Promise<void>((resolve) => room = resolve);
+      if (outstanding >= this.#window) {
+        while (outstanding > refillAt && error === undefined) await until(refillAt);
       }
       if (error !== undefined) break;
       const item = items[i];
@@ -210,7 +227,7 @@ export class NatsPublisher implements AsyncDisposable {
         (e) => error ??= e,
       ).finally(settled);
     }
-    while (outstanding > 0) await new Promise<void>((resolve) => room = resolve);
+    while (outstanding > 0) await until(0);
     let done = batch.done;
     while (done < items.length && acked[done] === 1) done++;
     batch.done = done;
