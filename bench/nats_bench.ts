@@ -1,23 +1,44 @@
 /**
  * The NATS rows of `deno task bench` (j–l), each against a baseline measured in the same run on a
- * private `nats-server` (free loopback port, temporary file storage; `--skip-nats` leaves them out):
+ * private `nats-server` (free loopback port, temporary file storage; `--skip-nats` leaves them out).
+ * Every contestant of j and k is a process of its own, timed from its start until its work is
+ * done (startup and connection included), so that none is favoured by sharing the bench's
+ * warmed-up process:
  *
- *   j. snapshots/s published by `main.ts --publish` (process start to exit, every publish acked)
- *      against a bare JetStream publisher in this process with the same ack window (256)
+ *   j. snapshots/s published by `main.ts --publish` (start to exit, every publish acked) against
+ *      bare publishers of the same snapshot lines with the same ack window (256)
+ *      (bench/bare_nats.ts): one with the project's publish technique (acks on one inbox, see
+ *      src/nats/pub_ack_inbox.ts; the ratio's baseline) and one with the client library's
+ *      `JetStreamClient.publish`
  *   k. records/s of one and of two `observer.ts consume` processes (fsync always; start until every
- *      message is acked) against a bare consumer that only acks
- *   l. latency from publish to the record being on disk, at a steady 20,000 snapshots/s
+ *      message is acked) against a bare consumer process that only acks, same pull batch
+ *   l. latency from publish to the record being in the file, at a steady offered rate (20,000/s):
+ *      a paced publisher in this process publishes what is due every millisecond with its send
+ *      time kept, and reads the growing file between ticks; a record's latency is the time it
+ *      was first seen there minus its send time. The rate achieved and the records seen are
+ *      printed with it.
  *
  * @module
  */
 
 import { join } from "node:path";
-import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
+import { AckPolicy, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { NATS_PUBLISH_DEFAULTS } from "../src/nats/settings.ts";
+import { PubAckInbox } from "../src/nats/pub_ack_inbox.ts";
+import {
+  NATS_CONSUMER_DEFAULTS,
+  NATS_PUBLISH_DEFAULTS,
+  NATS_STREAM_DEFAULTS,
+} from "../src/nats/settings.ts";
 import { applyStream } from "../src/nats/stream_setup.ts";
 import { manager, natsConfigText, startNatsServer, testConnection } from "../tests/helpers/nats.ts";
-import { copyProject, observerDir, spawnScript } from "../tests/helpers/project.ts";
+import {
+  copyProject,
+  observerDir,
+  PROJECT_ROOT,
+  spawnScript,
+  taskPermissionFlags,
+} from "../tests/helpers/project.ts";
 import { snapshotLine } from "../tests/helpers/snapshot_file.ts";
 
 /** One printed row: what, result, ratio and target. */
@@ -28,42 +49,82 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 const fmt = (x: number, digits = 0) =>
   x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-async function freshStream(jsm: JetStreamManager, url: string): Promise<void> {
+/** User + system CPU seconds a process has used so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A process's CPU seconds, sampled every 10 ms until it exits (the last sample). */
+async function cpuUntilExit(child: Deno.ChildProcess): Promise<number> {
+  let exited = false;
+  const status = child.status.then(() => exited = true);
+  let cpu = 0;
+  while (!exited) {
+    try {
+      cpu = cpuSeconds(child.pid);
+    } catch {
+      break; // gone between two samples
+    }
+    await Promise.race([status, new Promise((r) => setTimeout(r, 10))]);
+  }
+  return cpu;
+}
+
+/** bench/bare_nats.ts as a process with the `run` task's flags (and access to `port`). */
+async function spawnBare(port: number, args: string[]): Promise<Deno.ChildProcess> {
+  const flags = (await taskPermissionFlags("run")).map((flag) =>
+    flag.startsWith("--allow-net=") ? `${flag},127.0.0.1:${port}` : flag
+  );
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, join(PROJECT_ROOT, "bench", "bare_nats.ts"), ...args],
+    cwd: PROJECT_ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** One contestant's run: its rate and its CPU seconds per 10,000 items. */
+interface Run {
+  readonly rate: number;
+  readonly cpuPer10k: number;
+}
+
+const run = (n: number, seconds: number, cpu: number): Run => ({
+  rate: n / seconds,
+  cpuPer10k: (cpu * 10_000) / n,
+});
+
+async function freshStream(jsm: JetStreamManager): Promise<void> {
   await jsm.streams.delete(STREAM).catch(() => {});
-  const { NATS_STREAM_DEFAULTS } = await import("../src/nats/settings.ts");
   await applyStream(jsm, {
     ...NATS_STREAM_DEFAULTS,
     name: STREAM,
     subjects: ["qts.snapshots.>"],
     maxBytes: 2 * 1024 * 1024 * 1024,
   });
-  void url;
 }
 
-/** j, bare: `n` snapshot lines published with the publisher's ack window; snapshots/s. */
-async function barePublish(nc: NatsConnection, n: number): Promise<number> {
-  const js = jetstream(nc);
-  const lines = Array.from({ length: n }, (_, i) => snapshotLine(i));
+/** j, bare: a publisher process (bench/bare_nats.ts) of `n` snapshots; snapshots/s. */
+async function barePublish(port: number, url: string, n: number, how: string): Promise<Run> {
   const t0 = performance.now();
-  let outstanding = 0;
-  let room: (() => void) | undefined;
-  for (let i = 0; i < n; i++) {
-    while (outstanding >= NATS_PUBLISH_DEFAULTS.ackWindow) {
-      await new Promise<void>((r) => room = r);
-    }
-    outstanding++;
-    js.publish("qts.snapshots.market.005930", lines[i], { msgID: `r${i}` }).finally(() => {
-      outstanding--;
-      room?.();
-      room = undefined;
-    });
-  }
-  while (outstanding > 0) await new Promise<void>((r) => room = r);
-  return n / ((performance.now() - t0) / 1000);
+  const child = await spawnBare(port, [
+    "publish",
+    url,
+    String(n),
+    String(NATS_PUBLISH_DEFAULTS.ackWindow),
+    how,
+  ]);
+  const cpu = await cpuUntilExit(child);
+  const output = await child.output();
+  const seconds = (performance.now() - t0) / 1000;
+  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
+  return run(n, seconds, cpu);
 }
 
 /** j: `main.ts --publish` of `n` snapshots, process start to exit; snapshots/s. */
-async function mainPublish(root: string, url: string, port: number, n: number): Promise<number> {
+async function mainPublish(root: string, url: string, port: number, n: number): Promise<Run> {
   const t0 = performance.now();
   const child = await spawnScript(root, {
     task: "run",
@@ -80,35 +141,51 @@ async function mainPublish(root: string, url: string, port: number, n: number): 
     ],
     extraNet: [`127.0.0.1:${port}`],
   });
+  const cpu = await cpuUntilExit(child);
   const output = await child.output();
   const seconds = (performance.now() - t0) / 1000;
   const text = new TextDecoder().decode(output.stdout);
   if (!text.includes(`published=${n} `)) throw new Error(`main.ts --publish: ${text}`);
-  return n / seconds;
+  return run(n, seconds, cpu);
 }
 
 async function untilAcked(jsm: JetStreamManager, durable: string, n: number): Promise<void> {
   while (true) {
-    const info = await jsm.consumers.info(STREAM, durable);
-    if (info.ack_floor.stream_seq >= n && info.num_ack_pending === 0) return;
+    // The consumer may not exist yet: the process being timed makes it.
+    const info = await jsm.consumers.info(STREAM, durable).catch(() => undefined);
+    if (info !== undefined && info.ack_floor.stream_seq >= n && info.num_ack_pending === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-/** k, bare: a pull consumer that only acks `n` messages; messages/s. */
-async function bareConsume(nc: NatsConnection, jsm: JetStreamManager, n: number): Promise<number> {
+/** k, bare: a consumer process (bench/bare_nats.ts) that acks `n` messages; messages/s. */
+async function bareConsume(
+  port: number,
+  url: string,
+  jsm: JetStreamManager,
+  n: number,
+): Promise<Run> {
   await jsm.consumers.delete(STREAM, "bare").catch(() => {});
-  await jsm.consumers.add(STREAM, { durable_name: "bare", ack_policy: "explicit" });
+  await jsm.consumers.add(STREAM, {
+    durable_name: "bare",
+    ack_policy: AckPolicy.Explicit,
+    max_ack_pending: NATS_CONSUMER_DEFAULTS.maxAckPending,
+  });
   const t0 = performance.now();
-  const consumer = await jetstream(nc).consumers.get(STREAM, "bare");
-  const messages = await consumer.consume({ max_messages: 500 });
-  let seen = 0;
-  for await (const m of messages) {
-    m.ack();
-    if (++seen === n) break;
-  }
+  const child = await spawnBare(port, [
+    "consume",
+    url,
+    STREAM,
+    "bare",
+    String(n),
+    String(NATS_CONSUMER_DEFAULTS.batch),
+  ]);
+  const cpu = cpuUntilExit(child);
   await untilAcked(jsm, "bare", n);
-  return n / ((performance.now() - t0) / 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  const output = await child.output();
+  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
+  return run(n, seconds, await cpu);
 }
 
 /** k: `processes` consume processes recording `n` messages until all are acked; records/s. */
@@ -119,7 +196,7 @@ async function consumeProcesses(
   jsm: JetStreamManager,
   n: number,
   processes: number,
-): Promise<number> {
+): Promise<Run> {
   await jsm.consumers.delete(STREAM, "observers").catch(() => {});
   for (const entry of Deno.readDirSync(observerDir(root))) {
     if (entry.name.startsWith("consumed.")) await Deno.remove(join(observerDir(root), entry.name));
@@ -134,15 +211,13 @@ async function consumeProcesses(
         extraNet: [`127.0.0.1:${port}`],
       })),
   );
-  while (true) {
-    const info = await jsm.consumers.info(STREAM, "observers").catch(() => undefined);
-    if (info !== undefined && info.ack_floor.stream_seq >= n && info.num_ack_pending === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await untilAcked(jsm, "observers", n);
   const seconds = (performance.now() - t0) / 1000;
+  // Sampled once everything is acked, before the processes are told to stop.
+  const cpu = children.reduce((sum, child) => sum + cpuSeconds(child.pid), 0);
   for (const child of children) child.kill("SIGTERM");
   await Promise.all(children.map((c) => c.output()));
-  return n / seconds;
+  return run(n, seconds, cpu);
 }
 
 /** l: publish at `rate`/s for `seconds` while one consume process records; latencies in ms. */
@@ -154,7 +229,7 @@ async function latency(
   jsm: JetStreamManager,
   rate: number,
   seconds: number,
-): Promise<{ p50: number; p99: number; achieved: number }> {
+): Promise<{ p50: number; p99: number; achieved: number; seen: number; total: number }> {
   await jsm.consumers.delete(STREAM, "observers").catch(() => {});
   await jsm.streams.purge(STREAM);
   const file = join(observerDir(root), "consumed.lat.jsonl");
@@ -168,57 +243,82 @@ async function latency(
   while (!(await Deno.stat(file).then(() => true, () => false))) {
     await new Promise((r) => setTimeout(r, 10));
   }
-  const sent = new Map<string, number>();
+  // Let the consumer finish starting (its first pull is out) before the clock starts.
+  await new Promise((r) => setTimeout(r, 500));
+  const total = Math.round(rate * seconds);
+  const sentAt = new Float64Array(total);
   const latencies: number[] = [];
-  const total = rate * seconds;
-  let tail = "";
-  let offset = 0;
-  const reader = await Deno.open(file);
-  const decoder = new TextDecoder();
-  const buffer = new Uint8Array(1 << 20);
+  const reader = new FileTail(file);
   const poll = async () => {
-    while (true) {
-      await reader.seek(offset, Deno.SeekMode.Start);
-      const got = await reader.read(buffer);
-      if (got === null || got === 0) return;
-      offset += got;
-      tail += decoder.decode(buffer.subarray(0, got), { stream: true });
-      const lines = tail.split("\n");
-      tail = lines.pop()!;
-      const now = performance.now();
-      for (const line of lines) {
-        const id = /"run_id":"([^"]+)"/.exec(line)?.[1];
-        const at = id === undefined ? undefined : sent.get(id);
-        if (at !== undefined) latencies.push(now - at);
-      }
+    const now = performance.now();
+    for (const line of await reader.lines()) {
+      const i = Number(/"run_id":"lat(\d+)"/.exec(line)?.[1]);
+      if (Number.isInteger(i) && i < total) latencies.push(now - sentAt[i]);
     }
   };
-  const js = jetstream(nc);
+  const inbox = new PubAckInbox(nc);
+  let failed: Error | undefined;
   const t0 = performance.now();
-  for (let i = 0; i < total; i++) {
-    const due = t0 + (i * 1000) / rate;
-    while (performance.now() < due) {
-      await poll();
-      await new Promise((r) => setTimeout(r, 1));
+  let sent = 0;
+  while (sent < total) {
+    // Every tick publishes what is due by now, then reads what the file gained.
+    const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
+    for (; sent < due; sent++) {
+      const line = snapshotLine(sent).replace('"run_id":"r', '"run_id":"lat');
+      sentAt[sent] = performance.now();
+      inbox.publish("qts.snapshots.market.005930", line, `lat${sent}`, (outcome) => {
+        if (!outcome.ok) failed ??= outcome.error;
+      });
     }
-    const line = snapshotLine(i).replace('"run_id":"r', '"run_id":"lat');
-    sent.set(`lat${i}`, performance.now());
-    js.publish("qts.snapshots.market.005930", line, { msgID: `lat${i}` }).catch(() => {});
+    await poll();
+    await new Promise((r) => setTimeout(r, 1));
   }
   const achieved = total / ((performance.now() - t0) / 1000);
   while (latencies.length < total && performance.now() - t0 < (seconds + 10) * 1000) {
+    await new Promise((r) => setTimeout(r, 1));
     await poll();
-    await new Promise((r) => setTimeout(r, 2));
   }
+  inbox.close();
   reader.close();
   child.kill("SIGTERM");
   await child.output();
+  if (failed !== undefined) throw failed;
   latencies.sort((a, b) => a - b);
   return {
     p50: latencies[Math.floor(latencies.length / 2)],
     p99: latencies[Math.floor(latencies.length * 0.99)],
     achieved,
+    seen: latencies.length,
+    total,
   };
+}
+
+/** The complete lines a growing file gained since the last call. */
+class FileTail {
+  readonly #file: Deno.FsFile;
+  readonly #decoder = new TextDecoder();
+  readonly #buffer = new Uint8Array(1 << 20);
+  #tail = "";
+
+  constructor(path: string) {
+    this.#file = Deno.openSync(path);
+  }
+
+  async lines(): Promise<string[]> {
+    const lines: string[] = [];
+    while (true) {
+      const got = await this.#file.read(this.#buffer);
+      if (got === null || got === 0) return lines;
+      this.#tail += this.#decoder.decode(this.#buffer.subarray(0, got), { stream: true });
+      const parts = this.#tail.split("\n");
+      this.#tail = parts.pop()!;
+      lines.push(...parts);
+    }
+  }
+
+  close(): void {
+    this.#file.close();
+  }
 }
 
 /**
@@ -238,46 +338,61 @@ export async function natsBenchRows(
     const jsm = await manager(nc);
     const config = join(root, "nats.json");
     await Deno.writeTextFile(config, natsConfigText(server.url));
-    const bare: number[] = [];
-    const main: number[] = [];
-    const bareConsumer: number[] = [];
-    const one: number[] = [];
-    const two: number[] = [];
+    const bare: Run[] = [];
+    const client: Run[] = [];
+    const main: Run[] = [];
+    const bareConsumer: Run[] = [];
+    const one: Run[] = [];
+    const two: Run[] = [];
     for (let round = 0; round < rounds; round++) {
-      await freshStream(jsm, server.url);
-      bare.push(await barePublish(nc, n));
-      await freshStream(jsm, server.url);
+      await freshStream(jsm);
+      client.push(await barePublish(server.port, server.url, n, "client"));
+      await freshStream(jsm);
+      bare.push(await barePublish(server.port, server.url, n, "inbox"));
+      await freshStream(jsm);
       main.push(await mainPublish(root, server.url, server.port, n));
-      bareConsumer.push(await bareConsume(nc, jsm, n));
+      bareConsumer.push(await bareConsume(server.port, server.url, jsm, n));
       one.push(await consumeProcesses(root, config, server.port, jsm, n, 1));
       two.push(await consumeProcesses(root, config, server.port, jsm, n, 2));
     }
     const lat = await latency(nc, root, config, server.port, jsm, rate, seconds);
     const cores = navigator.hardwareConcurrency;
+    const rateOf = (runs: Run[]) => median(runs.map((r) => r.rate));
+    const cpuOf = (runs: Run[]) => `${fmt(median(runs.map((r) => r.cpuPer10k)), 3)} s`;
+    const window = NATS_PUBLISH_DEFAULTS.ackWindow;
     return [
       [
         `j. main.ts --publish, ${fmt(n)} snapshots (process start to exit)`,
-        `${fmt(median(main))} snap/s`,
-        `vs bare JetStream publisher (window ${NATS_PUBLISH_DEFAULTS.ackWindow}) ${
-          fmt(median(bare))
-        } snap/s: ratio ${fmt(median(main) / median(bare), 2)} (target ≥ 0.80)`,
+        `${fmt(rateOf(main))} snap/s, CPU ${cpuOf(main)}/10k`,
+        `vs bare publisher process (window ${window}, acks on one inbox) ${
+          fmt(rateOf(bare))
+        } snap/s, CPU ${cpuOf(bare)}/10k: ratio ${
+          fmt(rateOf(main) / rateOf(bare), 2)
+        } (target ≥ 0.80)`,
+      ],
+      [
+        `   bare publisher process with JetStreamClient.publish (window ${window})`,
+        `${fmt(rateOf(client))} snap/s, CPU ${cpuOf(client)}/10k`,
+        `main.ts --publish / this: ${fmt(rateOf(main) / rateOf(client), 2)}`,
       ],
       [
         `k. observer.ts consume, 1 process (fsync always), ${fmt(n)} messages`,
-        `${fmt(median(one))} rec/s`,
-        `vs bare consumer that only acks ${fmt(median(bareConsumer))} msg/s: ratio ${
-          fmt(median(one) / median(bareConsumer), 2)
-        } (target ≥ 0.70)`,
+        `${fmt(rateOf(one))} rec/s, CPU ${cpuOf(one)}/10k`,
+        `vs bare consumer process that only acks ${fmt(rateOf(bareConsumer))} msg/s, CPU ${
+          cpuOf(bareConsumer)
+        }/10k: ratio ${fmt(rateOf(one) / rateOf(bareConsumer), 2)} (target ≥ 0.70)`,
       ],
       [
-        `   2 consume processes (${cores} cores)`,
-        `${fmt(median(two))} rec/s`,
-        `ratio ${fmt(median(two) / median(one), 2)} of one process (target ≥ 1.5 with the cores)`,
+        `   2 consume processes (${cores} cores, shared with nats-server and the bench)`,
+        `${fmt(rateOf(two))} rec/s, CPU ${cpuOf(two)}/10k`,
+        `ratio ${fmt(rateOf(two) / rateOf(one), 2)} of one process (target ≥ 1.5 with the cores)`,
       ],
       [
-        `l. latency publish → record on disk at ${fmt(rate)}/s (achieved ${fmt(lat.achieved)}/s)`,
+        `l. latency publish → record in the file at ${fmt(rate)}/s (achieved ${
+          fmt(lat.achieved)
+        }/s)`,
         `p50 ${fmt(lat.p50, 1)} ms, p99 ${fmt(lat.p99, 1)} ms`,
-        "",
+        `${fmt(lat.seen)} of ${fmt(lat.total)} records seen; consume with fsync always`,
       ],
     ];
   } finally {

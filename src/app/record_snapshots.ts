@@ -58,17 +58,40 @@ export async function recordSnapshotLines(
   let rejected = 0;
   for await (const line of lines) {
     if (options.signal?.aborted) break;
-    if (line.ok) {
-      const outcome = await observer.onSnapshot(line.snapshot);
-      snapshots++;
-      if (outcome.status === "blocked") {
-        await options.onDeadLetter?.("blocked", line, outcome.reasons, outcome.runId);
-      }
-    } else {
-      rejected++;
-      options.onRejected?.(line.line, line.reason);
-      await options.onDeadLetter?.("rejected", line, [line.reason]);
-    }
+    if (await recordSnapshotLine(observer, line, options) === "snapshot") snapshots++;
+    else rejected++;
   }
   return { snapshots, rejected, interrupted: options.signal?.aborted ?? false };
+}
+
+/**
+ * Records one judged line, as {@linkcode recordSnapshotLines} does each: a snapshot is handed to
+ * the Observer (and its dead letter written when blocked), a rejected line reported and its dead
+ * letter written. Resolves with what the line was once that is done.
+ *
+ * @example
+ * ```ts
+ * import { recordSnapshotLine } from "./record_snapshots.ts";
+ * import { parseSnapshotLine } from "../sources/snapshot_lines.ts";
+ * import type { Observer } from "../observer/observer.ts";
+ * declare const observer: Observer;
+ * const line = parseSnapshotLine({ text: "[1]", number: 1, terminated: true })!;
+ * await recordSnapshotLine(observer, line); // => "rejected"
+ * ```
+ */
+export async function recordSnapshotLine(
+  observer: Observer,
+  line: SnapshotLine,
+  options: Omit<RecordLinesOptions, "signal"> = {},
+): Promise<"snapshot" | "rejected"> {
+  if (line.ok) {
+    const outcome = await observer.onSnapshot(line.snapshot);
+    if (outcome.status === "blocked") {
+      await options.onDeadLetter?.("blocked", line, outcome.reasons, outcome.runId);
+    }
+    return "snapshot";
+  }
+  options.onRejected?.(line.line, line.reason);
+  await options.onDeadLetter?.("rejected", line, [line.reason]);
+  return "rejected";
 }

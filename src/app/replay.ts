@@ -11,8 +11,12 @@ import { type InputFormat, readSnapshotInputs } from "../sources/snapshot_inputs
 import { deadLetterEntry, type DeadLetterInputFormat } from "../contract/dead_letter_entry.ts";
 import type { DeadLetters } from "../sinks/dead_letter.ts";
 import type { TextLine } from "../io/line_reader.ts";
-import { snapshotLines } from "../sources/snapshot_lines.ts";
-import { type RecordLinesOptions, recordSnapshotLines } from "./record_snapshots.ts";
+import { parseSnapshotLine } from "../sources/snapshot_lines.ts";
+import {
+  type RecordLinesOptions,
+  recordSnapshotLine,
+  recordSnapshotLines,
+} from "./record_snapshots.ts";
 import { ChunkWorkers } from "../parallel/chunk_workers.ts";
 import { type ParallelTarget, recordInParallel } from "../parallel/ordered_recording.ts";
 import { getObserverLogger } from "../log/logging.ts";
@@ -151,19 +155,59 @@ export async function recordTextLines(
   lines: Iterable<TextLine> | AsyncIterable<TextLine>,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
-  async function* each() {
-    for await (const line of lines) yield line;
+  const record = textLineRecorder(observer, name, options);
+  let snapshots = 0;
+  let rejected = 0;
+  for await (const line of lines) {
+    if (options.signal?.aborted) break;
+    const outcome = await record(line);
+    if (outcome === "snapshot") snapshots++;
+    else if (outcome === "rejected") rejected++;
   }
-  return await recordSnapshotLines(observer, snapshotLines(each()), {
-    signal: options.signal,
-    onRejected: (line, reason) => options.onRejected?.(name, line, reason),
+  return { snapshots, rejected };
+}
+
+/**
+ * What became of one text line handed to a {@linkcode textLineRecorder}: a snapshot for the
+ * Observer, a rejected line, or nothing (a blank line).
+ */
+export type TextLineOutcome = "snapshot" | "rejected" | undefined;
+
+/**
+ * Records text lines one at a time, each as {@linkcode recordTextLines} does (for a caller that
+ * must know when each one is done, such as a consumer that acknowledges it afterwards). The
+ * returned function resolves once the line was handed to the Observer and its dead letter, if
+ * any, was queued.
+ *
+ * @example
+ * ```ts
+ * import { textLineRecorder } from "./replay.ts";
+ * import type { Observer } from "../observer/observer.ts";
+ * declare const observer: Observer;
+ * const record = textLineRecorder(observer, "nats:QTS");
+ * await record({ text: "not json", number: 7, terminated: true }); // => "rejected"
+ * ```
+ */
+export function textLineRecorder(
+  observer: Observer,
+  name: string,
+  options: Omit<ReplayOptions, "signal"> = {},
+): (line: TextLine) => Promise<TextLineOutcome> {
+  const callbacks = {
+    onRejected: (line: number, reason: string) => options.onRejected?.(name, line, reason),
     onDeadLetter: deadLetterWriter(
       options.deadLetters,
       name,
       () => "snapshots",
       options.now ?? Date.now,
     ),
-  });
+  };
+  return (line) => {
+    const judged = parseSnapshotLine(line);
+    return judged === undefined
+      ? Promise.resolve(undefined)
+      : recordSnapshotLine(observer, judged, callbacks);
+  };
 }
 
 /**

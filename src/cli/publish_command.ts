@@ -78,8 +78,7 @@ export async function runPublishCommand(
     };
     const receiver = {
       async onSnapshot(snapshot: ObservationSnapshot): Promise<void> {
-        const now = publisher.stats();
-        if (now.failing && now.queuedBytes! * 2 >= now.maxQueueBytes!) await untilPublished();
+        if (publisher.failingHalfFull) await untilPublished();
         await publisher.publish({
           subject: snapshotSubject(options.subjectPrefix, "snapshots", snapshot),
           msgId: snapshot.meta.run_id,

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { connect } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import {
   type ConsumerMessages,
   jetstream,
@@ -19,13 +19,36 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { Pipeline } from "../app/pipeline.ts";
-import { recordTextLines } from "../app/replay.ts";
-import { type TextLine, textLineOfBytes } from "../io/line_reader.ts";
+import { textLineRecorder } from "../app/replay.ts";
+import { textLineOfBytes } from "../io/line_reader.ts";
 import type { Logger } from "../log/logging.ts";
 import { backoffRetryDelayMs } from "../sinks/batching_queue.ts";
 import { natsConnectOptions } from "./servers.ts";
 import type { NatsConsumerSettings } from "./settings.ts";
 import { ensureConsumer } from "./stream_setup.ts";
+
+/** The JetStream ack and progress ("working") replies, as `JsMsg.ack()`/`working()` send them. */
+const ACK: Uint8Array = new TextEncoder().encode("+ACK");
+const WORKING: Uint8Array = new TextEncoder().encode("+WPI");
+
+/**
+ * What is kept of a recorded message until its ack: the subject its ack goes to, or, if the
+ * client did not show it, the message itself.
+ */
+type AckHandle = string | JsMsg;
+
+/**
+ * The ack subject of `message` (`$JS.ACK.…`, where `JsMsg.ack()` sends `+ACK`). Keeping only
+ * this string rather than the message matters: a message's bytes are a view of the socket chunk
+ * it came in, so hundreds of messages held for one flush keep whole chunks alive, which were seen
+ * to double the garbage collector's work. The client (`@nats-io/jetstream` 3.x) has the subject
+ * as `reply` on every message it delivers, though its `JsMsg` type does not list it; when it is
+ * missing or not an ack subject, the message itself is kept and acked with `ack()`.
+ */
+function ackHandle(message: JsMsg): AckHandle {
+  const reply = (message as { reply?: unknown }).reply;
+  return typeof reply === "string" && reply.startsWith("$JS.ACK.") ? reply : message;
+}
 
 /** What {@linkcode consumeIntoPipeline} needs. */
 export interface ConsumeOptions {
@@ -121,21 +144,21 @@ export async function consumeIntoPipeline(
   if (signal.aborted) stop();
   signal.addEventListener("abort", stop, { once: true });
 
-  const acker = new Acker(pipeline, settings, logger, signal, options.onAcked);
+  const acker = new Acker(nc, pipeline, settings, logger, signal, options.onAcked);
+  const record = textLineRecorder(pipeline.observer, `nats:${options.stream}`, {
+    deadLetters: pipeline.deadLetters,
+  });
+  const result = { snapshots: 0, rejected: 0 };
   let redelivered = 0;
-  async function* lines(): AsyncGenerator<TextLine> {
-    for await (const message of messages) {
-      if (message.redelivered) redelivered++;
-      yield textLineOfBytes(message.data, message.seq);
-      // Resumed only once the line was handed to the Observer (and its dead letter queued).
-      acker.add(message);
-    }
-  }
-  let result;
   try {
-    result = await recordTextLines(pipeline.observer, `nats:${options.stream}`, lines(), {
-      deadLetters: pipeline.deadLetters,
-    });
+    for await (const message of messages) {
+      const info = message.info;
+      if (info.deliveryCount > 1) redelivered++;
+      const outcome = await record(textLineOfBytes(message.data, info.streamSequence));
+      if (outcome === "snapshot") result.snapshots++;
+      else if (outcome === "rejected") result.rejected++;
+      acker.add(ackHandle(message));
+    }
   } finally {
     signal.removeEventListener("abort", stop);
     stop();
@@ -160,11 +183,12 @@ export async function consumeIntoPipeline(
 class Acker {
   acked = 0;
   unacked = 0;
-  #pending: JsMsg[] = [];
+  #pending: AckHandle[] = [];
   #chain: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
+    readonly nc: NatsConnection,
     readonly pipeline: Pipeline,
     readonly settings: NatsConsumerSettings,
     readonly logger: Logger,
@@ -172,7 +196,8 @@ class Acker {
     readonly onAcked?: (count: number) => void,
   ) {}
 
-  add(message: JsMsg): void {
+  /** Takes a message that was recorded. */
+  add(message: AckHandle): void {
     this.#pending.push(message);
     if (this.#pending.length >= this.settings.batch) this.#cut();
     else this.#timer ??= setTimeout(() => this.#cut(), this.settings.ackDelayMs);
@@ -192,7 +217,17 @@ class Acker {
     this.#chain = this.#chain.then(() => this.#flushAndAck(group));
   }
 
-  async #flushAndAck(group: JsMsg[]): Promise<void> {
+  /** Sends `payload` (an ack or a progress note) for every message of `group`, unawaited. */
+  #reply(group: readonly AckHandle[], payload: Uint8Array): void {
+    // Published in one go, the replies leave in one socket write.
+    for (const message of group) {
+      if (typeof message === "string") this.nc.publish(message, payload);
+      else if (payload === ACK) message.ack();
+      else message.working();
+    }
+  }
+
+  async #flushAndAck(group: AckHandle[]): Promise<void> {
     for (let attempt = 1;; attempt++) {
       try {
         await Promise.all([
@@ -211,11 +246,11 @@ class Acker {
           this.unacked += group.length;
           return;
         }
-        for (const message of group) message.working();
+        this.#reply(group, WORKING);
         await new Promise((r) => setTimeout(r, backoffRetryDelayMs(attempt)));
       }
     }
-    for (const message of group) message.ack();
+    this.#reply(group, ACK);
     this.acked += group.length;
     this.onAcked?.(group.length);
   }

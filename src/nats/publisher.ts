@@ -10,7 +10,6 @@
  */
 
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "../log/logging.ts";
 import {
   backoffRetryDelayMs,
@@ -22,6 +21,7 @@ import {
 import { lineBytes } from "../sinks/json_lines.ts";
 import { closeQueueLogged, episodeLogging } from "../sinks/queue_logging.ts";
 import type { SinkStats } from "../sinks/sink.ts";
+import { PubAckInbox } from "./pub_ack_inbox.ts";
 import { natsConnectOptions } from "./servers.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
 
@@ -45,7 +45,10 @@ export interface NatsPublisherOptions extends QueueTuning {
   readonly logger: Logger;
   /** Publishes waiting for their ack at most. Default 256. */
   readonly ackWindow?: number;
-  /** How long a publish waits for its ack before the batch is retried, ms. Default 5000. */
+  /**
+   * How long publishes may wait with no ack coming before the batch is retried, ms. Default
+   * 5000.
+   */
   readonly ackTimeoutMs?: number;
 }
 
@@ -75,7 +78,7 @@ export class NatsPublisher implements AsyncDisposable {
   readonly #queue: BatchingQueue<PublishItem>;
   readonly #window: number;
   readonly #timeout: number;
-  #connection: Promise<{ nc: NatsConnection; js: JetStreamClient }> | undefined;
+  #connection: Promise<Connection> | undefined;
   #duplicates = 0;
   #refused = 0;
   #lastRefusal: string | undefined;
@@ -111,6 +114,14 @@ export class NatsPublisher implements AsyncDisposable {
   publish(item: PublishItem): void | Promise<void> {
     if (this.#closed) throw new Error(`${this.name} is closed: expected publish() before close()`);
     return this.#queue.push(item);
+  }
+
+  /**
+   * True while publishing fails with half the queue or more used (a producer that would rather
+   * wait than drop checks it before each publish; constant time, unlike {@linkcode stats}).
+   */
+  get failingHalfFull(): boolean {
+    return this.#queue.failingHalfFull;
   }
 
   /** Counts an item that cannot be published at all (no run_id, say), logging the reason. */
@@ -160,11 +171,11 @@ export class NatsPublisher implements AsyncDisposable {
     };
   }
 
-  #connect(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
+  #connect(): Promise<Connection> {
     if (this.#connection === undefined) {
       const servers = this.#options.servers;
       this.#connection = connect(natsConnectOptions(servers, `qts:${this.name}`, 2000)).then(
-        (nc) => ({ nc, js: jetstream(nc, { timeout: this.#timeout }) }),
+        (nc) => ({ nc, inbox: new PubAckInbox(nc) }),
       );
       // A failed connection attempt is forgotten so the next batch tries again.
       this.#connection.catch(() => this.#connection = undefined);
@@ -173,7 +184,7 @@ export class NatsPublisher implements AsyncDisposable {
   }
 
   async #publishBatch(batch: Batch<PublishItem>): Promise<void> {
-    const { nc, js } = await this.#connect();
+    const { nc, inbox } = await this.#connect();
     if (nc.isClosed()) {
       this.#connection = undefined;
       throw new Error("the NATS connection was closed");
@@ -183,37 +194,73 @@ export class NatsPublisher implements AsyncDisposable {
     const acked = new Uint8Array(items.length);
     let error: unknown;
     let outstanding = 0;
+    // A full window is refilled once a quarter of it was acked, not one publish per ack: the
+    // publishes of one refill leave in one socket write instead of one write each.
+    const refillAt = this.#window - Math.max(1, Math.floor(this.#window / 4));
+    let wakeAt = 0;
     let room: (() => void) | undefined;
-    const settled = () => {
-      outstanding--;
-      const wake = room;
+    const wake = () => {
+      const resolve = room;
       room = undefined;
-      wake?.();
+      resolve?.();
     };
-    for (let i = batch.done; i < items.length && error === undefined; i++) {
-      while (outstanding >= this.#window && error === undefined) {
-        await new Promise<void>((resolve) => room = resolve);
-      }
-      if (error !== undefined) break;
-      const item = items[i];
-      if (batch.sizes[i] - 1 > maxPayload) {
-        this.refuse(item.msgId, `${batch.sizes[i] - 1} bytes exceed the server's max_payload`);
-        acked[i] = 1;
-        continue;
-      }
-      outstanding++;
-      js.publish(item.subject, item.payload, { msgID: item.msgId, timeout: this.#timeout }).then(
-        (ack) => {
+    const until = (count: number) => {
+      wakeAt = count;
+      return new Promise<void>((resolve) => room = resolve);
+    };
+    // One timer for the whole batch: when no ack came for `ackTimeoutMs` while publishes wait,
+    // the batch fails (its unacked rest is retried; the stream drops what it already has).
+    let lastAck = performance.now();
+    const watchdog = setInterval(() => {
+      if (outstanding === 0 || performance.now() - lastAck < this.#timeout) return;
+      error ??= new Error(`no publish ack from NATS within ${this.#timeout} ms`);
+      wake();
+    }, Math.max(10, Math.min(250, this.#timeout / 4)));
+    let firstToken: number | undefined;
+    let lastToken = 0;
+    try {
+      for (let i = batch.done; i < items.length && error === undefined; i++) {
+        if (outstanding >= this.#window) {
+          while (outstanding > refillAt && error === undefined) await until(refillAt);
+        }
+        if (error !== undefined) break;
+        const item = items[i];
+        if (batch.sizes[i] - 1 > maxPayload) {
+          this.refuse(item.msgId, `${batch.sizes[i] - 1} bytes exceed the server's max_payload`);
           acked[i] = 1;
-          if (ack.duplicate) this.#duplicates++;
-        },
-        (e) => error ??= e,
-      ).finally(settled);
+          continue;
+        }
+        if (outstanding === 0) lastAck = performance.now();
+        outstanding++;
+        lastToken = inbox.publish(item.subject, item.payload, item.msgId, (outcome) => {
+          outstanding--;
+          lastAck = performance.now();
+          if (outcome.ok) {
+            acked[i] = 1;
+            if (outcome.duplicate) this.#duplicates++;
+          } else {
+            error ??= outcome.error;
+          }
+          if (outstanding <= wakeAt || error !== undefined) wake();
+        });
+        firstToken ??= lastToken;
+      }
+      while (outstanding > 0 && error === undefined) await until(0);
+    } catch (thrown) {
+      error ??= thrown;
+    } finally {
+      clearInterval(watchdog);
+      if (firstToken !== undefined) inbox.forget(firstToken, lastToken + 1);
     }
-    while (outstanding > 0) await new Promise<void>((resolve) => room = resolve);
     let done = batch.done;
     while (done < items.length && acked[done] === 1) done++;
     batch.done = done;
     if (error !== undefined) throw error;
   }
+}
+
+/** A connection and the inbox its publish acks come back on. */
+interface Connection {
+  readonly nc: NatsConnection;
+  readonly inbox: PubAckInbox;
 }

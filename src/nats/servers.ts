@@ -74,7 +74,10 @@ export async function requireNatsAccess(who: string, servers: readonly string[])
 /**
  * The connection options every client here uses: the listed servers only (addresses a cluster
  * gossips are ignored, so the permission fence holds), reconnecting without end every 250 ms,
- * `timeout` ms for a connection handshake.
+ * `timeout` ms for a connection handshake, and no extra stack trace made for every request
+ * (`noAsyncTraces`: the client would otherwise build two `Error` objects for each JetStream
+ * publish, which profiling showed to cost a fifth of a publisher's time; errors keep their
+ * message and cause).
  *
  * @example
  * ```ts
@@ -95,6 +98,7 @@ export function natsConnectOptions(
   reconnectTimeWait: number;
   reconnectJitter: number;
   waitOnFirstConnect: boolean;
+  noAsyncTraces: boolean;
 } {
   return {
     servers: servers.map((s) => {
@@ -108,5 +112,6 @@ export function natsConnectOptions(
     reconnectTimeWait: 250,
     reconnectJitter: 100,
     waitOnFirstConnect: false,
+    noAsyncTraces: true,
   };
 }

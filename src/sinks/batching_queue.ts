@@ -270,6 +270,14 @@ export class BatchingQueue<T> {
   }
 
   /**
+   * True while failing with at least half of `maxBytes` queued: what {@linkcode stats} tells, in
+   * constant time (for a producer that checks before every push).
+   */
+  get failingHalfFull(): boolean {
+    return this.#failure !== undefined && this.#pendingBytes() * 2 >= this.#maxBytes;
+  }
+
+  /**
    * Queues one item. Returns a promise only when the queue is full under `block`; it resolves
    * once there is room. Throws after {@linkcode BatchingQueue.close}.
    */

@@ -5,6 +5,7 @@ import {
   type PatternRecord,
 } from "../../src/contract/pattern_record.ts";
 import { buildSnapshot } from "../../src/contract/snapshot.ts";
+import { DiscardPolicy } from "@nats-io/jetstream";
 import { getObserverLogger } from "../../src/log/logging.ts";
 import { NATS_STREAM_DEFAULTS } from "../../src/nats/settings.ts";
 import { NatsSink } from "../../src/sinks/nats_sink.ts";
@@ -112,5 +113,40 @@ Deno.test({
       assert.equal(ids.length, 1000);
       assert.equal(new Set(ids).size, 1000);
     });
+  },
+});
+
+Deno.test({
+  name: "nats sink: publishes the server refuses (no stream takes the subject; the stream is " +
+    "full) are not counted as written, and the failure says why",
+  ignore: unavailable !== undefined,
+  async fn() {
+    await withStream(
+      { ...STREAM, subjects: ["qts.snapshots.>"], maxBytes: 64 * 1024 },
+      async ({ server, jsm }) => {
+        const elsewhere = new NatsSink({
+          servers: [server.url],
+          name: "elsewhere",
+          logger,
+          subjectPrefix: "other",
+        });
+        for (let i = 0; i < 3; i++) await elsewhere.write(record(i));
+        await assert.rejects(elsewhere.flush(), /no JetStream stream takes this subject/);
+        await elsewhere.close();
+        assert.equal(elsewhere.stats().written, 0);
+        assert.equal(elsewhere.stats().failed, 3);
+
+        await jsm.streams.update(STREAM.name, { discard: DiscardPolicy.New });
+        const full = new NatsSink({ servers: [server.url], name: "full", logger });
+        for (let i = 0; i < 200; i++) await full.write(record(i));
+        await assert.rejects(full.flush(), /the stream refused the publish: .*maximum bytes/i);
+        await full.close();
+        const stats = full.stats();
+        const stored = (await jsm.streams.info(STREAM.name)).state.messages;
+        assert.ok(stored > 0 && stored < 200, `some records fit (${stored})`);
+        assert.equal(stats.written, stored, "written counts exactly what the stream acked");
+        assert.equal(stats.failed, 200 - stored);
+      },
+    );
   },
 });
