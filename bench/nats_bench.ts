@@ -40,14 +40,12 @@ import {
   taskPermissionFlags,
 } from "../tests/helpers/project.ts";
 import { snapshotLine } from "../tests/helpers/snapshot_file.ts";
+import { fmt, median } from "./bench_format.ts";
 
 /** One printed row: what, result, ratio and target. */
 export type BenchRow = [string, string, string];
 
 const STREAM = "QTS_TEST";
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-const fmt = (x: number, digits = 0) =>
-  x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** User + system CPU seconds a process has used so far (Linux /proc). */
 function cpuSeconds(pid: number): number {

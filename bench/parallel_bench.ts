@@ -23,6 +23,7 @@
 import { join, resolve } from "node:path";
 import { copyProject, spawnScript } from "../tests/helpers/project.ts";
 import { writeSnapshotFile } from "../tests/helpers/snapshot_file.ts";
+import { fmt, median } from "./bench_format.ts";
 
 const BENCH_DIR = import.meta.dirname!;
 const V8_FLAGS = "--v8-flags=--max-semi-space-size=4,--max-old-space-size=128";
@@ -164,10 +165,6 @@ async function installPino(dir: string): Promise<string> {
 
 /** The 1-minute load average, from /proc/loadavg. */
 const loadAverage = () => Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
-
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-const fmt = (x: number, digits = 0) =>
-  x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /**
  * Runs bench j and returns its rows (see the module notes). Throws when a contestant fails or

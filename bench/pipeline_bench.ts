@@ -60,6 +60,7 @@ import {
   syntheticSnapshot,
   writeSnapshotFile,
 } from "../tests/helpers/snapshot_file.ts";
+import { fmt, median } from "./bench_format.ts";
 
 const args = Deno.args;
 function flag(name: string, fallback: number): number {
@@ -387,9 +388,6 @@ async function benchPostgres(): Promise<
   }
 }
 
-const fmt = (x: number, digits = 0) =>
-  x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
 console.log(`QTS Observer bench — ${new Date().toISOString()}`);
 console.log(
   `deno ${Deno.version.deno}, ${Deno.build.target}, ${navigator.hardwareConcurrency} cores`,
@@ -411,7 +409,6 @@ for (let round = 0; round < ROUNDS; round++) {
   samples.b.push(await benchLimit(N));
   samples.c.push(await benchPino(N));
 }
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const a = median(samples.a);
 const b = median(samples.b);
 const c = median(samples.c);
