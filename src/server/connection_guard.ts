@@ -59,17 +59,36 @@ export interface ConnectionGuard {
 }
 
 const encoder = new TextEncoder();
-const HEAD_END = [0x0d, 0x0a, 0x0d, 0x0a];
 
-/** Index just past the first CRLFCRLF in `bytes`, or -1. */
+/**
+ * Index just past the first empty line in `bytes` (CRLF CRLF, or a bare LF where a CRLF belongs:
+ * found so that such a head can be refused at once), or -1.
+ */
 function headEnd(bytes: Uint8Array, from: number): number {
-  for (let i = Math.max(0, from - 3); i + 3 < bytes.length; i++) {
-    if (
-      bytes[i] === HEAD_END[0] && bytes[i + 1] === HEAD_END[1] && bytes[i + 2] === HEAD_END[2] &&
-      bytes[i + 3] === HEAD_END[3]
-    ) return i + 4;
+  for (let i = Math.max(1, from - 1); i < bytes.length; i++) {
+    if (bytes[i] !== 0x0a) continue;
+    if (bytes[i - 1] === 0x0a) return i + 1;
+    if (bytes[i - 1] === 0x0d && i >= 2 && bytes[i - 2] === 0x0a) return i + 1;
   }
   return -1;
+}
+
+/**
+ * Why a request head is refused, or undefined: every line must end in CRLF, with no other CR,
+ * no NUL and no folded (indented) header line, so that the guard and the server behind read
+ * the same headers (a bare LF would let a client slip a header past the guard).
+ */
+function malformedHead(head: Uint8Array): string | undefined {
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i];
+    if (b === 0) return "a NUL byte";
+    if (b === 0x0a && head[i - 1] !== 0x0d) return "a line ending in LF without CR";
+    if (b === 0x0d && head[i + 1] !== 0x0a) return "a CR not followed by LF";
+    if (b === 0x0a && i + 1 < head.length - 2 && (head[i + 1] === 0x20 || head[i + 1] === 0x09)) {
+      return "a folded header line";
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -181,7 +200,10 @@ export function startConnectionGuard(options: {
 }): ConnectionGuard {
   const limits: ConnectionLimits = { ...CONNECTION_LIMITS, ...options.limits };
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  /** Client connections open now. */
   const open = new Set<Deno.Conn>();
+  /** Connections to the server behind, one per client connection passed on. */
+  const upstreams = new Set<Deno.Conn>();
   let accepted = 0;
   let headerTimeouts = 0;
   let refused = 0;
@@ -215,6 +237,15 @@ export function startConnectionGuard(options: {
     } finally {
       clearTimeout(timer);
     }
+    const malformed = end < 0 ? undefined : malformedHead(buffer.subarray(0, end));
+    if (malformed !== undefined) {
+      refused++;
+      await writeAll(
+        conn,
+        plainAnswer("400 Bad Request", `expected request headers in CRLF lines, got ${malformed}`),
+      ).catch(() => {});
+      return;
+    }
     if (end < 0) {
       refused++;
       await writeAll(
@@ -233,21 +264,34 @@ export function startConnectionGuard(options: {
       options.logger.error("Cannot reach the HTTP server behind the guard: {error}", {
         error: String(error),
       });
+      await writeAll(
+        conn,
+        plainAnswer("503 Service Unavailable", "the service is stopping or failing; retry"),
+      ).catch(() => {});
       return;
     }
-    open.add(upstream);
+    upstreams.add(upstream);
     try {
       await writeAll(upstream, forwardedHead(buffer.subarray(0, end), peer));
       if (filled > end) await writeAll(upstream, buffer.subarray(end, filled));
+      const method = new TextDecoder().decode(buffer.subarray(0, 8)).split(" ")[0];
+      const bodyless = method === "GET" || method === "HEAD";
       const toServer = conn.readable.pipeTo(upstream.writable, { preventClose: true })
-        .catch(() => {});
-      const isHead = buffer[0] === 0x48 && buffer[1] === 0x45; // "HE"AD
+        .catch(() => {}).then(() => {
+          // A client that ends its side of a GET (a stream it no longer reads) is gone: end the
+          // exchange, so that the server lets go of the request (a stream subscriber, say).
+          if (bodyless) {
+            closeQuietly(conn);
+            closeQuietly(upstream);
+          }
+        });
+      const isHead = method === "HEAD";
       await relayResponse(upstream, conn, isHead).catch(() => {});
       closeQuietly(conn);
       closeQuietly(upstream);
       await toServer;
     } finally {
-      open.delete(upstream);
+      upstreams.delete(upstream);
       closeQuietly(upstream);
     }
   }
@@ -288,8 +332,9 @@ export function startConnectionGuard(options: {
       }
     },
     closeAll() {
-      for (const conn of open) closeQuietly(conn);
+      for (const conn of [...open, ...upstreams]) closeQuietly(conn);
       open.clear();
+      upstreams.clear();
     },
   };
 }

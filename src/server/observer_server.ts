@@ -69,6 +69,11 @@ export const SERVER_LIMITS: ServerLimits = {
   bodyTimeoutMs: 30_000,
 };
 
+/** How long streams that ended get to hand their last bytes to their clients at shutdown, ms. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** A record takes about this many times its snapshot's bytes (the envelope and metadata). */
 const RECORD_GROWTH = 3;
 
@@ -215,7 +220,6 @@ export async function startObserverServer(
     config.sample === undefined
   );
   const fileStream = fileSink === undefined ? undefined : new RecordFileStream(fileSink.path!);
-  await fileStream?.start();
   const fileSubscribers = () => fileStream?.streamStats().subscribers ?? 0;
   const maxSubscribers = STREAM_HUB_LIMITS.maxSubscribers;
   const streamStats = () => {
@@ -343,7 +347,7 @@ export async function startObserverServer(
       );
       if (full.length === 0) return undefined;
       if (performance.now() >= deadline) return full.map((s) => s.name).join(", ");
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sleep(5);
     }
   }
 
@@ -459,12 +463,7 @@ export async function startObserverServer(
   }
 
   await removeStaleSocket(options.socketPath);
-  const server = Deno.serve({ path: options.socketPath, onListen: () => {} }, async (request) => {
-    const remote = request.headers.get(PEER_HEADER) ?? "unknown";
-    const [name, response] = await route(request, remote);
-    count(name, response.status);
-    return response;
-  });
+  // The listener first: when the address is taken, nothing else has started yet.
   const guard = startConnectionGuard({
     hostname: options.hostname,
     port: options.port,
@@ -472,6 +471,20 @@ export async function startObserverServer(
     limits,
     logger,
   });
+  let server: Deno.HttpServer<Deno.UnixAddr>;
+  try {
+    await fileStream?.start();
+    server = Deno.serve({ path: options.socketPath, onListen: () => {} }, async (request) => {
+      const remote = request.headers.get(PEER_HEADER) ?? "unknown";
+      const [name, response] = await route(request, remote);
+      count(name, response.status);
+      return response;
+    });
+  } catch (error) {
+    guard.stopAccepting();
+    await fileStream?.close();
+    throw error;
+  }
   const addr = guard.addr;
   logger.info("Observer service listening on http://{hostname}:{port}", {
     hostname: addr.hostname,
@@ -482,11 +495,24 @@ export async function startObserverServer(
     port: addr.port,
     async shutdown() {
       guard.stopAccepting();
-      // Streams never end by themselves: end them, then wait for the rest.
-      await hub.close();
+      // Ingest requests in flight finish (their bodies are bounded in time), and their records
+      // are written, so that the streams can send them before they end.
+      const deadline = Date.now() + limits.bodyTimeoutMs + limits.backpressureWaitMs;
+      while (inFlight > 0 && Date.now() < deadline) await sleep(10);
+      await Promise.all(pipeline.sinks.map(({ sink }) => sink.flush().catch(() => {})));
+      // Streams never end by themselves: end them, then wait for the rest, a little: a
+      // subscriber that does not read would hold its answer open for ever.
       await fileStream?.close();
-      await server.shutdown();
-      guard.closeAll();
+      await hub.close();
+      const done = server.shutdown();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS);
+      });
+      const finished = await Promise.race([done.then(() => true), grace]);
+      clearTimeout(timer);
+      guard.closeAll(); // what is left: connections of clients that do not read
+      if (!finished) await done;
       await Deno.remove(options.socketPath).catch(() => {});
     },
     get rejected() {

@@ -65,14 +65,28 @@ interface Subscriber {
   readonly cursor: Cursor;
   /** True while it reads the file on its own (behind the tail). */
   behind: boolean;
+  /** True until a resumed cursor was checked to stand at the start of a line. */
+  unchecked?: boolean;
   /** Resolves the wait for the client to want more. */
   wake?: () => void;
   closed: boolean;
 }
 
 const encoder = new TextEncoder();
+/**
+ * Bytes queued for one subscriber before it falls behind (and reads the file itself); with a
+ * catch-up read on top, about 320 KiB a subscriber, 80 MiB for 256 at the very worst.
+ */
+const SUBSCRIBER_BYTES = 256 * 1024;
 const decoder = new TextDecoder();
+/** Bytes read at once by the tail; a subscriber catching up reads a quarter of it at a time. */
 const READ_BYTES = 256 * 1024;
+const CATCH_UP_BYTES = 64 * 1024;
+
+/** A file's key: its inode and birth time (an inode alone is reused at once after a delete). */
+function fileKey(info: Deno.FileInfo): string {
+  return `${(info.ino ?? 0).toString(36)}${(info.birthtime?.getTime() ?? 0).toString(36)}`;
+}
 
 /** The event id of a cursor. */
 function eventId(cursor: Cursor): string {
@@ -81,7 +95,7 @@ function eventId(cursor: Cursor): string {
 
 /** A cursor from a `Last-Event-ID`, or undefined when it is not one of ours. */
 function parseEventId(text: string | undefined): Cursor | undefined {
-  const match = text === undefined ? null : /^([0-9a-z]{1,16}):(\d{1,16})$/.exec(text);
+  const match = text === undefined ? null : /^([0-9a-z]{1,32}):(\d{1,16})$/.exec(text);
   return match === null ? undefined : { key: match[1], offset: Number(match[2]) };
 }
 
@@ -144,7 +158,8 @@ export class RecordFileStream {
   async #open(path: string, at: "end" | "start"): Promise<Tail> {
     const file = await Deno.open(path, { read: true });
     const info = await file.stat();
-    const key = (info.ino ?? 0).toString(36);
+    const key = fileKey(info);
+    this.#paths.delete(key); // re-set: the order of the map is the order the files were met
     this.#paths.set(key, path);
     if (this.#paths.size > 64) this.#paths.delete(this.#paths.keys().next().value!);
     return { key, path, file, offset: at === "end" ? info.size : 0 };
@@ -234,6 +249,7 @@ export class RecordFileStream {
       if (live.length > 0) {
         const text = decoder.decode(bytes.subarray(start, end - 1));
         const record = parseLine(text);
+        let event: Uint8Array | undefined; // the same for every live subscriber: encoded once
         for (const s of live) {
           if (s.behind || s.closed) continue;
           if (s.cursor.offset !== lineStart) continue;
@@ -243,7 +259,9 @@ export class RecordFileStream {
               continue;
             }
             s.cursor.offset = lineEnd;
-            this.#send(s, text);
+            event ??= this.#event(s.cursor, text);
+            s.controller.enqueue(event);
+            this.#events++;
           } else {
             s.cursor.offset = lineEnd;
           }
@@ -254,24 +272,26 @@ export class RecordFileStream {
     tail.offset += bytes.length;
   }
 
+  #event(cursor: Cursor, text: string): Uint8Array {
+    return encoder.encode(`id: ${eventId(cursor)}\nevent: record\ndata: ${text}\n\n`);
+  }
+
   #send(s: Subscriber, text: string): void {
-    s.controller.enqueue(
-      encoder.encode(`id: ${eventId(s.cursor)}\nevent: record\ndata: ${text}\n\n`),
-    );
+    s.controller.enqueue(this.#event(s.cursor, text));
     this.#events++;
   }
 
   /** Lets `s` read the file on its own until it has caught up with the tail. */
   #fallBehind(s: Subscriber): void {
     s.behind = true;
-    void this.#catchUp(s).catch(() => this.#end(s));
+    void this.#catchUp(s).catch(() => this.#close(s)); // the client reconnects and resumes
   }
 
   async #catchUp(s: Subscriber): Promise<void> {
     // Called from #deliver in the middle of a read: start once the tail has moved past it.
     await Promise.resolve();
     let file: Deno.FsFile | undefined;
-    let fileKey: string | undefined;
+    let openKey: string | undefined;
     try {
       while (!s.closed && !this.#closed) {
         const tail = this.#tail!;
@@ -282,16 +302,24 @@ export class RecordFileStream {
           this.#close(s, "event: slow\ndata: {}\n\n");
           return;
         }
-        if (fileKey !== s.cursor.key) {
+        if (openKey !== s.cursor.key) {
           file?.close();
           const path = this.#paths.get(s.cursor.key);
           file = path === undefined ? undefined : await Deno.open(path, { read: true }).catch(
             () => undefined,
           );
-          fileKey = s.cursor.key;
-          if (file === undefined || ((await file.stat()).ino ?? 0).toString(36) !== fileKey) {
+          openKey = s.cursor.key;
+          if (file === undefined || fileKey(await file.stat()) !== openKey) {
             this.#gap(s, "the file of Last-Event-ID is gone");
             break;
+          }
+          if (s.unchecked) {
+            s.unchecked = false;
+            const before = await readRange(file, s.cursor.offset - 1, s.cursor.offset);
+            if (before[0] !== 0x0a) {
+              this.#gap(s, "Last-Event-ID names no line end in its file");
+              break;
+            }
           }
         }
         const size = s.cursor.key === tail.key ? tail.offset : (await file!.stat()).size;
@@ -309,12 +337,17 @@ export class RecordFileStream {
         }
         await this.#demand(s);
         if (s.closed) return;
-        const bytes = await readRange(
+        let bytes = await readRange(
           file!,
           s.cursor.offset,
-          Math.min(size, s.cursor.offset + READ_BYTES),
+          Math.min(size, s.cursor.offset + CATCH_UP_BYTES),
         );
-        const end = bytes.lastIndexOf(0x0a) + 1;
+        let end = bytes.lastIndexOf(0x0a) + 1;
+        if (end === 0 && s.cursor.offset + bytes.length < size) {
+          // A line longer than one read: take it whole.
+          bytes = await readRange(file!, s.cursor.offset, size);
+          end = bytes.indexOf(0x0a) + 1;
+        }
         if (end === 0) {
           this.#gap(s, "a line that never ended (a torn file)");
           break;
@@ -378,6 +411,7 @@ export class RecordFileStream {
         }
         cursor.key = resume.key;
         cursor.offset = resume.offset;
+        s.unchecked = resume.offset > 0;
         this.#fallBehind(s);
       },
       pull: () => {
@@ -390,7 +424,7 @@ export class RecordFileStream {
       cancel: () => {
         if (subscriber !== undefined) this.#end(subscriber);
       },
-    }, { highWaterMark: 1024 * 1024, size: (chunk) => chunk.byteLength });
+    }, { highWaterMark: SUBSCRIBER_BYTES, size: (chunk) => chunk.byteLength });
   }
 
   #end(s: Subscriber): void {

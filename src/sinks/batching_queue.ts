@@ -537,6 +537,9 @@ export class BatchingQueue<T> {
     const cause = this.#failure!;
     this.#failure = undefined;
     this.#attempts = 0;
+    // A retry timer armed with the failure's backoff (seconds, say) would hold back the next
+    // interval write: the drain arms the interval again when items are left.
+    this.#clearTimer();
     this.#options.onRecovery?.(cause, this.#failedInEpisode);
   }
 }

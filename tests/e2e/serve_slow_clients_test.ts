@@ -102,3 +102,56 @@ Deno.test("serve: slow clients are cut off (headers within --header-timeout-ms, 
     if (!stopped) await service.stop();
   }
 });
+
+Deno.test("serve: a head with bare LF line endings is refused (400), so no header slips past the guard; a stream client that hangs up is let go; SIGTERM ends even while a stream client stops reading", async () => {
+  const root = await copyProject();
+  const service = await startService(root);
+  const { port } = service;
+  let stopped = false;
+  try {
+    const sneaky = await Deno.connect({ hostname: "127.0.0.1", port });
+    await sneaky.write(
+      encoder.encode("GET /healthz HTTP/1.1\r\nHost: x\nX-QTS-Peer: 6.6.6.6:1\r\n\r\n"),
+    );
+    const refused = await readUntilClosed(sneaky, 5000);
+    assert.match(refused, /^HTTP\/1\.1 400 /);
+    assert.match(refused, /expected request headers in CRLF lines, got a line ending in LF/);
+
+    // A stream client that connects and hangs up: the service lets go of it.
+    const gone = await Deno.connect({ hostname: "127.0.0.1", port });
+    await gone.write(encoder.encode("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await new Promise((r) => setTimeout(r, 300));
+    const subscribers = async () =>
+      (await (await fetch(`${service.base}/v1/status`)).json()).stream.subscribers;
+    assert.equal(await subscribers(), 1);
+    gone.close();
+    let left = 1;
+    for (let i = 0; i < 100 && left > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      left = await subscribers();
+    }
+    assert.equal(left, 0, "the subscriber is gone with its client");
+
+    // A stream client that never reads while ~3 MB of records are written, then SIGTERM: the
+    // service still stops (within its grace period), with every record written.
+    const stuck = await Deno.connect({ hostname: "127.0.0.1", port });
+    await stuck.write(encoder.encode("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+    for (let from = 0; from < 2000; from += 500) {
+      let body = "";
+      for (let i = from; i < from + 500; i++) body += snapshotLine(i) + "\n";
+      const r = await fetch(`${service.base}/v1/snapshots`, { method: "POST", body });
+      assert.equal(r.status, 200);
+      await r.body?.cancel();
+    }
+    const t0 = performance.now();
+    const stop = await service.stop();
+    stopped = true;
+    const seconds = (performance.now() - t0) / 1000;
+    stuck.close();
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, /^summary: written=2000 /m);
+    assert.ok(seconds < 15, `stopped in ${seconds.toFixed(1)} s`);
+  } finally {
+    if (!stopped) await service.stop();
+  }
+});

@@ -89,3 +89,33 @@ Deno.test("serve: /v1/stream follows the record file through rotation; a reader 
     await service.stop();
   }
 });
+
+Deno.test("serve: /v1/stream resumes across a record longer than one read of the file, and refuses an id that names no line end", async () => {
+  const root = await copyProject();
+  const service = await startService(root);
+  try {
+    const first = await fetch(`${service.base}/v1/stream`);
+    const big = JSON.parse(snapshotLine(1));
+    big.observation.state.note = "x".repeat(300_000);
+    const body = [snapshotLine(0), JSON.stringify(big), snapshotLine(2)].join("\n") + "\n";
+    const answer = await fetch(`${service.base}/v1/snapshots`, { method: "POST", body });
+    assert.equal(answer.status, 200, await answer.text());
+    const seen = await readEvents(first.body!, 1);
+    assert.deepEqual(runIds(seen), ["r0"]);
+    const resumed = await fetch(`${service.base}/v1/stream`, {
+      headers: { "last-event-id": seen[0].id! },
+    });
+    const rest = await readEvents(resumed.body!, 2);
+    assert.deepEqual(runIds(rest), ["r1", "r2"]);
+    assert.equal(JSON.parse(rest[0].data).snapshot.observation.state.note.length, 300_000);
+
+    const [key, offset] = seen[0].id!.split(":");
+    const inside = await fetch(`${service.base}/v1/stream`, {
+      headers: { "last-event-id": `${key}:${Number(offset) + 5}` },
+    });
+    const gap = await readEvents(inside.body!, 1, "gap", 2000);
+    assert.match(gap[0].data, /names no line end/);
+  } finally {
+    await service.stop();
+  }
+});
