@@ -16,6 +16,7 @@
 import { basename, dirname, join } from "node:path";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
+import { HEARTBEAT_MS, StreamHeartbeat } from "./stream_heartbeat.ts";
 
 /** Limits of a {@linkcode RecordFileStream}. */
 export interface FileStreamLimits {
@@ -25,13 +26,16 @@ export interface FileStreamLimits {
   readonly maxSubscribers: number;
   /** How often the file is looked at for new lines, in ms. */
   readonly pollMs: number;
+  /** Interval of the `: ping` comment sent to every subscriber, in ms. */
+  readonly heartbeatMs: number;
 }
 
-/** The default limits: 64 MiB behind, 256 subscribers, a look every 20 ms. */
+/** The default limits: 64 MiB behind, 256 subscribers, a look every 20 ms, a ping every 15 s. */
 export const FILE_STREAM_LIMITS: FileStreamLimits = {
   maxLagBytes: 64 * 1024 * 1024,
   maxSubscribers: 256,
   pollMs: 20,
+  heartbeatMs: HEARTBEAT_MS,
 };
 
 /** Counters of the stream. */
@@ -135,6 +139,7 @@ export class RecordFileStream {
   #timer: ReturnType<typeof setInterval> | undefined;
   #polling = false;
   #closed = false;
+  readonly #heartbeat: StreamHeartbeat;
   #slow = 0;
   #events = 0;
 
@@ -142,6 +147,10 @@ export class RecordFileStream {
   constructor(path: () => string, limits: Partial<FileStreamLimits> = {}) {
     this.#path = path;
     this.#limits = { ...FILE_STREAM_LIMITS, ...limits };
+    this.#heartbeat = new StreamHeartbeat(
+      this.#limits.heartbeatMs,
+      () => [...this.#subscribers].map((s) => s.controller),
+    );
   }
 
   /** Opens the current file at its end and starts looking for new lines. */
@@ -401,6 +410,7 @@ export class RecordFileStream {
         subscriber = s;
         controller.enqueue(encoder.encode(`retry: 1000\n: qts-observer stream\n\n`));
         this.#subscribers.add(s);
+        this.#heartbeat.update(this.#subscribers.size);
         if (lastEventId === undefined) return;
         const resume = parseEventId(lastEventId);
         const known = resume !== undefined && this.#paths.has(resume.key) &&
@@ -430,6 +440,7 @@ export class RecordFileStream {
   #end(s: Subscriber): void {
     s.closed = true;
     this.#subscribers.delete(s);
+    this.#heartbeat.update(this.#subscribers.size);
     s.wake?.();
   }
 
@@ -460,6 +471,7 @@ export class RecordFileStream {
     await this.#poll();
     this.#closed = true;
     for (const s of [...this.#subscribers]) this.#close(s);
+    this.#heartbeat.stop();
     this.#tail?.file.close();
   }
 }

@@ -11,6 +11,7 @@
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
 import type { Sink, SinkStats } from "../sinks/sink.ts";
+import { HEARTBEAT_MS, StreamHeartbeat } from "./stream_heartbeat.ts";
 
 /** Limits of a {@linkcode RecordStreamHub}. */
 export interface StreamHubLimits {
@@ -20,6 +21,8 @@ export interface StreamHubLimits {
   readonly subscriberBytes: number;
   /** Subscribers at once (503 beyond). Default 256. */
   readonly maxSubscribers: number;
+  /** Interval of the `: ping` comment sent to every subscriber, in ms. Default 15,000. */
+  readonly heartbeatMs: number;
 }
 
 /** The default limits of the stream. */
@@ -27,6 +30,7 @@ export const STREAM_HUB_LIMITS: StreamHubLimits = {
   ringRecords: 10_000,
   subscriberBytes: 1024 * 1024,
   maxSubscribers: 256,
+  heartbeatMs: HEARTBEAT_MS,
 };
 
 /** Counters of the stream. */
@@ -76,10 +80,15 @@ export class RecordStreamHub implements Sink {
   #slow = 0;
   #events = 0;
   #closed = false;
+  readonly #heartbeat: StreamHeartbeat;
 
   /** Starts with an empty ring. */
   constructor(limits: Partial<StreamHubLimits> = {}) {
     this.#limits = { ...STREAM_HUB_LIMITS, ...limits };
+    this.#heartbeat = new StreamHeartbeat(
+      this.#limits.heartbeatMs,
+      () => [...this.#subscribers].map((s) => s.controller),
+    );
   }
 
   /** True when another subscriber may connect. */
@@ -127,9 +136,11 @@ export class RecordStreamHub implements Sink {
         }
         subscriber.last = this.#seq;
         this.#subscribers.add(subscriber);
+        this.#heartbeat.update(this.#subscribers.size);
       },
       cancel: () => {
         if (subscriber !== undefined) this.#subscribers.delete(subscriber);
+        this.#heartbeat.update(this.#subscribers.size);
       },
     }, { highWaterMark: this.#limits.subscriberBytes, size: (chunk) => chunk.byteLength });
   }
@@ -142,6 +153,7 @@ export class RecordStreamHub implements Sink {
       // The client does not keep up: drop it rather than hold its backlog.
       this.#slow++;
       this.#subscribers.delete(subscriber);
+      this.#heartbeat.update(this.#subscribers.size);
       controller.enqueue(encoder.encode(`event: slow\ndata: {}\n\n`));
       controller.close();
       return;
@@ -176,6 +188,7 @@ export class RecordStreamHub implements Sink {
       }
     }
     this.#subscribers.clear();
+    this.#heartbeat.stop();
     return Promise.resolve();
   }
 

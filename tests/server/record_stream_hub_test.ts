@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../../src/contract/pattern_record.ts";
 import { RecordStreamHub } from "../../src/server/record_stream_hub.ts";
+import { StreamHeartbeat } from "../../src/server/stream_heartbeat.ts";
 import { syntheticSnapshot } from "../helpers/snapshot_file.ts";
 
 const record = (i: number) => {
@@ -43,4 +44,39 @@ Deno.test("stream hub: a subscriber that does not read is disconnected at its bo
   await reader.cancel();
   await late.cancel();
   await hub.close();
+});
+
+Deno.test("stream hub: an idle subscriber gets a `: ping` comment at the heartbeat interval", async () => {
+  const hub = new RecordStreamHub({ heartbeatMs: 30 });
+  const reader = hub.subscribe(() => true, undefined).pipeThrough(new TextDecoderStream())
+    .getReader();
+  let text = "";
+  const started = performance.now();
+  while (!text.includes(": ping\n\n")) text += (await reader.read()).value;
+  assert.ok(performance.now() - started >= 20, "not before the interval");
+  assert.doesNotMatch(text, /event: record/, "a comment, not an event");
+  await reader.cancel();
+  assert.equal(hub.streamStats().subscribers, 0);
+  await hub.close();
+});
+
+Deno.test("stream heartbeat: runs only while there are subscribers, and skips one whose queue is full", async () => {
+  const got: string[] = [];
+  const make = (name: string, room: number) =>
+    ({
+      desiredSize: room,
+      enqueue: (chunk: Uint8Array) => got.push(`${name} ${new TextDecoder().decode(chunk)}`),
+    }) as unknown as ReadableStreamDefaultController<Uint8Array>;
+  const subscribers = [make("reading", 100), make("full", 0)];
+  const heartbeat = new StreamHeartbeat(20, () => subscribers);
+  heartbeat.update(2);
+  assert.ok(heartbeat.running);
+  await new Promise((r) => setTimeout(r, 70));
+  heartbeat.update(0);
+  assert.ok(!heartbeat.running, "stopped with the last subscriber");
+  const n = got.length;
+  assert.ok(n >= 2, `pings sent: ${n}`);
+  assert.ok(got.every((g) => g === "reading : ping\n\n"), "only to the one with room");
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(got.length, n, "nothing after it stopped");
 });
