@@ -304,7 +304,9 @@ export async function startObserverServer(
       const options = { deadLetters, maxLineBytes: limits.maxLineBytes, now } as const;
       const result = isArray
         ? await recordTextLines(pipeline.observer, input, arrayElements(body, limits), options)
-        : await recordStream(pipeline.observer, input, new Blob([body]).stream(), {
+        // The body as one chunk, not copied again (a Blob's stream copies it: ~7 % of the
+        // service's CPU at 1,000 lines a request).
+        : await recordStream(pipeline.observer, input, ReadableStream.from([body]), {
           ...options,
           format: "snapshots",
         });
