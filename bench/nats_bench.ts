@@ -53,6 +53,21 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Busy and total CPU time of the whole machine so far, all cores (Linux /proc/stat, ticks). */
+function machineTicks(): { busy: number; total: number } {
+  const fields = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1)
+    .map(Number);
+  const total = fields.reduce((sum, v) => sum + v, 0);
+  // idle and iowait are the idle time; the rest (user, nice, system, irq, softirq, steal) is work.
+  return { busy: total - fields[3] - fields[4], total };
+}
+
+/** How many of the machine's cores were busy between two {@linkcode machineTicks} samples. */
+function busyCores(from: { busy: number; total: number }): number {
+  const to = machineTicks();
+  return ((to.busy - from.busy) / (to.total - from.total)) * navigator.hardwareConcurrency;
+}
+
 /** A process's CPU seconds, sampled every 10 ms until it exits (the last sample). */
 async function cpuUntilExit(child: Deno.ChildProcess): Promise<number> {
   let exited = false;
@@ -83,15 +98,20 @@ async function spawnBare(port: number, args: string[]): Promise<Deno.ChildProces
   }).spawn();
 }
 
-/** One contestant's run: its rate and its CPU seconds per 10,000 items. */
+/**
+ * One contestant's run: its rate, its CPU seconds per 10,000 items and how many cores the whole
+ * machine had busy meanwhile (every process: nats-server, the bench, anything else running).
+ */
 interface Run {
   readonly rate: number;
   readonly cpuPer10k: number;
+  readonly busyCores: number;
 }
 
-const run = (n: number, seconds: number, cpu: number): Run => ({
+const run = (n: number, seconds: number, cpu: number, busy = NaN): Run => ({
   rate: n / seconds,
   cpuPer10k: (cpu * 10_000) / n,
+  busyCores: busy,
 });
 
 async function freshStream(jsm: JetStreamManager): Promise<void> {
@@ -199,6 +219,7 @@ async function consumeProcesses(
   for (const entry of Deno.readDirSync(observerDir(root))) {
     if (entry.name.startsWith("consumed.")) await Deno.remove(join(observerDir(root), entry.name));
   }
+  const ticks = machineTicks();
   const t0 = performance.now();
   const children = await Promise.all(
     Array.from({ length: processes }, (_, i) =>
@@ -211,11 +232,12 @@ async function consumeProcesses(
   );
   await untilAcked(jsm, "observers", n);
   const seconds = (performance.now() - t0) / 1000;
+  const busy = busyCores(ticks);
   // Sampled once everything is acked, before the processes are told to stop.
   const cpu = children.reduce((sum, child) => sum + cpuSeconds(child.pid), 0);
   for (const child of children) child.kill("SIGTERM");
   await Promise.all(children.map((c) => c.output()));
-  return run(n, seconds, cpu);
+  return run(n, seconds, cpu, busy);
 }
 
 /** l: publish at `rate`/s for `seconds` while one consume process records; latencies in ms. */
@@ -357,6 +379,7 @@ export async function natsBenchRows(
     const cores = navigator.hardwareConcurrency;
     const rateOf = (runs: Run[]) => median(runs.map((r) => r.rate));
     const cpuOf = (runs: Run[]) => `${fmt(median(runs.map((r) => r.cpuPer10k)), 3)} s`;
+    const busyOf = (runs: Run[]) => fmt(median(runs.map((r) => r.busyCores)), 2);
     const window = NATS_PUBLISH_DEFAULTS.ackWindow;
     return [
       [
@@ -375,14 +398,18 @@ export async function natsBenchRows(
       ],
       [
         `k. observer.ts consume, 1 process (fsync always), ${fmt(n)} messages`,
-        `${fmt(rateOf(one))} rec/s, CPU ${cpuOf(one)}/10k`,
+        `${fmt(rateOf(one))} rec/s, CPU ${cpuOf(one)}/10k, machine busy ${
+          busyOf(one)
+        } of ${cores} cores`,
         `vs bare consumer process that only acks ${fmt(rateOf(bareConsumer))} msg/s, CPU ${
           cpuOf(bareConsumer)
         }/10k: ratio ${fmt(rateOf(one) / rateOf(bareConsumer), 2)} (target ≥ 0.70)`,
       ],
       [
         `   2 consume processes (${cores} cores, shared with nats-server and the bench)`,
-        `${fmt(rateOf(two))} rec/s, CPU ${cpuOf(two)}/10k`,
+        `${fmt(rateOf(two))} rec/s, CPU ${cpuOf(two)}/10k, machine busy ${
+          busyOf(two)
+        } of ${cores} cores`,
         `ratio ${fmt(rateOf(two) / rateOf(one), 2)} of one process (target ≥ 1.5 with the cores)`,
       ],
       [
