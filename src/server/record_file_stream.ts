@@ -137,7 +137,8 @@ export class RecordFileStream {
   readonly #paths = new Map<string, string>();
   #tail: Tail | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #polling = false;
+  /** The look at the file in progress, if any (one at a time). */
+  #polling: Promise<void> | undefined;
   #closed = false;
   readonly #heartbeat: StreamHeartbeat;
   #slow = 0;
@@ -174,12 +175,18 @@ export class RecordFileStream {
     return { key, path, file, offset: at === "end" ? info.size : 0 };
   }
 
-  /** Reads what was appended to the current file (and the rest of one rotated away from). */
-  async #poll(): Promise<void> {
-    if (this.#polling || this.#closed || this.#tail === undefined) return;
-    this.#polling = true;
+  /** Looks at the file once (at most one look at a time: a second call gets the one running). */
+  #poll(): Promise<void> {
+    if (this.#polling !== undefined || this.#closed || this.#tail === undefined) {
+      return this.#polling ?? Promise.resolve();
+    }
+    this.#polling = this.#look(this.#tail).finally(() => this.#polling = undefined);
+    return this.#polling;
+  }
+
+  /** Reads what was appended to `tail` (and the rest of the files rotated away from). */
+  async #look(tail: Tail): Promise<void> {
     try {
-      const tail = this.#tail;
       // With nobody to send lines to, #finish only keeps the place (a resume reads the file).
       await this.#finish(tail);
       const path = this.#path();
@@ -198,8 +205,6 @@ export class RecordFileStream {
       }
     } catch {
       // The file went away or cannot be read now: try again at the next look.
-    } finally {
-      this.#polling = false;
     }
   }
 
@@ -467,7 +472,7 @@ export class RecordFileStream {
   async close(): Promise<void> {
     if (this.#closed) return;
     clearInterval(this.#timer);
-    while (this.#polling) await new Promise((r) => setTimeout(r, 5));
+    await this.#polling;
     await this.#poll();
     this.#closed = true;
     for (const s of [...this.#subscribers]) this.#close(s);
