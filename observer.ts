@@ -342,6 +342,7 @@ addCommonOptions(
         "accepted), GET /healthz, /readyz, /v1/status. Records go to the sinks as configured.",
     )
     .option("--listen <host:port>", "address to listen on", `127.0.0.1:${DEFAULT_SERVE_PORT}`)
+    .addOption(workersOption(navigator.hardwareConcurrency))
     .option("--token-env <name>", "environment variable holding the bearer token for ingest")
     .option("--token-file <path>", "file holding the bearer token for ingest")
     .option(
@@ -429,7 +430,7 @@ addCommonOptions(
       ...configFlags(command, userPath),
       // The live stream may ask for blocked snapshots (guard=BLOCK); file sinks still pass them
       // over unless their filter asks.
-      pipeline: { dispatchBlocked: true },
+      pipeline: { dispatchBlocked: true, workers: workersFlag(command) },
       forceExit: Deno.exit,
       feed: async (_observer, signal, _deadLetters, pipeline) => {
         const server = await startObserverServer({

@@ -69,8 +69,11 @@ async function post(base: string, body: string, query = ""): Promise<void> {
   await response.body?.cancel();
 }
 
-/** i. Records/s of `lines` snapshots posted by 4 clients in batches of 1,000. */
-export async function benchHttp(lines: number): Promise<number> {
+/**
+ * i. Records/s of `lines` snapshots posted by 4 clients in batches of 1,000, to a service
+ * started with `args` (e.g. `--workers 1`).
+ */
+export async function benchHttp(lines: number, args: string[] = []): Promise<number> {
   const batches: string[] = [];
   for (let start = 0; start < lines; start += 1000) {
     let body = "";
@@ -78,7 +81,7 @@ export async function benchHttp(lines: number): Promise<number> {
     batches.push(body);
   }
   const t0 = performance.now();
-  const service = await startService();
+  const service = await startService(args);
   let next = 0;
   const client = async () => {
     while (next < batches.length) await post(service.base, batches[next++]);

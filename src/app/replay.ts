@@ -18,7 +18,11 @@ import {
   recordSnapshotLines,
 } from "./record_snapshots.ts";
 import { ChunkWorkers } from "../parallel/chunk_workers.ts";
-import { type ParallelTarget, recordInParallel } from "../parallel/ordered_recording.ts";
+import {
+  type ParallelRecordOptions,
+  type ParallelTarget,
+  recordInParallel,
+} from "../parallel/ordered_recording.ts";
 import { getObserverLogger } from "../log/logging.ts";
 
 /** Options of {@linkcode replayFiles}. */
@@ -90,6 +94,42 @@ export async function recordStream(
     }),
     callbacks,
   );
+}
+
+/**
+ * {@linkcode recordStream} through `workers` into `target`: the same lines, verdicts, reports
+ * and dead letters, judged in parallel and written in input order (see
+ * `parallel/ordered_recording.ts`). `chunks` passes the options only parallel recording has
+ * (the chunk size; the records of each chunk as accepted, for a live stream).
+ *
+ * @example
+ * ```ts
+ * import { recordStreamInParallel } from "./replay.ts";
+ * import { ChunkWorkers } from "../parallel/chunk_workers.ts";
+ * import type { ParallelTarget } from "../parallel/ordered_recording.ts";
+ * declare const target: ParallelTarget;
+ * declare const file: Deno.FsFile;
+ * await using workers = new ChunkWorkers(target.workers, target.judge);
+ * await recordStreamInParallel(workers, target, "in.jsonl", file.readable, { format: "auto" });
+ * ```
+ */
+export async function recordStreamInParallel(
+  workers: ChunkWorkers,
+  target: ParallelTarget,
+  name: string,
+  stream: ReadableStream<Uint8Array>,
+  options: Omit<ReplayOptions, "parallel"> = {},
+  chunks: Pick<ParallelRecordOptions, "blockedRecords" | "onChunk" | "chunkBytes"> = {},
+): Promise<ReplayResult> {
+  return await recordInParallel(workers, target, name, stream, {
+    ...inputCallbacks(name, options),
+    ...chunks,
+    format: options.format,
+    mode: options.mode,
+    maxLineBytes: options.maxLineBytes,
+    onBytes: options.onBytes,
+    logger: getObserverLogger("parallel"),
+  });
 }
 
 /**
@@ -238,14 +278,7 @@ export async function replayFiles(
     using file = await Deno.open(path);
     const result = workers === undefined
       ? await recordStream(observer, path, file.readable, options)
-      : await recordInParallel(workers, parallel!, path, file.readable, {
-        ...inputCallbacks(path, options),
-        format: options.format,
-        mode: options.mode,
-        maxLineBytes: options.maxLineBytes,
-        onBytes: options.onBytes,
-        logger: getObserverLogger("parallel"),
-      });
+      : await recordStreamInParallel(workers, parallel!, path, file.readable, options);
     snapshots += result.snapshots;
     rejected += result.rejected;
   }

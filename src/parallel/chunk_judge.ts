@@ -28,6 +28,11 @@ export interface ChunkInput {
   readonly format: InputFormat;
   /** `meta.mode` for snapshots made from KIS archives. */
   readonly mode?: string;
+  /**
+   * Also serialize the record of each blocked snapshot (`ChunkOutcome.record`), for a caller
+   * that shows blocked snapshots from memory (the service's live stream). Default false.
+   */
+  readonly blockedRecords?: boolean;
 }
 
 /** A line of the chunk that did not become a record. */
@@ -44,6 +49,10 @@ export interface ChunkOutcome {
   readonly blockedBy?: "validation" | "guard";
   /** The format the line's text came in (lines of a dead-letter file). */
   readonly format?: SnapshotLine["format"];
+  /** Records of the chunk that came before this line (its place among them). */
+  readonly recordsBefore: number;
+  /** The blocked snapshot's record as JSON, when the input asked for `blockedRecords`. */
+  readonly record?: string;
 }
 
 /** What became of one chunk. */
@@ -149,6 +158,7 @@ export async function judgeChunk(
         source: item.source,
         reasons: [item.reason],
         format: item.format,
+        recordsBefore: records.count,
       });
       return;
     }
@@ -164,6 +174,10 @@ export async function judgeChunk(
       runId: verdict.runId,
       blockedBy: verdict.blockedBy,
       format: item.format,
+      recordsBefore: records.count,
+      ...(input.blockedRecords
+        ? { record: JSON.stringify(judge.blockedRecord(item.snapshot, verdict)) }
+        : {}),
     });
   };
   const judgeLine = lineJudgeOf(format, input.mode);

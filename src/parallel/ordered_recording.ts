@@ -43,6 +43,22 @@ export interface ParallelTarget {
   readonly sink: { writeEncoded(lines: EncodedLines): void | Promise<void> };
 }
 
+/**
+ * The records of one chunk as they are accepted, handed to {@linkcode ParallelRecordOptions.onChunk}
+ * just before they go to the sink, in input order.
+ */
+export interface AcceptedChunk {
+  /** The records' JSON lines, each ending in `\n`; valid only during the call (reused after). */
+  readonly encoded: Uint8Array;
+  /** Records in `encoded`. */
+  readonly records: number;
+  /**
+   * The chunk's blocked snapshots, in input order, each with its record as JSON (when the run
+   * asked for `blockedRecords`) and the number of records of `encoded` that came before it.
+   */
+  readonly blocked: readonly { readonly recordsBefore: number; readonly record?: string }[];
+}
+
 /** Options of {@linkcode recordInParallel}. */
 export interface ParallelRecordOptions {
   /** How to read the lines. Default `auto` (settled by the first non-blank line). */
@@ -67,6 +83,10 @@ export interface ParallelRecordOptions {
   readonly onDeadLetter?: RecordLinesOptions["onDeadLetter"];
   /** Receives one debug message per chunk written. */
   readonly logger?: Logger;
+  /** Have the workers serialize blocked snapshots' records too, for `onChunk`. Default false. */
+  readonly blockedRecords?: boolean;
+  /** Called with each chunk's records (and blocked ones) before they go to the sink. */
+  readonly onChunk?: (chunk: AcceptedChunk) => void;
 }
 
 /** Counts of a {@linkcode recordInParallel} run. */
@@ -160,6 +180,11 @@ export async function recordInParallel(
       }
       await options.onDeadLetter?.(outcome.kind, item, outcome.reasons, outcome.runId);
     }
+    options.onChunk?.({
+      encoded: verdict.encoded,
+      records: verdict.records,
+      blocked: verdict.outcomes.filter((outcome) => outcome.kind === "blocked"),
+    });
     if (verdict.records > 0) {
       snapshots += verdict.records;
       target.observer.tally({ status: "dispatched", count: verdict.records });
@@ -193,7 +218,7 @@ export async function recordInParallel(
       buffer: reusedInput,
     });
     for await (const chunk of chunks) {
-      const input = { name, format, mode: options.mode };
+      const input = { name, format, mode: options.mode, blockedRecords: options.blockedRecords };
       let verdict: Promise<ChunkVerdict>;
       if (chunk.kind === "too-long") {
         // Judged here: nothing of the line was kept, so there is nothing to parse.

@@ -10,7 +10,8 @@
  */
 
 import type { Pipeline } from "../app/pipeline.ts";
-import { recordStream, recordTextLines } from "../app/replay.ts";
+import { recordStream, recordStreamInParallel, recordTextLines } from "../app/replay.ts";
+import { ChunkWorkers } from "../parallel/chunk_workers.ts";
 import { jsonArrayElements, JsonArrayError } from "../io/json_array_elements.ts";
 import type { TextLine } from "../io/line_reader.ts";
 import type { DeadLetterEntry } from "../contract/dead_letter_entry.ts";
@@ -73,6 +74,13 @@ export const SERVER_LIMITS: ServerLimits = {
 const SHUTDOWN_GRACE_MS = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Bytes of a body in one chunk for the workers: smaller than a file's chunks, so that a body of
+ * 1,000 lines is spread over the workers, and a chunk's records (about 3 × its bytes) come to a
+ * live stream subscriber in bursts well inside its 1 MiB bound.
+ */
+const BODY_CHUNK_BYTES = 64 * 1024;
 
 /** A record takes about this many times its snapshot's bytes (the envelope and metadata). */
 const RECORD_GROWTH = 3;
@@ -214,6 +222,17 @@ export async function startObserverServer(
   const requests = new Map<string, number>();
   const hub = new RecordStreamHub();
   pipeline.bus.add(hub);
+  // NDJSON bodies are recorded by the pipeline's workers when it has them (one pool shared by
+  // the requests); the live stream from memory is handed each chunk's records as accepted.
+  const parallel = pipeline.parallel;
+  const workers = parallel === undefined
+    ? undefined
+    : new ChunkWorkers(parallel.workers, parallel.judge);
+  const chunkOptions = {
+    blockedRecords: true,
+    onChunk: hub.writeChunk.bind(hub),
+    chunkBytes: BODY_CHUNK_BYTES,
+  };
   // The record file that takes every record, when there is one: the stream follows it.
   const fileSink = pipeline.sinks.find(({ config, path }) =>
     config.type === "jsonl" && path !== undefined && config.filter === undefined &&
@@ -306,6 +325,15 @@ export async function startObserverServer(
         ? await recordTextLines(pipeline.observer, input, arrayElements(body, limits), options)
         // The body as one chunk, not copied again (a Blob's stream copies it: ~7 % of the
         // service's CPU at 1,000 lines a request).
+        : workers !== undefined
+        ? await recordStreamInParallel(
+          workers,
+          parallel!,
+          input,
+          ReadableStream.from([body]),
+          { ...options, format: "snapshots" },
+          chunkOptions,
+        )
         : await recordStream(pipeline.observer, input, ReadableStream.from([body]), {
           ...options,
           format: "snapshots",
@@ -485,6 +513,7 @@ export async function startObserverServer(
   } catch (error) {
     guard.stopAccepting();
     await fileStream?.close();
+    workers?.close();
     throw error;
   }
   const addr = guard.addr;
@@ -501,6 +530,7 @@ export async function startObserverServer(
       // are written, so that the streams can send them before they end.
       const deadline = Date.now() + limits.bodyTimeoutMs + limits.backpressureWaitMs;
       while (inFlight > 0 && Date.now() < deadline) await sleep(10);
+      workers?.close();
       await Promise.all(pipeline.sinks.map(({ sink }) => sink.flush().catch(() => {})));
       // Streams never end by themselves: end them, then wait for the rest, a little: a
       // subscriber that does not read would hold its answer open for ever.

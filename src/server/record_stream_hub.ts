@@ -9,6 +9,7 @@
  */
 
 import type { PatternRecord } from "../contract/pattern_record.ts";
+import type { AcceptedChunk } from "../parallel/ordered_recording.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
 import type { Sink, SinkStats } from "../sinks/sink.ts";
 import { HEARTBEAT_MS, StreamHeartbeat } from "./stream_heartbeat.ts";
@@ -57,6 +58,7 @@ interface Subscriber {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * Fans records out to SSE subscribers.
@@ -96,10 +98,52 @@ export class RecordStreamHub implements Sink {
     return !this.#closed && this.#subscribers.size < this.#limits.maxSubscribers;
   }
 
+  /** True while a subscriber is connected. */
+  get hasSubscribers(): boolean {
+    return this.#subscribers.size > 0;
+  }
+
   /** Keeps the record in the ring and sends it to every subscriber whose filter takes it. */
   write(record: PatternRecord): void {
     if (this.#closed) return;
-    const entry: RingEntry = { seq: ++this.#seq, record };
+    this.#add(record, undefined);
+  }
+
+  /**
+   * The records of a chunk recorded in parallel, in input order: its JSON lines, with the
+   * records of its blocked snapshots among them where they came (a blocked snapshot without its
+   * record is not shown). While no subscriber is connected they are not kept, which would cost
+   * parsing every line: the sequence moves on past them and the ring is emptied, so a client
+   * that resumes from before them gets `event: gap` rather than silently missing them.
+   */
+  writeChunk(chunk: AcceptedChunk): void {
+    const count = chunk.records + chunk.blocked.length;
+    if (this.#closed || count === 0) return;
+    if (this.#subscribers.size === 0) {
+      this.#seq += count;
+      this.#ring.length = 0;
+      this.#ringStart = 0;
+      return;
+    }
+    const text = chunk.records === 0 ? "" : decoder.decode(chunk.encoded);
+    const { blocked } = chunk;
+    let next = 0;
+    let at = 0;
+    for (let index = 0; index <= chunk.records; index++) {
+      for (; next < blocked.length && blocked[next].recordsBefore === index; next++) {
+        const json = blocked[next].record;
+        if (json !== undefined) this.#add(JSON.parse(json), json);
+      }
+      if (index === chunk.records) break;
+      const end = text.indexOf("\n", at);
+      const line = text.slice(at, end);
+      at = end + 1;
+      this.#add(JSON.parse(line), line);
+    }
+  }
+
+  #add(record: PatternRecord, text: string | undefined): void {
+    const entry: RingEntry = { seq: ++this.#seq, record, text };
     if (this.#ring.length < this.#limits.ringRecords) this.#ring.push(entry);
     else {
       this.#ring[this.#ringStart] = entry;

@@ -16,59 +16,7 @@ import {
   type ScriptRun,
 } from "../helpers/project.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
-
-const PYTHON_LINES = (await Deno.readTextFile(fixture("python-snapshots.jsonl")))
-  .split("\n").filter((l) => l.length > 0);
-const LONG_LINE = snapshotLine(7).replace('"price":', `"note":"${"z".repeat(100_000)}","price":`);
-
-/** A bad line put into the mixed input, and what must become of it. */
-interface Planted {
-  readonly line: number;
-  readonly kind: "rejected" | "blocked";
-  readonly text: string;
-}
-
-/**
- * 40,000 lines (about 16 MB: some 60 chunks of 256 KiB, their buffers reused): synthetic
- * snapshots with, every 997 lines, one of: the Python fixture lines in turn (NaN/Infinity tokens, non-ASCII), a line that is not
- * JSON, a JSON array, a NaN price, a blank line, a line over --max-line-bytes.
- */
-function mixedInput(): { text: string; planted: Planted[]; good: number } {
-  const lines: string[] = [];
-  const planted: Planted[] = [];
-  let good = 0;
-  for (let i = 0; lines.length < 40_000; i++) {
-    const n = lines.length + 1;
-    if (n % 997 !== 0) {
-      lines.push(snapshotLine(i));
-      good++;
-      continue;
-    }
-    const k = (n / 997) % 6;
-    if (k === 0) {
-      const python = PYTHON_LINES[(n / 997 / 6) % PYTHON_LINES.length];
-      lines.push(python);
-      if (/NaN|Infinity/.test(python)) planted.push({ line: n, kind: "blocked", text: python });
-      else good++;
-    } else if (k === 1) {
-      lines.push("not json: 한글 ✓");
-      planted.push({ line: n, kind: "rejected", text: "not json: 한글 ✓" });
-    } else if (k === 2) {
-      lines.push("[1,2]");
-      planted.push({ line: n, kind: "rejected", text: "[1,2]" });
-    } else if (k === 3) {
-      const blocked = snapshotLine(i).replace(/"price":\d+/, '"price":NaN');
-      lines.push(blocked);
-      planted.push({ line: n, kind: "blocked", text: blocked });
-    } else if (k === 4) {
-      lines.push("");
-    } else {
-      lines.push(LONG_LINE);
-      planted.push({ line: n, kind: "rejected", text: "" });
-    }
-  }
-  return { text: lines.join("\n") + "\n", planted, good };
-}
+import { mixedInput } from "../helpers/mixed_input.ts";
 
 const rejectedOnStderr = (run: ScriptRun) =>
   run.stderr.split("\n").filter((l) => l.includes(": rejected: "));
@@ -80,7 +28,7 @@ const blockedOnStderr = (run: ScriptRun) =>
 Deno.test("--workers 2 and 4 write byte for byte what --workers 1 writes (replay --clock snapshot), with the same dead letters, line numbers, messages and counts", async () => {
   const root = await copyProject();
   const input = join(root, "mixed.jsonl");
-  const { text, planted, good } = mixedInput();
+  const { text, planted, good } = mixedInput(40_000);
   await Deno.writeTextFile(input, text);
   const runs = new Map<string, ScriptRun>();
   for (const workers of ["1", "2", "4"]) {

@@ -80,3 +80,48 @@ Deno.test("stream heartbeat: runs only while there are subscribers, and skips on
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(got.length, n, "nothing after it stopped");
 });
+
+Deno.test("stream hub: a chunk recorded in parallel reaches subscribers in input order, blocked records where they came; with nobody subscribed, a resume across it gets a gap", async () => {
+  const hub = new RecordStreamHub();
+  const lines = [0, 1, 2].map((i) => JSON.stringify(record(i)));
+  const encoded = new TextEncoder().encode(lines.map((l) => l + "\n").join(""));
+  const blockedRecord = (i: number) => JSON.stringify({ ...record(i), blocked: true });
+  const chunk = {
+    encoded,
+    records: 3,
+    // Before the first record, between the second and the third, and after the last.
+    blocked: [
+      { recordsBefore: 0, record: blockedRecord(10) },
+      { recordsBefore: 2, record: blockedRecord(11) },
+      { recordsBefore: 3, record: blockedRecord(12) },
+    ],
+  };
+  const stream = hub.subscribe(() => true, undefined).pipeThrough(new TextDecoderStream());
+  const reader = stream.getReader();
+  hub.writeChunk(chunk);
+  let text = "";
+  while (!text.includes("id: 6\n")) text += (await reader.read()).value;
+  const data = [...text.matchAll(/id: (\d+)\nevent: record\ndata: (.*)\n/g)];
+  assert.deepEqual(data.map((m) => m[1]), ["1", "2", "3", "4", "5", "6"]);
+  assert.deepEqual(data.map((m) => m[2]), [
+    blockedRecord(10),
+    lines[0],
+    lines[1],
+    blockedRecord(11),
+    lines[2],
+    blockedRecord(12),
+  ], "each event's data is the line exactly");
+  await reader.cancel();
+  assert.equal(hub.hasSubscribers, false);
+
+  // Nobody listens: the chunk is not kept (ids 7–12 pass by), and a resume from 6 says so.
+  hub.writeChunk(chunk);
+  hub.write(record(20));
+  const late = hub.subscribe(() => true, 6).pipeThrough(new TextDecoderStream()).getReader();
+  let resumed = "";
+  while (!resumed.includes("id: 13\n")) resumed += (await late.read()).value;
+  assert.match(resumed, /event: gap\ndata: \{"from":7,"to":12\}/);
+  assert.deepEqual([...resumed.matchAll(/id: (\d+)/g)].map((m) => m[1]), ["13"]);
+  await late.cancel();
+  await hub.close();
+});
