@@ -45,7 +45,7 @@ import { benchHttp, benchPostLatency, benchStreamRss } from "./service_bench.ts"
 import { parseInputJson } from "../src/io/input_json.ts";
 import { inlineRecord } from "./inline_record.mjs";
 import { LineChunkWriter } from "./line_chunk_writer.ts";
-import { benchParallel, watchPeakRss } from "./parallel_bench.ts";
+import { benchParallel, type ProcessUse, watchPeakRss } from "./parallel_bench.ts";
 // g and h load their modules (the configuration, postgres.js) when they run: loaded up front,
 // they were seen to slow a by 10-15 % (a larger heap for the whole run), which b and c do not pay.
 const lazy = {
@@ -483,9 +483,19 @@ if (SKIP_HTTP) {
   const httpOne: number[] = [];
   const file: number[] = [];
   const fileParallel: number[] = [];
+  const perRecords = 100_000 / httpLines;
+  const cpu = (use: ProcessUse) =>
+    `${fmt(use.cpu * perRecords, 2)} (main ${fmt(use.mainCpu * perRecords, 2)}, workers ${
+      fmt(use.workerCpu * perRecords, 2)
+    })`;
+  const cpuOf = { http: [] as string[], httpOne: [] as string[] };
   for (let round = 0; round < ROUNDS; round++) {
-    http.push(await benchHttp(httpLines));
-    httpOne.push(await benchHttp(httpLines, ["--workers", "1"]));
+    const parallel = await benchHttp(httpLines);
+    const one = await benchHttp(httpLines, ["--workers", "1"]);
+    http.push(parallel.rate);
+    httpOne.push(one.rate);
+    cpuOf.http.push(cpu(parallel.use));
+    cpuOf.httpOne.push(cpu(one.use));
     file.push(httpLines / (await benchRss(httpLines, 1)).seconds);
     fileParallel.push(httpLines / (await benchRss(httpLines)).seconds);
   }
@@ -495,6 +505,11 @@ if (SKIP_HTTP) {
     `--workers ${cores} (the default) vs --workers 1 ${fmt(median(httpOne))} rec/s: ${
       fmt(median(http) / median(httpOne), 2)
     }×`,
+  ]);
+  rows.push([
+    `   service CPU s per 100,000 records, --workers ${cores}`,
+    cpuOf.http.join("; "),
+    `--workers 1: ${cpuOf.httpOne.join("; ")}`,
   ]);
   rows.push([
     `   observer.ts --input, --workers 1 / --workers ${cores}`,

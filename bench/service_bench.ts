@@ -16,7 +16,7 @@
 import { copyProject, serveNet, spawnScript } from "../tests/helpers/project.ts";
 import { freePort } from "../tests/helpers/net.ts";
 import { snapshotLine } from "../tests/helpers/snapshot_file.ts";
-import { watchPeakRss } from "./parallel_bench.ts";
+import { type ProcessUse, watchPeakRss, watchProcess } from "./parallel_bench.ts";
 
 /** A service started for one measurement. */
 interface Service {
@@ -69,11 +69,19 @@ async function post(base: string, body: string, query = ""): Promise<void> {
   await response.body?.cancel();
 }
 
+/** What an HTTP ingest run measured. */
+export interface HttpIngest {
+  /** Records/s, from the service's start to its exit with everything written. */
+  readonly rate: number;
+  /** The service's CPU (whole process, main thread, workers), peak RSS. */
+  readonly use: ProcessUse;
+}
+
 /**
  * i. Records/s of `lines` snapshots posted by 4 clients in batches of 1,000, to a service
- * started with `args` (e.g. `--workers 1`).
+ * started with `args` (e.g. `--workers 1`), and what the service process used.
  */
-export async function benchHttp(lines: number, args: string[] = []): Promise<number> {
+export async function benchHttp(lines: number, args: string[] = []): Promise<HttpIngest> {
   const batches: string[] = [];
   for (let start = 0; start < lines; start += 1000) {
     let body = "";
@@ -82,15 +90,17 @@ export async function benchHttp(lines: number, args: string[] = []): Promise<num
   }
   const t0 = performance.now();
   const service = await startService(args);
+  const watched = watchProcess(service.pid);
   let next = 0;
   const client = async () => {
     while (next < batches.length) await post(service.base, batches[next++]);
   };
   await Promise.all([client(), client(), client(), client()]);
   const written = await service.stop();
+  const use = watched();
   const seconds = (performance.now() - t0) / 1000;
   if (written !== lines) throw new Error(`observer.ts serve wrote ${written} of ${lines}`);
-  return lines / seconds;
+  return { rate: lines / seconds, use };
 }
 
 /** What a latency run saw. */

@@ -31,7 +31,7 @@ import {
   PEER_HEADER,
   startConnectionGuard,
 } from "./connection_guard.ts";
-import { compileFilter, mentionsGuard } from "../sinks/record_filter.ts";
+import { compileFilter, guardActionsOnly, mentionsGuard } from "../sinks/record_filter.ts";
 
 /** Limits of the service; each refusal is a clear 4xx or 503. */
 export interface ServerLimits extends ConnectionLimits {
@@ -413,6 +413,7 @@ export async function startObserverServer(
       body = hub.subscribe(
         takesBlocked ? predicate : (r) => r.metadata.guard.action === "PASS" && predicate(r),
         Number.isSafeInteger(last) && last >= 0 ? last : undefined,
+        takesBlocked ? guardActionsOnly(filter) : undefined,
       );
     }
     return new Response(body, {

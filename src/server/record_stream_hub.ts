@@ -46,12 +46,20 @@ export interface StreamHubStats {
 
 interface RingEntry {
   readonly seq: number;
-  readonly record: PatternRecord;
-  text?: string;
+  /** The record's `metadata.guard.action` (a filter on it alone needs nothing more). */
+  readonly action: string;
+  /** The record; for one that came as its JSON line, parsed when a filter first needs it. */
+  record?: PatternRecord;
+  /** The record's JSON line, for one that came so (a view into a copy of its chunk). */
+  readonly line?: Uint8Array;
+  /** The whole event, encoded once for every subscriber that takes it. */
+  event?: Uint8Array;
 }
 
 interface Subscriber {
   readonly filter: RecordPredicate;
+  /** The guard actions it takes when its filter tests nothing else (then nothing is parsed). */
+  readonly actions?: readonly string[];
   readonly controller: ReadableStreamDefaultController<Uint8Array>;
   /** Sequence number of the last event handed to this subscriber. */
   last: number;
@@ -106,15 +114,16 @@ export class RecordStreamHub implements Sink {
   /** Keeps the record in the ring and sends it to every subscriber whose filter takes it. */
   write(record: PatternRecord): void {
     if (this.#closed) return;
-    this.#add(record, undefined);
+    this.#add({ seq: ++this.#seq, action: record.metadata.guard.action, record });
   }
 
   /**
    * The records of a chunk recorded in parallel, in input order: its JSON lines, with the
    * records of its blocked snapshots among them where they came (a blocked snapshot without its
-   * record is not shown). While no subscriber is connected they are not kept, which would cost
-   * parsing every line: the sequence moves on past them and the ring is emptied, so a client
-   * that resumes from before them gets `event: gap` rather than silently missing them.
+   * record is not shown). Each event is the line's bytes as they are, and a line is parsed only
+   * for a subscriber whose filter tests more than the guard action. While no subscriber is
+   * connected they are not kept: the sequence moves on past them and the ring is emptied, so a
+   * client that resumes from before them gets `event: gap` rather than silently missing them.
    */
   writeChunk(chunk: AcceptedChunk): void {
     const count = chunk.records + chunk.blocked.length;
@@ -125,25 +134,40 @@ export class RecordStreamHub implements Sink {
       this.#ringStart = 0;
       return;
     }
-    const text = chunk.records === 0 ? "" : decoder.decode(chunk.encoded);
     const { blocked } = chunk;
+    const encoded = chunk.encoded.slice(); // the chunk's buffer is reused once it is written
     let next = 0;
     let at = 0;
     for (let index = 0; index <= chunk.records; index++) {
       for (; next < blocked.length && blocked[next].recordsBefore === index; next++) {
         const json = blocked[next].record;
-        if (json !== undefined) this.#add(JSON.parse(json), json);
+        if (json !== undefined) {
+          this.#add({ seq: ++this.#seq, action: "BLOCK", line: encoder.encode(json) });
+        }
       }
       if (index === chunk.records) break;
-      const end = text.indexOf("\n", at);
-      const line = text.slice(at, end);
+      const end = encoded.indexOf(0x0a, at);
+      this.#add({ seq: ++this.#seq, action: "PASS", line: encoded.subarray(at, end) });
       at = end + 1;
-      this.#add(JSON.parse(line), line);
     }
   }
 
-  #add(record: PatternRecord, text: string | undefined): void {
-    const entry: RingEntry = { seq: ++this.#seq, record, text };
+  /** The event of `entry` (made on first use, then shared by every subscriber). */
+  #eventOf(entry: RingEntry): Uint8Array {
+    if (entry.event !== undefined) return entry.event;
+    const head = `id: ${entry.seq}\nevent: record\ndata: `;
+    if (entry.line === undefined) {
+      return entry.event = encoder.encode(`${head}${JSON.stringify(entry.record)}\n\n`);
+    }
+    const start = encoder.encode(head);
+    const event = new Uint8Array(start.length + entry.line.length + 2);
+    event.set(start);
+    event.set(entry.line, start.length);
+    event[event.length - 2] = event[event.length - 1] = 0x0a;
+    return entry.event = event;
+  }
+
+  #add(entry: RingEntry): void {
     if (this.#ring.length < this.#limits.ringRecords) this.#ring.push(entry);
     else {
       this.#ring[this.#ringStart] = entry;
@@ -155,12 +179,17 @@ export class RecordStreamHub implements Sink {
   /**
    * A new subscriber's event stream: first what it missed since `lastEventId` (when that is
    * still in the ring; else an `event: gap` naming the first id it can have), then live records.
+   * `actions`, when given, says the filter tests the guard action alone and which it takes.
    */
-  subscribe(filter: RecordPredicate, lastEventId: number | undefined): ReadableStream<Uint8Array> {
+  subscribe(
+    filter: RecordPredicate,
+    lastEventId: number | undefined,
+    actions?: readonly string[],
+  ): ReadableStream<Uint8Array> {
     let subscriber: Subscriber | undefined;
     return new ReadableStream<Uint8Array>({
       start: (controller) => {
-        subscriber = { filter, controller, last: this.#seq };
+        subscriber = { filter, actions, controller, last: this.#seq };
         controller.enqueue(encoder.encode(`retry: 1000\n: qts-observer stream\n\n`));
         if (lastEventId !== undefined && lastEventId < this.#seq) {
           const oldest = this.#ring[this.#ringStart]?.seq ?? this.#seq + 1;
@@ -190,8 +219,10 @@ export class RecordStreamHub implements Sink {
   }
 
   #send(subscriber: Subscriber, entry: RingEntry): void {
-    if (!subscriber.filter(entry.record)) return;
-    entry.text ??= JSON.stringify(entry.record);
+    const takes = subscriber.actions !== undefined
+      ? subscriber.actions.includes(entry.action)
+      : subscriber.filter(entry.record ??= JSON.parse(decoder.decode(entry.line)));
+    if (!takes) return;
     const { controller } = subscriber;
     if ((controller.desiredSize ?? 0) <= 0) {
       // The client does not keep up: drop it rather than hold its backlog.
@@ -202,7 +233,7 @@ export class RecordStreamHub implements Sink {
       controller.close();
       return;
     }
-    controller.enqueue(encoder.encode(`id: ${entry.seq}\nevent: record\ndata: ${entry.text}\n\n`));
+    controller.enqueue(this.#eventOf(entry));
     subscriber.last = entry.seq;
     this.#events++;
   }

@@ -244,3 +244,20 @@ export function mentionsGuard(spec: RecordFilterSpec): boolean {
   return spec.guard !== undefined || (spec.all ?? []).some(mentionsGuard) ||
     (spec.any ?? []).some(mentionsGuard) || (spec.not !== undefined && mentionsGuard(spec.not));
 }
+
+/**
+ * The guard actions a filter takes when it tests nothing but `guard` (so a record's action alone
+ * decides), else undefined.
+ *
+ * @example
+ * ```ts
+ * import { guardActionsOnly } from "./record_filter.ts";
+ * guardActionsOnly({ guard: ["PASS", "BLOCK"] }); // => ["PASS", "BLOCK"]
+ * guardActionsOnly({ guard: "BLOCK", symbol: "005930" }); // => undefined
+ * ```
+ */
+export function guardActionsOnly(spec: RecordFilterSpec): readonly string[] | undefined {
+  const tested = Object.entries(spec).filter(([, value]) => value !== undefined);
+  if (tested.length !== 1 || spec.guard === undefined) return undefined;
+  return typeof spec.guard === "string" ? [spec.guard] : spec.guard;
+}

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { copyProject, fileLines, observerDir, runScript } from "../helpers/project.ts";
 import { mixedInput } from "../helpers/mixed_input.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
-import { readEvents, startService } from "../helpers/service.ts";
+import { SseReader, startService } from "../helpers/service.ts";
 
 /** The service's flags for the mixed input's long line (rejected, the others recorded). */
 const LIMITS = ["--max-line-bytes", "65536"];
@@ -34,8 +34,8 @@ Deno.test("serve --workers 2 records NDJSON bodies as --workers 1 does: the same
   const blockedCount = planted.filter((p) => p.kind === "blocked").length;
   const lines = text.split("\n").slice(0, -1);
   const bodies = Array.from(
-    { length: Math.ceil(lines.length / 600) },
-    (_, k) => lines.slice(600 * k, 600 * (k + 1)).join("\n") + "\n",
+    { length: Math.ceil(lines.length / 300) },
+    (_, k) => lines.slice(300 * k, 300 * (k + 1)).join("\n") + "\n",
   );
   const small = [snapshotLine(100_001), snapshotLine(100_002).replace(/"price":\d+/, '"price":NaN')]
     .join("\r\n") + "\r\n";
@@ -49,43 +49,45 @@ Deno.test("serve --workers 2 records NDJSON bodies as --workers 1 does: the same
   for (const workers of ["1", "2"]) {
     const file = `w${workers}.jsonl`;
     const service = await startService(root, ["--workers", workers, "--file", file, ...LIMITS]);
-    let summary = "";
+    const answers = [];
+    const events = [];
+    let stopped: Awaited<ReturnType<typeof service.stop>>;
     try {
       // From memory: this stream takes blocked records too, so it is not read from the file.
       const stream = await fetch(`${service.base}/v1/stream?guard=PASS&guard=BLOCK`);
-      // Read while posting: a subscriber that lets 1 MiB pile up is let go (so is one that
-      // does not get to read while a body of thousands of lines is recorded: hence 600 a body).
-      const reading = readEvents(stream.body!, good + blockedCount + 2, "record", 20_000);
-      const answers = [];
-      for (const body of [...bodies, small]) answers.push(await post(service.base, body));
-      const events = await reading;
-      await stream.body?.cancel().catch(() => {});
-      runs.set(workers, {
-        answers,
-        records: (await fileLines(join(observerDir(root), file))).map(sameClock),
-        letters: (await fileLines(join(observerDir(root), `w${workers}.rejected.jsonl`))).map(
-          (line) => {
-            const { recorded_at: _, input, ...entry } = JSON.parse(line);
-            // The input names the client's address, a new port per connection.
-            return { ...entry, input: input.replace(/:\d+#/, ":(port)#") };
-          },
-        ),
-        events: events.map((e) => ({ id: e.id, data: sameClock(e.data) })),
-        summary,
-      });
+      // A subscriber that lets 1 MiB pile up is let go: each body's events (300 lines, about
+      // 450 KB) are read before the next body is posted.
+      const reader = new SseReader(stream.body!);
+      for (const body of [...bodies, small]) {
+        const answer = await post(service.base, body);
+        answers.push(answer);
+        events.push(...await reader.read(answer.accepted + answer.blocked.length));
+      }
+      await reader.cancel();
     } finally {
-      const stopped = await service.stop();
-      summary = stopped.stdout;
-      assert.equal(stopped.code, 1, stopped.stderr.slice(0, 2000));
+      stopped = await service.stop();
     }
-    runs.get(workers)!.summary = summary.replace(/ file=.*/, "");
+    assert.equal(stopped.code, 1, stopped.stderr.slice(0, 2000));
+    runs.set(workers, {
+      answers,
+      records: (await fileLines(join(observerDir(root), file))).map(sameClock),
+      letters: (await fileLines(join(observerDir(root), `w${workers}.rejected.jsonl`))).map(
+        (line) => {
+          const { recorded_at: _, input, ...entry } = JSON.parse(line);
+          // The input names the client's address, a new port per connection.
+          return { ...entry, input: input.replace(/:\d+#/, ":(port)#") };
+        },
+      ),
+      events: events.map((e) => ({ id: e.id, data: sameClock(e.data) })),
+      summary: stopped.stdout.replace(/ file=.*/, ""),
+    });
   }
   const one = runs.get("1")!;
   const two = runs.get("2")!;
   const answers = one.answers as { accepted: number; blocked: { line: number }[] }[];
   assert.equal(answers.slice(0, -1).reduce((n, a) => n + a.accepted, 0), good);
   assert.deepEqual(
-    answers.slice(0, -1).flatMap((a, k) => a.blocked.map((b) => 600 * k + b.line)),
+    answers.slice(0, -1).flatMap((a, k) => a.blocked.map((b) => 300 * k + b.line)),
     planted.filter((p) => p.kind === "blocked").map((p) => p.line),
     "blocked lines answered by number",
   );

@@ -66,6 +66,73 @@ export interface SseEvent {
 }
 
 /**
+ * Reads Server-Sent Events from one stream, a batch at a time: each {@linkcode SseReader.read}
+ * goes on where the last one stopped.
+ */
+export class SseReader {
+  readonly #reader: ReadableStreamDefaultReader<string>;
+  #buffer = "";
+  /** Events parsed and not yet returned. */
+  #pending: SseEvent[] = [];
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.#reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /**
+   * Reads until `count` more events of `type` came (returning them and the events of other
+   * types among them), or `timeoutMs` passed, or the stream ended (then returns what came: the
+   * caller's assertion says what is missing).
+   */
+  async read(count: number, type = "record", timeoutMs = 5000): Promise<SseEvent[]> {
+    const events: SseEvent[] = [];
+    let matched = 0;
+    const take = () => {
+      while (matched < count && this.#pending.length > 0) {
+        const event = this.#pending.shift()!;
+        events.push(event);
+        if (event.event === type) matched++;
+      }
+    };
+    take();
+    const deadline = Date.now() + timeoutMs;
+    while (matched < count && Date.now() < deadline) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"late">((resolve) => {
+        timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()));
+      });
+      const result = await Promise.race([this.#reader.read(), late]);
+      clearTimeout(timer);
+      if (result === "late" || result.done) break;
+      this.#buffer += result.value;
+      let end;
+      let from = 0;
+      while ((end = this.#buffer.indexOf("\n\n", from)) >= 0) {
+        const block = this.#buffer.slice(from, end);
+        from = end + 2;
+        const fields = Object.fromEntries(
+          block.split("\n").filter((l) => !l.startsWith(":") && l.includes(":")).map((l) => {
+            const i = l.indexOf(":");
+            return [l.slice(0, i), l.slice(i + 1).trimStart()];
+          }),
+        );
+        if (fields.event !== undefined) {
+          this.#pending.push({ id: fields.id, event: fields.event, data: fields.data ?? "" });
+        }
+      }
+      this.#buffer = this.#buffer.slice(from);
+      take();
+    }
+    return events;
+  }
+
+  /** Stops reading the stream. */
+  async cancel(): Promise<void> {
+    await this.#reader.cancel();
+  }
+}
+
+/**
  * Reads Server-Sent Events from `body` until `count` events of `type` came, or `timeoutMs` passed
  * (then returns what came: the caller's assertion says what is missing).
  */
@@ -75,35 +142,8 @@ export async function readEvents(
   type = "record",
   timeoutMs = 5000,
 ): Promise<SseEvent[]> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  const events: SseEvent[] = [];
-  let buffer = "";
-  const deadline = Date.now() + timeoutMs;
-  while (events.filter((e) => e.event === type).length < count && Date.now() < deadline) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()));
-    });
-    const result = await Promise.race([reader.read(), late]);
-    clearTimeout(timer);
-    if (result === "late" || result.done) break;
-    const value = result.value;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const fields = Object.fromEntries(
-        block.split("\n").filter((l) => !l.startsWith(":") && l.includes(":")).map((l) => {
-          const i = l.indexOf(":");
-          return [l.slice(0, i), l.slice(i + 1).trimStart()];
-        }),
-      );
-      if (fields.event !== undefined) {
-        events.push({ id: fields.id, event: fields.event, data: fields.data ?? "" });
-      }
-    }
-  }
+  const reader = new SseReader(body);
+  const events = await reader.read(count, type, timeoutMs);
   await reader.cancel();
   return events;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../../src/contract/pattern_record.ts";
 import { RecordStreamHub } from "../../src/server/record_stream_hub.ts";
+import { compileFilter } from "../../src/sinks/record_filter.ts";
 import { StreamHeartbeat } from "../../src/server/stream_heartbeat.ts";
 import { syntheticSnapshot } from "../helpers/snapshot_file.ts";
 
@@ -98,6 +99,9 @@ Deno.test("stream hub: a chunk recorded in parallel reaches subscribers in input
   };
   const stream = hub.subscribe(() => true, undefined).pipeThrough(new TextDecoderStream());
   const reader = stream.getReader();
+  // A filter on a field parses the line; one on the guard action alone reads only the action.
+  const samsung = hub.subscribe(compileFilter({ symbol: "005930" }), undefined);
+  const blockedOnly = hub.subscribe(() => assert.fail("not called"), undefined, ["BLOCK"]);
   hub.writeChunk(chunk);
   let text = "";
   while (!text.includes("id: 6\n")) text += (await reader.read()).value;
@@ -112,6 +116,16 @@ Deno.test("stream hub: a chunk recorded in parallel reaches subscribers in input
     blockedRecord(12),
   ], "each event's data is the line exactly");
   await reader.cancel();
+  const idsOf = async (stream: ReadableStream<Uint8Array>, last: string) => {
+    const r = stream.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes(`id: ${last}\n`)) text += (await r.read()).value;
+    await r.cancel();
+    return [...text.matchAll(/id: (\d+)/g)].map((m) => m[1]);
+  };
+  // Of symbol 005930: record(0), the first line (id 2), and record(12), blocked last (id 6).
+  assert.deepEqual(await idsOf(samsung, "6"), ["2", "6"]);
+  assert.deepEqual(await idsOf(blockedOnly, "6"), ["1", "4", "6"]);
   assert.equal(hub.hasSubscribers, false);
 
   // Nobody listens: the chunk is not kept (ids 7–12 pass by), and a resume from 6 says so.
