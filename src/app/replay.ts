@@ -100,7 +100,8 @@ export async function recordStream(
  * {@linkcode recordStream} through `workers` into `target`: the same lines, verdicts, reports
  * and dead letters, judged in parallel and written in input order (see
  * `parallel/ordered_recording.ts`). `chunks` passes the options only parallel recording has
- * (the chunk size; the records of each chunk as accepted, for a live stream).
+ * (the chunk size, a pool of buffers shared with other recordings, the records of each chunk
+ * as accepted for a live stream).
  *
  * @example
  * ```ts
@@ -119,7 +120,7 @@ export async function recordStreamInParallel(
   name: string,
   stream: ReadableStream<Uint8Array>,
   options: Omit<ReplayOptions, "parallel"> = {},
-  chunks: Pick<ParallelRecordOptions, "blockedRecords" | "onChunk" | "chunkBytes"> = {},
+  chunks: Pick<ParallelRecordOptions, "blockedRecords" | "onChunk" | "chunkBytes" | "buffers"> = {},
 ): Promise<ReplayResult> {
   return await recordInParallel(workers, target, name, stream, {
     ...inputCallbacks(name, options),

@@ -29,6 +29,7 @@ import type { SnapshotLine } from "../sources/snapshot_lines.ts";
 import type { RecordLinesOptions } from "../app/record_snapshots.ts";
 import { type ChunkVerdict, judgeChunk } from "./chunk_judge.ts";
 import type { ChunkWorkers } from "./chunk_workers.ts";
+import { ChunkBuffers } from "./chunk_buffers.ts";
 import { DEFAULT_CHUNK_BYTES, readLineChunks } from "./line_chunks.ts";
 
 /** Where parallel recording puts what the workers made. */
@@ -87,6 +88,11 @@ export interface ParallelRecordOptions {
   readonly blockedRecords?: boolean;
   /** Called with each chunk's records (and blocked ones) before they go to the sink. */
   readonly onChunk?: (chunk: AcceptedChunk) => void;
+  /**
+   * Buffers to reuse, shared with other recordings. Default: a pool of this recording's own,
+   * keeping at most `2 × workers + 2` of each kind.
+   */
+  readonly buffers?: ChunkBuffers;
 }
 
 /** Counts of a {@linkcode recordInParallel} run. */
@@ -120,23 +126,7 @@ export async function recordInParallel(
 ): Promise<ParallelRecordResult> {
   const maxInFlight = 2 * workers.size;
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-  /**
-   * Buffers kept for reuse, of each kind, and their largest size: more, or larger ones (grown
-   * for a long line), are let go of.
-   */
-  const maxKept = maxInFlight + 2;
-  const maxKeptBytes = { input: 2 * chunkBytes, output: 8 * chunkBytes };
-  /** Chunk buffers the workers gave back, to read into again. */
-  const inputs: Uint8Array[] = [];
-  /** Buffers of encoded records the sink is done with, for the workers to encode into again. */
-  const outputs: Uint8Array[] = [];
-  const reusedInput = (bytes: number): Uint8Array => {
-    const i = inputs.findIndex((buffer) => buffer.length >= bytes);
-    return i < 0 ? new Uint8Array(bytes) : inputs.splice(i, 1)[0];
-  };
-  const keep = (pool: Uint8Array[], buffer: Uint8Array, maxBytes: number) => {
-    if (pool.length < maxKept && buffer.length > 0 && buffer.length <= maxBytes) pool.push(buffer);
-  };
+  const buffers = options.buffers ?? new ChunkBuffers(maxInFlight + 2, chunkBytes);
   const maxLineBytes = options.maxLineBytes;
   let format: InputFormat = options.format ?? "auto";
   let settled = format !== "auto";
@@ -192,8 +182,7 @@ export async function recordInParallel(
       const pending = target.sink.writeEncoded({
         bytes: encoded,
         count: verdict.records,
-        release: () =>
-          keep(outputs, new Uint8Array(encoded.buffer as ArrayBuffer), maxKeptBytes.output),
+        release: () => buffers.keepOutput(new Uint8Array(encoded.buffer as ArrayBuffer)),
       });
       if (pending !== undefined) await pending;
     }
@@ -215,7 +204,7 @@ export async function recordInParallel(
       maxLineBytes,
       onBytes: options.onBytes,
       signal: options.signal,
-      buffer: reusedInput,
+      buffer: (bytes) => buffers.input(bytes),
     });
     for await (const chunk of chunks) {
       const input = { name, format, mode: options.mode, blockedRecords: options.blockedRecords };
@@ -235,9 +224,9 @@ export async function recordInParallel(
           chunk.bytes,
           { startOfInput: chunk.startOfInput, endOfInput: chunk.endOfInput, maxLineBytes },
           input,
-          outputs.pop(),
+          buffers.output(),
         ).then((judged) => {
-          keep(inputs, judged.buffer, maxKeptBytes.input);
+          buffers.keepInput(judged.buffer);
           return judged.verdict;
         });
       }

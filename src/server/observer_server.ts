@@ -12,6 +12,7 @@
 import type { Pipeline } from "../app/pipeline.ts";
 import { recordStream, recordStreamInParallel, recordTextLines } from "../app/replay.ts";
 import { ChunkWorkers } from "../parallel/chunk_workers.ts";
+import { ChunkBuffers } from "../parallel/chunk_buffers.ts";
 import { jsonArrayElements, JsonArrayError } from "../io/json_array_elements.ts";
 import type { TextLine } from "../io/line_reader.ts";
 import type { DeadLetterEntry } from "../contract/dead_letter_entry.ts";
@@ -232,6 +233,8 @@ export async function startObserverServer(
     blockedRecords: true,
     onChunk: hub.writeChunk.bind(hub),
     chunkBytes: BODY_CHUNK_BYTES,
+    // Kept across requests: a request's buffers are reused by the next ones.
+    buffers: new ChunkBuffers(4 * (workers?.size ?? 1) + 2, BODY_CHUNK_BYTES),
   };
   // The record file that takes every record, when there is one: the stream follows it.
   const fileSink = pipeline.sinks.find(({ config, path }) =>
