@@ -500,7 +500,8 @@ addCommonOptions(
       "this process's name among the consumers (1 to 32 letters, digits, _ or -); record " +
         "files are named <base>.<instance>.jsonl",
       "1",
-    ),
+    )
+    .addOption(workersOption(navigator.hardwareConcurrency)),
 )
   .addHelpText(
     "after",
@@ -515,6 +516,7 @@ addCommonOptions(
       root,
       flags,
       ...configFlags(command, userPath),
+      pipeline: { workers: workersFlag(command) },
       forceExit: Deno.exit,
       configure: async (config) => {
         nats = await natsBlock(config, "consume");

@@ -11,7 +11,8 @@
  *      src/nats/pub_ack_inbox.ts; the ratio's baseline) and one with the client library's
  *      `JetStreamClient.publish`
  *   k. records/s of one and of two `observer.ts consume` processes (fsync always; start until every
- *      message is acked) against a bare consumer process that only acks, same pull batch
+ *      message is acked; the default --workers, and one process with --workers 1 beside) against
+ *      a bare consumer process that only acks, same pull batch
  *   l. latency from publish to the record being in the file, at a steady offered rate (20,000/s):
  *      a paced publisher in this process publishes what is due every millisecond with its send
  *      time kept, and reads the growing file between ticks; a record's latency is the time it
@@ -206,7 +207,10 @@ async function bareConsume(
   return run(n, seconds, await cpu);
 }
 
-/** k: `processes` consume processes recording `n` messages until all are acked; records/s. */
+/**
+ * k: `processes` consume processes (with `args`, e.g. `--workers 1`) recording `n` messages
+ * until all are acked; records/s.
+ */
 async function consumeProcesses(
   root: string,
   config: string,
@@ -214,6 +218,7 @@ async function consumeProcesses(
   jsm: JetStreamManager,
   n: number,
   processes: number,
+  args: string[] = [],
 ): Promise<Run> {
   await jsm.consumers.delete(STREAM, "observers").catch(() => {});
   for (const entry of Deno.readDirSync(observerDir(root))) {
@@ -226,7 +231,16 @@ async function consumeProcesses(
       spawnScript(root, {
         task: "observer",
         script: "observer.ts",
-        args: ["consume", "--config", config, "--instance", `p${i}`, "--log-level", "warning"],
+        args: [
+          "consume",
+          "--config",
+          config,
+          "--instance",
+          `p${i}`,
+          "--log-level",
+          "warning",
+          ...args,
+        ],
         extraNet: [`127.0.0.1:${port}`],
       })),
   );
@@ -363,6 +377,7 @@ export async function natsBenchRows(
     const main: Run[] = [];
     const bareConsumer: Run[] = [];
     const one: Run[] = [];
+    const oneThread: Run[] = [];
     const two: Run[] = [];
     for (let round = 0; round < rounds; round++) {
       await freshStream(jsm);
@@ -373,6 +388,9 @@ export async function natsBenchRows(
       main.push(await mainPublish(root, server.url, server.port, n));
       bareConsumer.push(await bareConsume(server.port, server.url, jsm, n));
       one.push(await consumeProcesses(root, config, server.port, jsm, n, 1));
+      oneThread.push(
+        await consumeProcesses(root, config, server.port, jsm, n, 1, ["--workers", "1"]),
+      );
       two.push(await consumeProcesses(root, config, server.port, jsm, n, 2));
     }
     const lat = await latency(nc, root, config, server.port, jsm, rate, seconds);
@@ -397,13 +415,24 @@ export async function natsBenchRows(
         `main.ts --publish / this: ${fmt(rateOf(main) / rateOf(client), 2)}`,
       ],
       [
-        `k. observer.ts consume, 1 process (fsync always), ${fmt(n)} messages`,
+        `k. observer.ts consume, 1 process (fsync always, --workers ${cores}), ${fmt(n)} messages`,
         `${fmt(rateOf(one))} rec/s, CPU ${cpuOf(one)}/10k, machine busy ${
           busyOf(one)
         } of ${cores} cores`,
         `vs bare consumer process that only acks ${fmt(rateOf(bareConsumer))} msg/s, CPU ${
           cpuOf(bareConsumer)
         }/10k: ratio ${fmt(rateOf(one) / rateOf(bareConsumer), 2)} (target ≥ 0.70)`,
+      ],
+      [
+        `   1 consume process with --workers 1 (one thread)`,
+        `${fmt(rateOf(oneThread))} rec/s, CPU ${cpuOf(oneThread)}/10k, machine busy ${
+          busyOf(oneThread)
+        } of ${cores} cores`,
+        `ratio ${
+          fmt(rateOf(oneThread) / rateOf(bareConsumer), 2)
+        } of the bare consumer; --workers ${cores} / it: ${
+          fmt(rateOf(one) / rateOf(oneThread), 2)
+        }`,
       ],
       [
         `   2 consume processes (${cores} cores, shared with nats-server and the bench)`,

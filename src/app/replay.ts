@@ -21,7 +21,9 @@ import { ChunkWorkers } from "../parallel/chunk_workers.ts";
 import {
   type ParallelRecordOptions,
   type ParallelTarget,
+  recordChunksInParallel,
   recordInParallel,
+  type SourceChunk,
 } from "../parallel/ordered_recording.ts";
 import { getObserverLogger } from "../log/logging.ts";
 
@@ -99,7 +101,8 @@ export async function recordStream(
 /**
  * {@linkcode recordStream} through `workers` into `target`: the same lines, verdicts, reports
  * and dead letters, judged in parallel and written in input order (see
- * `parallel/ordered_recording.ts`). `chunks` passes the options only parallel recording has
+ * `parallel/ordered_recording.ts`). The input is a byte stream, or chunks already cut (the
+ * messages of a consumer, `parallel/message_chunks.ts`). `chunks` passes the options only parallel recording has
  * (the chunk size, a pool of buffers shared with other recordings, the records of each chunk
  * as accepted for a live stream).
  *
@@ -118,11 +121,11 @@ export async function recordStreamInParallel(
   workers: ChunkWorkers,
   target: ParallelTarget,
   name: string,
-  stream: ReadableStream<Uint8Array>,
+  stream: ReadableStream<Uint8Array> | AsyncIterable<SourceChunk>,
   options: Omit<ReplayOptions, "parallel"> = {},
   chunks: Pick<ParallelRecordOptions, "blockedRecords" | "onChunk" | "chunkBytes" | "buffers"> = {},
 ): Promise<ReplayResult> {
-  return await recordInParallel(workers, target, name, stream, {
+  const parallelOptions: ParallelRecordOptions = {
     ...inputCallbacks(name, options),
     ...chunks,
     format: options.format,
@@ -130,7 +133,10 @@ export async function recordStreamInParallel(
     maxLineBytes: options.maxLineBytes,
     onBytes: options.onBytes,
     logger: getObserverLogger("parallel"),
-  });
+  };
+  return stream instanceof ReadableStream
+    ? await recordInParallel(workers, target, name, stream, parallelOptions)
+    : await recordChunksInParallel(workers, target, name, stream, parallelOptions);
 }
 
 /**

@@ -192,8 +192,8 @@ export function parseWorkers(value: string): number {
 export function workersOption(cores: number): CommanderOption {
   return new Option(
     "--workers <n>",
-    "workers recording file inputs (and the service's NDJSON bodies) in parallel, written " +
-      "in input order (1: one thread); " +
+    "workers recording file inputs (and the service's NDJSON bodies, consumed messages) in " +
+      "parallel, written in input order (1: one thread); " +
       "only into a single JSONL sink without --rotate-bytes (else one thread)",
   ).argParser(parseWorkers).default(
     Math.min(MAX_WORKERS, Math.max(1, cores)),

@@ -19,13 +19,22 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { Pipeline } from "../app/pipeline.ts";
-import { textLineRecorder } from "../app/replay.ts";
+import { recordStreamInParallel, textLineRecorder } from "../app/replay.ts";
+import { ChunkBuffers } from "../parallel/chunk_buffers.ts";
+import { ChunkWorkers } from "../parallel/chunk_workers.ts";
+import { messageChunks } from "../parallel/message_chunks.ts";
 import { textLineOfBytes } from "../io/line_reader.ts";
 import type { Logger } from "../log/logging.ts";
 import { backoffRetryDelayMs } from "../sinks/batching_queue.ts";
 import { natsConnectOptions } from "./servers.ts";
 import type { NatsConsumerSettings } from "./settings.ts";
 import { ensureConsumer } from "./stream_setup.ts";
+
+/**
+ * Bytes of messages in one chunk for the workers (`--workers` 2 or more): a chunk is cut sooner
+ * when no further message is ready, so this bounds a chunk, not the wait for one.
+ */
+const MESSAGE_CHUNK_BYTES = 64 * 1024;
 
 /** The JetStream ack and progress ("working") replies, as `JsMsg.ack()`/`working()` send them. */
 const ACK: Uint8Array = new TextEncoder().encode("+ACK");
@@ -145,19 +154,49 @@ export async function consumeIntoPipeline(
   signal.addEventListener("abort", stop, { once: true });
 
   const acker = new Acker(nc, pipeline, settings, logger, signal, options.onAcked);
-  const record = textLineRecorder(pipeline.observer, `nats:${options.stream}`, {
-    deadLetters: pipeline.deadLetters,
-  });
+  const name = `nats:${options.stream}`;
   const result = { snapshots: 0, rejected: 0 };
   let redelivered = 0;
+  const parallel = pipeline.parallel;
   try {
-    for await (const message of messages) {
-      const info = message.info;
-      if (info.deliveryCount > 1) redelivered++;
-      const outcome = await record(textLineOfBytes(message.data, info.streamSequence));
-      if (outcome === "snapshot") result.snapshots++;
-      else if (outcome === "rejected") result.rejected++;
-      acker.add(ackHandle(message));
+    if (parallel !== undefined) {
+      // Judged by the workers, a chunk of messages at a time, written in order; a chunk's
+      // messages are acked (in the acker's groups) once its records are with the sink.
+      await using workers = new ChunkWorkers(parallel.workers, parallel.judge);
+      const buffers = new ChunkBuffers(2 * workers.size + 2, MESSAGE_CHUNK_BYTES);
+      const chunks = messageChunks(messages, (message: JsMsg) => {
+        const info = message.info;
+        if (info.deliveryCount > 1) redelivered++;
+        return { data: message.data, number: info.streamSequence, handle: ackHandle(message) };
+      }, {
+        buffers,
+        chunkBytes: MESSAGE_CHUNK_BYTES,
+        onWritten: (handles) => {
+          for (const handle of handles) acker.add(handle);
+        },
+      });
+      const recorded = await recordStreamInParallel(
+        workers,
+        parallel,
+        name,
+        chunks,
+        { format: "snapshots", deadLetters: pipeline.deadLetters },
+        { buffers, chunkBytes: MESSAGE_CHUNK_BYTES },
+      );
+      result.snapshots = recorded.snapshots;
+      result.rejected = recorded.rejected;
+    } else {
+      const record = textLineRecorder(pipeline.observer, name, {
+        deadLetters: pipeline.deadLetters,
+      });
+      for await (const message of messages) {
+        const info = message.info;
+        if (info.deliveryCount > 1) redelivered++;
+        const outcome = await record(textLineOfBytes(message.data, info.streamSequence));
+        if (outcome === "snapshot") result.snapshots++;
+        else if (outcome === "rejected") result.rejected++;
+        acker.add(ackHandle(message));
+      }
     }
   } finally {
     signal.removeEventListener("abort", stop);

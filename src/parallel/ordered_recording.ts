@@ -30,7 +30,7 @@ import type { RecordLinesOptions } from "../app/record_snapshots.ts";
 import { type ChunkVerdict, judgeChunk } from "./chunk_judge.ts";
 import type { ChunkWorkers } from "./chunk_workers.ts";
 import { ChunkBuffers } from "./chunk_buffers.ts";
-import { DEFAULT_CHUNK_BYTES, readLineChunks } from "./line_chunks.ts";
+import { DEFAULT_CHUNK_BYTES, type LineChunk, readLineChunks } from "./line_chunks.ts";
 
 /** Where parallel recording puts what the workers made. */
 export interface ParallelTarget {
@@ -59,6 +59,24 @@ export interface AcceptedChunk {
    */
   readonly blocked: readonly { readonly recordsBefore: number; readonly record?: string }[];
 }
+
+/**
+ * A chunk handed to {@linkcode recordChunksInParallel} by a source other than a byte stream (the
+ * messages of a NATS consumer): whole lines as bytes for a worker, or one line judged on this
+ * thread (a message whose text holds a line end), with the line numbers messages should give
+ * (stream sequences) and a note for when its records have gone to the sink.
+ */
+export type SourceChunk =
+  & (
+    | Extract<LineChunk, { kind: "lines" }>
+    | { readonly kind: "line"; readonly line: TextLine }
+  )
+  & {
+    /** The number of each of its lines in messages (default: counted through the input). */
+    readonly numbers?: readonly number[];
+    /** Called once the chunk's records were handed to the sink and its dead letters queued. */
+    readonly written?: () => void;
+  };
 
 /** Options of {@linkcode recordInParallel}. */
 export interface ParallelRecordOptions {
@@ -124,6 +142,42 @@ export async function recordInParallel(
   stream: ReadableStream<Uint8Array>,
   options: ParallelRecordOptions = {},
 ): Promise<ParallelRecordResult> {
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const buffers = options.buffers ?? new ChunkBuffers(2 * workers.size + 2, chunkBytes);
+  const chunks = readLineChunks(stream, {
+    chunkBytes,
+    maxLineBytes: options.maxLineBytes,
+    onBytes: options.onBytes,
+    signal: options.signal,
+    buffer: (bytes) => buffers.input(bytes),
+  });
+  return await recordChunksInParallel(workers, target, name, chunks, { ...options, buffers });
+}
+
+/**
+ * {@linkcode recordInParallel} of chunks from any source, such as {@linkcode SourceChunk}s made
+ * of messages (their buffers best taken from `options.buffers`, to which they return); `signal`
+ * and `onBytes` are the source's business.
+ *
+ * @example
+ * ```ts
+ * import { recordChunksInParallel, type ParallelTarget } from "./ordered_recording.ts";
+ * import { ChunkWorkers } from "./chunk_workers.ts";
+ * declare const target: ParallelTarget;
+ * await using workers = new ChunkWorkers(target.workers, target.judge);
+ * const line = { text: "not json", number: 1, terminated: true };
+ * await recordChunksInParallel(workers, target, "nats:QTS", [{ kind: "line", line, numbers: [7] }], {
+ *   format: "snapshots",
+ * });
+ * ```
+ */
+export async function recordChunksInParallel(
+  workers: ChunkWorkers,
+  target: ParallelTarget,
+  name: string,
+  chunks: AsyncIterable<LineChunk | SourceChunk> | Iterable<LineChunk | SourceChunk>,
+  options: ParallelRecordOptions = {},
+): Promise<ParallelRecordResult> {
   const maxInFlight = 2 * workers.size;
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const buffers = options.buffers ?? new ChunkBuffers(maxInFlight + 2, chunkBytes);
@@ -131,22 +185,31 @@ export async function recordInParallel(
   let format: InputFormat = options.format ?? "auto";
   let settled = format !== "auto";
   if (settled) options.onFormat?.(format as Exclude<InputFormat, "auto">);
-  /** The verdicts in flight, in input order. */
-  const inFlight: Promise<ChunkVerdict>[] = [];
+  /** The verdicts in flight, in input order, with their chunks' line numbers and notes. */
+  const inFlight: {
+    readonly verdict: Promise<ChunkVerdict>;
+    readonly numbers?: readonly number[];
+    readonly written?: () => void;
+  }[] = [];
   /** Lines before the next verdict to write. */
   let base = 0;
   let snapshots = 0;
   let rejected = 0;
   let mainJudge: SnapshotJudge | undefined;
 
-  const write = async (verdict: ChunkVerdict) => {
+  const write = async (
+    verdict: ChunkVerdict,
+    numbers: readonly number[] | undefined,
+    written: (() => void) | undefined,
+  ) => {
+    const numberOf = (n: number) => numbers?.[n - 1] ?? base + n;
     if (!settled && verdict.format !== undefined) {
       settled = true;
       format = verdict.format;
       options.onFormat?.(verdict.format);
     }
     for (const outcome of verdict.outcomes) {
-      const source: TextLine = { ...outcome.source, number: base + outcome.source.number };
+      const source: TextLine = { ...outcome.source, number: numberOf(outcome.source.number) };
       const reason = outcome.reasons[0];
       // What the dead-letter writer needs of the line: its source, reason and format.
       const item: SnapshotLine = {
@@ -187,29 +250,60 @@ export async function recordInParallel(
       if (pending !== undefined) await pending;
     }
     if (verdict.tornTail !== undefined) {
-      options.onTornTail?.({ ...verdict.tornTail, line: base + verdict.tornTail.line });
+      options.onTornTail?.({ ...verdict.tornTail, line: numberOf(verdict.tornTail.line) });
     }
     options.logger?.debug("Chunk of lines {first}-{last}: {records} record(s) written", {
-      first: base + 1,
-      last: base + verdict.lines,
+      first: numberOf(1),
+      last: numberOf(verdict.lines),
       records: verdict.records,
     });
     base += verdict.lines;
+    written?.();
   };
-  const writeOldest = async () => await write(await inFlight.shift()!);
+  /** The chunk being written, if any (it counts among those in flight). */
+  let writing = 0;
+  /** Set when the source has ended, or failed: the writer stops once the verdicts are written. */
+  let sourceDone = false;
+  /** The writer's failure, which stops the source too. */
+  let failure: { error: unknown } | undefined;
+  const verdictReady = new Wakeup();
+  const roomMade = new Wakeup();
+  // The writer takes each verdict as soon as it is in, in input order (a live source, such as
+  // a consumer's messages, must not wait for later chunks to have its own written).
+  const writer = (async () => {
+    try {
+      while (true) {
+        if (inFlight.length === 0) {
+          if (sourceDone) return;
+          await verdictReady.wait();
+          continue;
+        }
+        const oldest = inFlight.shift()!;
+        writing = 1;
+        await write(await oldest.verdict, oldest.numbers, oldest.written);
+        writing = 0;
+        roomMade.wake();
+      }
+    } catch (error) {
+      failure = { error };
+      roomMade.wake();
+    }
+  })();
+  const waitForRoom = async (free: number) => {
+    while (failure === undefined && inFlight.length + writing > free) await roomMade.wait();
+    if (failure !== undefined) throw failure.error;
+  };
 
   try {
-    const chunks = readLineChunks(stream, {
-      chunkBytes,
-      maxLineBytes,
-      onBytes: options.onBytes,
-      signal: options.signal,
-      buffer: (bytes) => buffers.input(bytes),
-    });
     for await (const chunk of chunks) {
+      if (failure !== undefined) throw failure.error;
       const input = { name, format, mode: options.mode, blockedRecords: options.blockedRecords };
       let verdict: Promise<ChunkVerdict>;
-      if (chunk.kind === "too-long") {
+      if (chunk.kind === "line") {
+        // A line that cannot travel as bytes among others (a message holding a line end).
+        mainJudge ??= new SnapshotJudge(target.judge);
+        verdict = judgeChunk([{ ...chunk.line, number: 1 }], input, mainJudge);
+      } else if (chunk.kind === "too-long") {
         // Judged here: nothing of the line was kept, so there is nothing to parse.
         mainJudge ??= new SnapshotJudge(target.judge);
         const line: TextLine = {
@@ -230,15 +324,46 @@ export async function recordInParallel(
           return judged.verdict;
         });
       }
-      verdict.catch(() => {}); // awaited in order below; never an unhandled rejection meanwhile
-      inFlight.push(verdict);
-      // Until the format is settled, each chunk is judged before the next is sent.
-      if (!settled) await writeOldest();
-      while (inFlight.length >= maxInFlight) await writeOldest();
+      verdict.catch(() => {}); // awaited in order by the writer; never unhandled meanwhile
+      const { numbers, written } = chunk as SourceChunk;
+      inFlight.push({ verdict, numbers, written });
+      verdictReady.wake();
+      // Until the format is settled, each chunk is written before the next is sent.
+      await waitForRoom(settled ? maxInFlight - 1 : 0);
     }
-    while (inFlight.length > 0) await writeOldest();
+    sourceDone = true;
+    verdictReady.wake();
+    await writer;
+    if (failure !== undefined) throw failure.error;
   } finally {
+    // On a failure, what is still in flight is given up on; the writer stops.
+    sourceDone = true;
     inFlight.length = 0;
+    verdictReady.wake();
+    await writer; // the write under way, if any, ends first
   }
   return { snapshots, rejected };
+}
+
+/** Wakes whoever waits on it, or, when nobody does, the next one to wait. */
+class Wakeup {
+  #resolve: (() => void) | undefined;
+  #pending = false;
+
+  /** Resolves at the next {@linkcode Wakeup.wake} (at once when one came meanwhile). */
+  wait(): Promise<void> {
+    if (this.#pending) {
+      this.#pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#resolve = resolve);
+  }
+
+  /** Wakes the waiter. */
+  wake(): void {
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    if (resolve === undefined) this.#pending = true;
+    else resolve();
+  }
 }

@@ -24,75 +24,90 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
   }
 }
 
-Deno.test({
-  name: "main.ts --publish then observer.ts consume: every snapshot recorded once and acked; " +
-    "bad messages dead-lettered with their stream sequence and acked; SIGTERM drains",
-  ignore: unavailable !== undefined,
-  async fn() {
-    await withNatsProject(async ({ server, root, config, net, nc, jsm, streamCreate }) => {
-      const created = await streamCreate(net);
-      assert.equal(created.code, 0, created.stderr);
-      const denied = await runScript(root, {
-        task: "run",
-        script: "main.ts",
-        args: ["--publish", server.url, "--ticks", "5"],
-      });
-      assert.equal(denied.code, 2, denied.stderr);
-      assert.match(denied.stderr, new RegExp(`--allow-net=127\\.0\\.0\\.1:${server.port}`));
-      const published = await runScript(root, {
-        task: "run",
-        script: "main.ts",
-        args: ["--publish", server.url, "--symbols", "005930,000660", "--ticks", "500"],
-        extraNet: net,
-      });
-      assert.equal(published.code, 0, published.stderr);
-      const summary = parseSummaryLine(published.stdout);
-      assert.equal(summary.published, "1000");
-      assert.equal(summary.not_written, "0");
-      const js = jetstream(nc);
-      await js.publish("qts.snapshots.market.bad", "not json at all");
-      // A snapshot with NaN: blocked by validation.
-      const blocked =
-        '{"meta":{"timestamp":"2026-01-26T03:00:00.000Z","timestamp_ms":1769396400000,' +
-        '"session_id":"s","run_id":"nan-1","mode":"DEV","observer_version":"v1.0.0"},' +
-        '"context":{"source":"market","stage":"raw","symbol":"X"},' +
-        '"observation":{"inputs":{"price":NaN},"computed":{},"state":{}}}';
-      await js.publish("qts.snapshots.market.X", blocked);
+for (const workers of ["1", "2"]) {
+  Deno.test({
+    name: `main.ts --publish then observer.ts consume --workers ${workers}: every snapshot ` +
+      "recorded once and acked; bad messages dead-lettered with their stream sequence and " +
+      "acked; a message holding line ends recorded whole; SIGTERM drains",
+    ignore: unavailable !== undefined,
+    fn: () => consumeOnce(workers),
+  });
+}
 
-      const consumer = await spawnScript(root, {
-        task: "observer",
-        script: "observer.ts",
-        args: ["consume", "--config", config, "--instance", "a"],
-        extraNet: net,
-      });
-      await until("every message is acked", async () => {
-        const info = await jsm.consumers.info("QTS_TEST", "observers");
-        return info.num_pending === 0 && info.num_ack_pending === 0 &&
-          info.delivered.stream_seq === 1002;
-      });
-      consumer.kill("SIGTERM");
-      const output = await consumer.output();
-      const stdout = decoder.decode(output.stdout);
-      assert.equal(output.code, 1, decoder.decode(output.stderr)); // one rejected, one blocked
-      const consumed = parseFieldsLine(stdout, "consume");
-      assert.equal(consumed.acked, "1002");
-      assert.equal(consumed.rejected, "1");
-      assert.equal(consumed.unacked, "0");
-      const records = await fileLines(join(observerDir(root), "consumed.a.jsonl"));
-      assert.equal(records.length, 1000);
-      assert.equal(new Set(records.map((l) => JSON.parse(l).snapshot.meta.run_id)).size, 1000);
-      const letters = (await fileLines(join(observerDir(root), "consumed.a.rejected.jsonl")))
-        .map((l) => JSON.parse(l));
-      assert.deepEqual(
-        letters.map((e) => [e.kind, e.input, e.line, e.text]),
-        [
-          ["rejected", "nats:QTS_TEST", 1001, "not json at all"],
-          ["blocked", "nats:QTS_TEST", 1002, blocked],
-        ],
-      );
+async function consumeOnce(workers: string) {
+  await withNatsProject(async ({ server, root, config, net, nc, jsm, streamCreate }) => {
+    const created = await streamCreate(net);
+    assert.equal(created.code, 0, created.stderr);
+    const denied = await runScript(root, {
+      task: "run",
+      script: "main.ts",
+      args: ["--publish", server.url, "--ticks", "5"],
     });
-  },
-});
+    assert.equal(denied.code, 2, denied.stderr);
+    assert.match(denied.stderr, new RegExp(`--allow-net=127\\.0\\.0\\.1:${server.port}`));
+    const published = await runScript(root, {
+      task: "run",
+      script: "main.ts",
+      args: ["--publish", server.url, "--symbols", "005930,000660", "--ticks", "500"],
+      extraNet: net,
+    });
+    assert.equal(published.code, 0, published.stderr);
+    const summary = parseSummaryLine(published.stdout);
+    assert.equal(summary.published, "1000");
+    assert.equal(summary.not_written, "0");
+    const js = jetstream(nc);
+    await js.publish("qts.snapshots.market.bad", "not json at all");
+    // A snapshot with NaN: blocked by validation.
+    const blocked =
+      '{"meta":{"timestamp":"2026-01-26T03:00:00.000Z","timestamp_ms":1769396400000,' +
+      '"session_id":"s","run_id":"nan-1","mode":"DEV","observer_version":"v1.0.0"},' +
+      '"context":{"source":"market","stage":"raw","symbol":"X"},' +
+      '"observation":{"inputs":{"price":NaN},"computed":{},"state":{}}}';
+    await js.publish("qts.snapshots.market.X", blocked);
+    // Laid out over several lines: one message, one snapshot, recorded as it came.
+    const pretty = JSON.stringify(JSON.parse(blocked.replace("NaN", "70000")), null, 2)
+      .replace('"nan-1"', '"pretty-1"');
+    await js.publish("qts.snapshots.market.X", pretty);
+
+    const consumer = await spawnScript(root, {
+      task: "observer",
+      script: "observer.ts",
+      args: ["consume", "--config", config, "--instance", "a", "--workers", workers],
+      extraNet: net,
+    });
+    await until("every message is acked", async () => {
+      const info = await jsm.consumers.info("QTS_TEST", "observers");
+      return info.num_pending === 0 && info.num_ack_pending === 0 &&
+        info.delivered.stream_seq === 1003;
+    });
+    consumer.kill("SIGTERM");
+    const output = await consumer.output();
+    const stdout = decoder.decode(output.stdout);
+    assert.equal(output.code, 1, decoder.decode(output.stderr)); // one rejected, one blocked
+    const consumed = parseFieldsLine(stdout, "consume");
+    assert.equal(consumed.acked, "1003");
+    assert.equal(consumed.rejected, "1");
+    assert.equal(consumed.unacked, "0");
+    assert.equal(consumed.redelivered, "0");
+    const records = await fileLines(join(observerDir(root), "consumed.a.jsonl"));
+    assert.equal(records.length, 1001);
+    assert.equal(new Set(records.map((l) => JSON.parse(l).snapshot.meta.run_id)).size, 1001);
+    assert.deepEqual(
+      JSON.parse(records[1000]).snapshot,
+      JSON.parse(pretty),
+      "the last message's snapshot recorded last",
+    );
+    const letters = (await fileLines(join(observerDir(root), "consumed.a.rejected.jsonl")))
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      letters.map((e) => [e.kind, e.input, e.line, e.text]),
+      [
+        ["rejected", "nats:QTS_TEST", 1001, "not json at all"],
+        ["blocked", "nats:QTS_TEST", 1002, blocked],
+      ],
+    );
+  });
+}
 
 Deno.test({
   name: "two consume processes share the durable consumer; one SIGKILLed mid-batch: its " +

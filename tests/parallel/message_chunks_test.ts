@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { ChunkBuffers } from "../../src/parallel/chunk_buffers.ts";
+import { messageChunks } from "../../src/parallel/message_chunks.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+Deno.test("message chunks: messages ready at once share a chunk, cut when none is ready or it is full; one holding a line end or a BOM travels alone, in its place; numbers and handles follow", async () => {
+  async function* messages() {
+    for (const [n, text] of [[11, "a"], [12, "b"], [13, "c"]] as const) yield { n, text };
+    await new Promise((r) => setTimeout(r, 30)); // a pause: the chunk so far is cut
+    yield { n: 14, text: '{"x":\n1}' };
+    yield { n: 15, text: "\ufeffd" };
+    yield { n: 16, text: "e".repeat(40) };
+    yield { n: 17, text: "f".repeat(40) }; // does not fit beside the one before (64 bytes)
+    yield { n: 18, text: "" };
+  }
+  const written: string[][] = [];
+  const chunks = [];
+  for await (
+    const chunk of messageChunks(
+      messages(),
+      (m) => ({ data: encoder.encode(m.text), number: m.n, handle: `ack-${m.n}` }),
+      { buffers: new ChunkBuffers(4, 64), chunkBytes: 64, onWritten: (h) => written.push([...h]) },
+    )
+  ) {
+    chunks.push(chunk);
+    chunk.written?.();
+  }
+  assert.deepEqual(
+    chunks.map((c) => [
+      c.kind,
+      c.kind === "lines" ? decoder.decode(c.bytes, { stream: true }) : c.line.text,
+      c.numbers,
+    ]),
+    [
+      ["lines", "a\nb\nc\n", [11, 12, 13]],
+      ["line", '{"x":\n1}', [14]],
+      ["line", "\ufeffd", [15]], // kept as it came, as one thread keeps it
+      ["lines", "e".repeat(40) + "\n", [16]],
+      ["lines", "f".repeat(40) + "\n\n", [17, 18]],
+    ],
+  );
+  assert.deepEqual(written, [
+    ["ack-11", "ack-12", "ack-13"],
+    ["ack-14"],
+    ["ack-15"],
+    ["ack-16"],
+    ["ack-17", "ack-18"],
+  ]);
+});
