@@ -76,6 +76,8 @@ export class NatsPublisher implements AsyncDisposable {
   readonly name: string;
   readonly #options: NatsPublisherOptions;
   readonly #queue: BatchingQueue<PublishItem>;
+  /** Each subject once, so queued items share it (see {@linkcode NatsPublisher.#subject}). */
+  readonly #subjects = new Map<string, string>();
   readonly #window: number;
   readonly #timeout: number;
   #connection: Promise<Connection> | undefined;
@@ -113,7 +115,11 @@ export class NatsPublisher implements AsyncDisposable {
   /** Queues one item; a promise means the queue is full (`block`). */
   publish(item: PublishItem): void | Promise<void> {
     if (this.#closed) throw new Error(`${this.name} is closed: expected publish() before close()`);
-    return this.#queue.push(item);
+    return this.#queue.push({
+      subject: this.#subject(item.subject),
+      msgId: item.msgId,
+      payload: item.payload,
+    });
   }
 
   /**
@@ -169,6 +175,19 @@ export class NatsPublisher implements AsyncDisposable {
       failure: q.failure ?? this.#lastRefusal,
       duplicates: this.#duplicates,
     };
+  }
+
+  /**
+   * The one copy of `subject`: a subject built per message is a chain of concatenated strings
+   * that would wait in the queue with its item (and be flattened again by the client's check of
+   * every publish); a session has few subjects, kept once here. At most 4096 are kept.
+   */
+  #subject(subject: string): string {
+    const known = this.#subjects.get(subject);
+    if (known !== undefined) return known;
+    if (this.#subjects.size >= 4096) this.#subjects.clear();
+    this.#subjects.set(subject, subject);
+    return subject;
   }
 
   #connect(): Promise<Connection> {
