@@ -18,9 +18,9 @@ import {
   type QueueTuning,
   sinkStatsOf,
 } from "../sinks/batching_queue.ts";
-import { lineBytes } from "../sinks/json_lines.ts";
 import { closeQueueLogged, episodeLogging } from "../sinks/queue_logging.ts";
 import type { SinkStats } from "../sinks/sink.ts";
+import { PayloadArena } from "./payload_arena.ts";
 import { PubAckInbox } from "./pub_ack_inbox.ts";
 import { natsConnectOptions } from "./servers.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
@@ -33,6 +33,13 @@ export interface PublishItem {
   readonly msgId: string;
   /** Its JSON text. */
   readonly payload: string;
+}
+
+/** An item as queued: its payload as UTF-8 bytes (see `payload_arena.ts`). */
+interface QueuedItem {
+  readonly subject: string;
+  readonly msgId: string;
+  readonly payload: Uint8Array;
 }
 
 /** Options of a {@linkcode NatsPublisher}. */
@@ -75,7 +82,8 @@ export class NatsPublisher implements AsyncDisposable {
   /** Name in logs and summaries. */
   readonly name: string;
   readonly #options: NatsPublisherOptions;
-  readonly #queue: BatchingQueue<PublishItem>;
+  readonly #queue: BatchingQueue<QueuedItem>;
+  readonly #arena = new PayloadArena();
   /** Each subject once, so queued items share it (see {@linkcode NatsPublisher.#subject}). */
   readonly #subjects = new Map<string, string>();
   readonly #window: number;
@@ -95,12 +103,13 @@ export class NatsPublisher implements AsyncDisposable {
     if (!Number.isSafeInteger(this.#window) || this.#window <= 0) {
       throw new RangeError(`ackWindow: expected a positive integer, got ${this.#window}`);
     }
-    this.#queue = new BatchingQueue<PublishItem>({
+    this.#queue = new BatchingQueue<QueuedItem>({
       maxBytes: options.maxQueueBytes ?? NATS_PUBLISH_DEFAULTS.maxQueueBytes,
       flushBytes: options.flushBytes ?? NATS_PUBLISH_DEFAULTS.flushBytes,
       flushIntervalMs: options.flushIntervalMs ?? NATS_PUBLISH_DEFAULTS.flushIntervalMs,
       whenFull: options.whenFull ?? NATS_PUBLISH_DEFAULTS.whenFull,
-      sizeOf: (item) => lineBytes(item.payload),
+      // UTF-8 bytes plus one, as the JSONL sink counts a line.
+      sizeOf: (item) => item.payload.length + 1,
       write: (batch) => this.#publishBatch(batch),
       retryDelayMs: backoffRetryDelayMs,
       ...episodeLogging(
@@ -118,7 +127,7 @@ export class NatsPublisher implements AsyncDisposable {
     return this.#queue.push({
       subject: this.#subject(item.subject),
       msgId: item.msgId,
-      payload: item.payload,
+      payload: this.#arena.encode(item.payload),
     });
   }
 
@@ -202,7 +211,7 @@ export class NatsPublisher implements AsyncDisposable {
     return this.#connection;
   }
 
-  async #publishBatch(batch: Batch<PublishItem>): Promise<void> {
+  async #publishBatch(batch: Batch<QueuedItem>): Promise<void> {
     const { nc, inbox } = await this.#connect();
     if (nc.isClosed()) {
       this.#connection = undefined;
