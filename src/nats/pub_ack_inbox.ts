@@ -103,7 +103,12 @@ export class PubAckInbox {
    * (unless {@linkcode forget} came first). Returns the publish's token. Throws as
    * `NatsConnection.publish` does (closed connection, payload over the server's limit).
    */
-  publish(subject: string, payload: string, msgId: string, callback: PubAckCallback): number {
+  publish(
+    subject: string,
+    payload: string | Uint8Array,
+    msgId: string,
+    callback: PubAckCallback,
+  ): number {
     const token = this.#next++;
     const h = headers();
     h.set("Nats-Msg-Id", msgId);

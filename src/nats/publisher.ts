@@ -18,9 +18,9 @@ import {
   type QueueTuning,
   sinkStatsOf,
 } from "../sinks/batching_queue.ts";
-import { lineBytes } from "../sinks/json_lines.ts";
 import { closeQueueLogged, episodeLogging } from "../sinks/queue_logging.ts";
 import type { SinkStats } from "../sinks/sink.ts";
+import { PayloadArena } from "./payload_arena.ts";
 import { PubAckInbox } from "./pub_ack_inbox.ts";
 import { natsConnectOptions } from "./servers.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
@@ -33,6 +33,13 @@ export interface PublishItem {
   readonly msgId: string;
   /** Its JSON text. */
   readonly payload: string;
+}
+
+/** An item as queued: its payload as UTF-8 bytes (see `payload_arena.ts`). */
+interface QueuedItem {
+  readonly subject: string;
+  readonly msgId: string;
+  readonly payload: Uint8Array;
 }
 
 /** Options of a {@linkcode NatsPublisher}. */
@@ -75,7 +82,10 @@ export class NatsPublisher implements AsyncDisposable {
   /** Name in logs and summaries. */
   readonly name: string;
   readonly #options: NatsPublisherOptions;
-  readonly #queue: BatchingQueue<PublishItem>;
+  readonly #queue: BatchingQueue<QueuedItem>;
+  readonly #arena = new PayloadArena();
+  /** Each subject once, so queued items share it (see {@linkcode NatsPublisher.#subject}). */
+  readonly #subjects = new Map<string, string>();
   readonly #window: number;
   readonly #timeout: number;
   #connection: Promise<Connection> | undefined;
@@ -93,12 +103,13 @@ export class NatsPublisher implements AsyncDisposable {
     if (!Number.isSafeInteger(this.#window) || this.#window <= 0) {
       throw new RangeError(`ackWindow: expected a positive integer, got ${this.#window}`);
     }
-    this.#queue = new BatchingQueue<PublishItem>({
+    this.#queue = new BatchingQueue<QueuedItem>({
       maxBytes: options.maxQueueBytes ?? NATS_PUBLISH_DEFAULTS.maxQueueBytes,
       flushBytes: options.flushBytes ?? NATS_PUBLISH_DEFAULTS.flushBytes,
       flushIntervalMs: options.flushIntervalMs ?? NATS_PUBLISH_DEFAULTS.flushIntervalMs,
       whenFull: options.whenFull ?? NATS_PUBLISH_DEFAULTS.whenFull,
-      sizeOf: (item) => lineBytes(item.payload),
+      // UTF-8 bytes plus one, as the JSONL sink counts a line.
+      sizeOf: (item) => item.payload.length + 1,
       write: (batch) => this.#publishBatch(batch),
       retryDelayMs: backoffRetryDelayMs,
       ...episodeLogging(
@@ -113,7 +124,11 @@ export class NatsPublisher implements AsyncDisposable {
   /** Queues one item; a promise means the queue is full (`block`). */
   publish(item: PublishItem): void | Promise<void> {
     if (this.#closed) throw new Error(`${this.name} is closed: expected publish() before close()`);
-    return this.#queue.push(item);
+    return this.#queue.push({
+      subject: this.#subject(item.subject),
+      msgId: item.msgId,
+      payload: this.#arena.encode(item.payload),
+    });
   }
 
   /**
@@ -171,6 +186,19 @@ export class NatsPublisher implements AsyncDisposable {
     };
   }
 
+  /**
+   * The one copy of `subject`: a subject built per message is a chain of concatenated strings
+   * that would wait in the queue with its item (and be flattened again by the client's check of
+   * every publish); a session has few subjects, kept once here. At most 4096 are kept.
+   */
+  #subject(subject: string): string {
+    const known = this.#subjects.get(subject);
+    if (known !== undefined) return known;
+    if (this.#subjects.size >= 4096) this.#subjects.clear();
+    this.#subjects.set(subject, subject);
+    return subject;
+  }
+
   #connect(): Promise<Connection> {
     if (this.#connection === undefined) {
       const servers = this.#options.servers;
@@ -183,7 +211,7 @@ export class NatsPublisher implements AsyncDisposable {
     return this.#connection;
   }
 
-  async #publishBatch(batch: Batch<PublishItem>): Promise<void> {
+  async #publishBatch(batch: Batch<QueuedItem>): Promise<void> {
     const { nc, inbox } = await this.#connect();
     if (nc.isClosed()) {
       this.#connection = undefined;
