@@ -387,10 +387,17 @@ export async function natsBenchRows(
       await freshStream(jsm);
       main.push(await mainPublish(root, server.url, server.port, n));
       bareConsumer.push(await bareConsume(server.port, server.url, jsm, n));
-      one.push(await consumeProcesses(root, config, server.port, jsm, n, 1));
-      oneThread.push(
-        await consumeProcesses(root, config, server.port, jsm, n, 1, ["--workers", "1"]),
-      );
+      // Alternating which goes first: the first consumer after another one runs slower.
+      const withWorkers = () => consumeProcesses(root, config, server.port, jsm, n, 1);
+      const withOneThread = () =>
+        consumeProcesses(root, config, server.port, jsm, n, 1, ["--workers", "1"]);
+      if (round % 2 === 0) {
+        one.push(await withWorkers());
+        oneThread.push(await withOneThread());
+      } else {
+        oneThread.push(await withOneThread());
+        one.push(await withWorkers());
+      }
       two.push(await consumeProcesses(root, config, server.port, jsm, n, 2));
     }
     const lat = await latency(nc, root, config, server.port, jsm, rate, seconds);
