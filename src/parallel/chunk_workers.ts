@@ -26,7 +26,8 @@ interface Pending {
 }
 
 interface Slot {
-  readonly worker: Worker;
+  /** Its worker; a new one replaces one that crashed. */
+  worker: Worker;
   readonly pending: Map<number, Pending>;
 }
 
@@ -49,33 +50,46 @@ export class ChunkWorkers implements AsyncDisposable {
   readonly #slots: Slot[] = [];
   #seq = 0;
   #closed = false;
+  readonly #settings: JudgeSettings;
 
   /** Starts `count` workers (at least 1). */
   constructor(count: number, settings: JudgeSettings) {
+    this.#settings = settings;
     for (let i = 0; i < Math.max(1, count); i++) {
-      const worker = new Worker(new URL("./chunk_worker.ts", import.meta.url), {
-        type: "module",
-        name: `chunk-worker-${i + 1}`,
-      });
-      const slot: Slot = { worker, pending: new Map() };
-      worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-        const reply = event.data;
-        const waiting = slot.pending.get(reply.seq);
-        if (waiting === undefined) return;
-        slot.pending.delete(reply.seq);
-        if (reply.type === "verdict") {
-          waiting.resolve({ verdict: reply.verdict, buffer: reply.input });
-        } else waiting.reject(new Error(`a chunk worker failed: ${reply.message}`));
-      };
-      worker.onerror = (event: ErrorEvent) => {
-        event.preventDefault();
-        const error = new Error(`a chunk worker crashed: ${event.message}`);
-        for (const waiting of slot.pending.values()) waiting.reject(error);
-        slot.pending.clear();
-      };
-      this.#post(worker, { type: "init", settings });
+      const slot = { pending: new Map() } as Slot; // its worker is set by #start
+      this.#start(slot, i);
       this.#slots.push(slot);
     }
+  }
+
+  /**
+   * Starts the worker of `slot`. When it crashes, the chunks it had are rejected and a new
+   * worker takes its place, so later chunks are not sent to a dead one.
+   */
+  #start(slot: Slot, index: number): void {
+    const worker = new Worker(new URL("./chunk_worker.ts", import.meta.url), {
+      type: "module",
+      name: `chunk-worker-${index + 1}`,
+    });
+    slot.worker = worker;
+    worker.onmessage = (event: MessageEvent<WorkerReply>) => {
+      const reply = event.data;
+      const waiting = slot.pending.get(reply.seq);
+      if (waiting === undefined) return;
+      slot.pending.delete(reply.seq);
+      if (reply.type === "verdict") {
+        waiting.resolve({ verdict: reply.verdict, buffer: reply.input });
+      } else waiting.reject(new Error(`a chunk worker failed: ${reply.message}`));
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      const error = new Error(`a chunk worker crashed: ${event.message}`);
+      for (const waiting of slot.pending.values()) waiting.reject(error);
+      slot.pending.clear();
+      worker.terminate();
+      if (!this.#closed) this.#start(slot, index);
+    };
+    this.#post(worker, { type: "init", settings: this.#settings });
   }
 
   /** Number of workers. */

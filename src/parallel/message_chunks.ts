@@ -5,13 +5,13 @@
  * held back waiting for a full chunk); each line keeps its message's number (the stream
  * sequence) for reports and dead letters; and once a chunk's records are with the sink, the
  * handles of its messages are passed on (to be acknowledged). A message whose bytes hold a line
- * end, or start with a byte-order mark, cannot travel among the others as one line: it becomes a
- * chunk of its own, judged as one line on the main thread, in its place.
+ * end, start with a byte-order mark or pass the workers' line limit cannot travel among the others
+ * as one line: it becomes a chunk of its own, judged as one line on the main thread, in its place.
  *
  * @module
  */
 
-import { textLineOfBytes } from "../io/line_reader.ts";
+import { DEFAULT_MAX_LINE_BYTES, textLineOfBytes } from "../io/line_reader.ts";
 import type { ChunkBuffers } from "./chunk_buffers.ts";
 import type { SourceChunk } from "./ordered_recording.ts";
 
@@ -33,15 +33,23 @@ export interface MessageChunkOptions<H> {
   readonly chunkBytes: number;
   /** Called with the handles of a chunk's messages, in order, once its records are written. */
   readonly onWritten: (handles: readonly H[]) => void;
+  /**
+   * The longest line the workers are given (theirs, `DEFAULT_MAX_LINE_BYTES` unless told); a
+   * longer message is judged whole on the main thread.
+   */
+  readonly maxLineBytes?: number;
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
 const IDLE = Symbol("idle");
 
-/** True when `data` cannot be one line among others: it holds a line end or starts a BOM. */
-function apart(data: Uint8Array): boolean {
-  return data.indexOf(LF) >= 0 || data.indexOf(CR) >= 0 ||
+/**
+ * True when `data` cannot be one line among others: it holds a line end, starts with a BOM, or
+ * is longer than a worker takes a line (`maxLineBytes`; one thread records a message of any size).
+ */
+function apart(data: Uint8Array, maxLineBytes: number): boolean {
+  return data.length > maxLineBytes || data.indexOf(LF) >= 0 || data.indexOf(CR) >= 0 ||
     (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf);
 }
 
@@ -68,6 +76,7 @@ export async function* messageChunks<M, H>(
   options: MessageChunkOptions<H>,
 ): AsyncGenerator<SourceChunk> {
   const { buffers, chunkBytes } = options;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let buffer = buffers.input(chunkBytes);
   let used = 0;
   let numbers: number[] = [];
@@ -112,7 +121,7 @@ export async function* messageChunks<M, H>(
       next = iterator.next();
       next.catch(() => {});
       const { data, number, handle } = view(result.value);
-      if (apart(data)) {
+      if (apart(data, maxLineBytes)) {
         if (used > 0) yield cut();
         yield {
           kind: "line",
@@ -137,6 +146,8 @@ export async function* messageChunks<M, H>(
     if (used > 0) yield cut();
     else buffers.keepInput(buffer);
   } finally {
-    await iterator.return?.();
+    // Not awaited: an iterator with a `next()` still pending (a quiet stream) would make this
+    // wait for its next message; it ends when its owner stops it.
+    void Promise.resolve(iterator.return?.()).catch(() => {});
   }
 }

@@ -233,11 +233,18 @@ export async function recordChunksInParallel(
       }
       await options.onDeadLetter?.(outcome.kind, item, outcome.reasons, outcome.runId);
     }
-    options.onChunk?.({
-      encoded: verdict.encoded,
-      records: verdict.records,
-      blocked: verdict.outcomes.filter((outcome) => outcome.kind === "blocked"),
-    });
+    try {
+      options.onChunk?.({
+        encoded: verdict.encoded,
+        records: verdict.records,
+        blocked: verdict.outcomes.filter((outcome) => outcome.kind === "blocked"),
+      });
+    } catch (error) {
+      // Like a failing sink on the bus: reported, and the records still go to the file.
+      options.logger?.error("A chunk's records could not be shown live: {error}", {
+        error: String(error),
+      });
+    }
     if (verdict.records > 0) {
       snapshots += verdict.records;
       target.observer.tally({ status: "dispatched", count: verdict.records });
@@ -266,6 +273,11 @@ export async function recordChunksInParallel(
   let sourceDone = false;
   /** The writer's failure, which stops the source too. */
   let failure: { error: unknown } | undefined;
+  /** Settles when the writer fails: a source waiting for its next chunk is not waited for. */
+  let failed: () => void = () => {};
+  const writerFailed = new Promise<typeof WRITER_FAILED>((resolve) => {
+    failed = () => resolve(WRITER_FAILED);
+  });
   const verdictReady = new Wakeup();
   const roomMade = new Wakeup();
   // The writer takes each verdict as soon as it is in, in input order (a live source, such as
@@ -287,6 +299,7 @@ export async function recordChunksInParallel(
     } catch (error) {
       failure = { error };
       roomMade.wake();
+      failed();
     }
   })();
   const waitForRoom = async (free: number) => {
@@ -294,9 +307,21 @@ export async function recordChunksInParallel(
     if (failure !== undefined) throw failure.error;
   };
 
+  const source = Symbol.asyncIterator in chunks
+    ? chunks[Symbol.asyncIterator]()
+    : chunks[Symbol.iterator]();
+  let sourceEnded = false;
   try {
-    for await (const chunk of chunks) {
-      if (failure !== undefined) throw failure.error;
+    while (true) {
+      const pending = Promise.resolve(source.next());
+      pending.catch(() => {}); // a rejection after the writer failed is not one to report
+      const next = await Promise.race([pending, writerFailed]);
+      if (next === WRITER_FAILED) throw failure!.error;
+      if (next.done) {
+        sourceEnded = true;
+        break;
+      }
+      const chunk = next.value;
       const input = { name, format, mode: options.mode, blockedRecords: options.blockedRecords };
       let verdict: Promise<ChunkVerdict>;
       if (chunk.kind === "line") {
@@ -341,9 +366,14 @@ export async function recordChunksInParallel(
     inFlight.length = 0;
     verdictReady.wake();
     await writer; // the write under way, if any, ends first
+    // Not awaited: a source still waiting for its next item (a quiet consumer) ends when it can.
+    if (!sourceEnded) void Promise.resolve(source.return?.()).catch(() => {});
   }
   return { snapshots, rejected };
 }
+
+/** What the race of a source's next chunk against the writer's failure gives on a failure. */
+const WRITER_FAILED = Symbol("writer failed");
 
 /** Wakes whoever waits on it, or, when nobody does, the next one to wait. */
 class Wakeup {

@@ -225,16 +225,15 @@ export async function startObserverServer(
   pipeline.bus.add(hub);
   // NDJSON bodies are recorded by the pipeline's workers when it has them (one pool shared by
   // the requests); the live stream from memory is handed each chunk's records as accepted.
+  // Started once the listener is up (below), so a failed start leaves no worker behind.
   const parallel = pipeline.parallel;
-  const workers = parallel === undefined
-    ? undefined
-    : new ChunkWorkers(parallel.workers, parallel.judge);
+  let workers: ChunkWorkers | undefined;
   const chunkOptions = {
     blockedRecords: true,
     onChunk: hub.writeChunk.bind(hub),
     chunkBytes: BODY_CHUNK_BYTES,
     // Kept across requests: a request's buffers are reused by the next ones.
-    buffers: new ChunkBuffers(4 * (workers?.size ?? 1) + 2, BODY_CHUNK_BYTES),
+    buffers: new ChunkBuffers(4 * (parallel?.workers ?? 1) + 2, BODY_CHUNK_BYTES),
   };
   // The record file that takes every record, when there is one: the stream follows it.
   const fileSink = pipeline.sinks.find(({ config, path }) =>
@@ -507,6 +506,7 @@ export async function startObserverServer(
   });
   let server: Deno.HttpServer<Deno.UnixAddr>;
   try {
+    if (parallel !== undefined) workers = new ChunkWorkers(parallel.workers, parallel.judge);
     await fileStream?.start();
     server = Deno.serve({ path: options.socketPath, onListen: () => {} }, async (request) => {
       const remote = request.headers.get(PEER_HEADER) ?? "unknown";

@@ -63,6 +63,8 @@ interface Subscriber {
   readonly controller: ReadableStreamDefaultController<Uint8Array>;
   /** Sequence number of the last event handed to this subscriber. */
   last: number;
+  /** Let go of as slow: its stream is closed, nothing more is sent. */
+  dropped?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -202,11 +204,13 @@ export class RecordStreamHub implements Sink {
               ),
             );
           }
-          for (let k = 0; k < this.#ring.length; k++) {
+          for (let k = 0; k < this.#ring.length && !subscriber.dropped; k++) {
             const entry = this.#ring[(this.#ringStart + k) % this.#ring.length];
             if (entry.seq > lastEventId) this.#send(subscriber, entry);
           }
         }
+        // Let go of while catching up (more than its bound missed): not added.
+        if (subscriber.dropped) return;
         subscriber.last = this.#seq;
         this.#subscribers.add(subscriber);
         this.#heartbeat.update(this.#subscribers.size);
@@ -219,6 +223,7 @@ export class RecordStreamHub implements Sink {
   }
 
   #send(subscriber: Subscriber, entry: RingEntry): void {
+    if (subscriber.dropped) return;
     const takes = subscriber.actions !== undefined
       ? subscriber.actions.includes(entry.action)
       : subscriber.filter(entry.record ??= JSON.parse(decoder.decode(entry.line)));
@@ -227,6 +232,7 @@ export class RecordStreamHub implements Sink {
     if ((controller.desiredSize ?? 0) <= 0) {
       // The client does not keep up: drop it rather than hold its backlog.
       this.#slow++;
+      subscriber.dropped = true;
       this.#subscribers.delete(subscriber);
       this.#heartbeat.update(this.#subscribers.size);
       controller.enqueue(encoder.encode(`event: slow\ndata: {}\n\n`));

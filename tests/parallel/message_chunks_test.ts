@@ -49,3 +49,25 @@ Deno.test("message chunks: messages ready at once share a chunk, cut when none i
     ["ack-17", "ack-18"],
   ]);
 });
+
+Deno.test("message chunks: a message longer than the workers' line limit is judged whole on the main thread", async () => {
+  const long = "x".repeat(100);
+  const chunks = [];
+  for await (
+    const chunk of messageChunks(
+      ReadableStream.from([{ text: "a" }, { text: long }, { text: "b" }]),
+      (m) => ({ data: encoder.encode(m.text), number: m.text.length, handle: m.text }),
+      {
+        buffers: new ChunkBuffers(4, 64),
+        chunkBytes: 64,
+        maxLineBytes: 50,
+        onWritten: () => {},
+      },
+    )
+  ) chunks.push(chunk);
+  assert.deepEqual(chunks.map((c) => [c.kind, c.numbers]), [
+    ["lines", [1]],
+    ["line", [100]],
+    ["lines", [1]],
+  ]);
+});

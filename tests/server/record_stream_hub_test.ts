@@ -139,3 +139,32 @@ Deno.test("stream hub: a chunk recorded in parallel reaches subscribers in input
   await late.cancel();
   await hub.close();
 });
+
+Deno.test("stream hub: a resume that overflows the subscriber's bound while catching up lets it go (event: slow) and is not sent more; later records reach the others", async () => {
+  const event = (i: number) =>
+    new TextEncoder().encode(`id: ${i}\nevent: record\ndata: ${JSON.stringify(record(i))}\n\n`);
+  const head = new TextEncoder().encode(`retry: 1000\n: qts-observer stream\n\n`).length;
+  // Room for the head and two events: the third of the ring overflows it.
+  const hub = new RecordStreamHub({ subscriberBytes: head + event(1).length + event(2).length });
+  for (let i = 1; i <= 3; i++) hub.write(record(i));
+  const resumed = hub.subscribe(() => true, 0);
+  assert.deepEqual(
+    [hub.streamStats().subscribers, hub.streamStats().slowDisconnects],
+    [0, 1],
+    "let go of, not added",
+  );
+  const other = hub.subscribe(() => true, undefined).pipeThrough(new TextDecoderStream());
+  const reader = other.getReader();
+  hub.write(record(4)); // would throw if the closed subscriber had been added
+  hub.writeChunk({
+    encoded: new TextEncoder().encode(JSON.stringify(record(5)) + "\n"),
+    records: 1,
+    blocked: [],
+  });
+  let text = "";
+  while (!text.includes("id: 5\n")) text += (await reader.read()).value;
+  assert.deepEqual([...text.matchAll(/id: (\d+)/g)].map((m) => m[1]), ["4", "5"]);
+  assert.match(await new Response(resumed).text(), /event: slow\ndata: \{\}\n\n$/);
+  await reader.cancel();
+  await hub.close();
+});
