@@ -171,9 +171,7 @@ export async function consumeIntoPipeline(
       }, {
         buffers,
         chunkBytes: MESSAGE_CHUNK_BYTES,
-        onWritten: (handles) => {
-          for (const handle of handles) acker.add(handle);
-        },
+        onWritten: (handles) => acker.addChunk(handles),
       });
       const recorded = await recordStreamInParallel(
         workers,
@@ -218,6 +216,13 @@ export async function consumeIntoPipeline(
  * every sink and the dead-letter file are flushed, then the group is acked. While a sink fails,
  * the group's messages are kept in progress (`working`) and the flush retried with backoff;
  * after a stop, a group whose sinks still fail is left unacked (it will be redelivered).
+ *
+ * A group during whose recording a sink let a record go (dropped by a full queue's policy, or
+ * given up on while failing: the sinks' `dropped` and `failed` counters, and the dead-letter
+ * file's, rose) is never acked: one of its messages is not where it should be, so the whole group
+ * is left to be delivered again (its other records then appear twice, which `merge` removes).
+ * Losses are told to their group exactly: a message's record is handed to the sinks before the
+ * message joins a group, and a group is cut only between messages (between chunks, with workers).
  */
 class Acker {
   acked = 0;
@@ -225,6 +230,10 @@ class Acker {
   #pending: AckHandle[] = [];
   #chain: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Records let go of by the sinks when the last loss was told to a group. */
+  #lostSeen: number;
+  /** The group being gathered holds a message whose record was let go of. */
+  #pendingLossy = false;
 
   constructor(
     readonly nc: NatsConnection,
@@ -233,18 +242,46 @@ class Acker {
     readonly logger: Logger,
     readonly signal: AbortSignal,
     readonly onAcked?: (count: number) => void,
-  ) {}
+  ) {
+    this.#lostSeen = this.#lost();
+  }
 
   /** Takes a message that was recorded. */
   add(message: AckHandle): void {
     this.#pending.push(message);
-    if (this.#pending.length >= this.settings.batch) this.#cut();
-    else this.#timer ??= setTimeout(() => this.#cut(), this.settings.ackDelayMs);
+    this.#cutOrWait();
+  }
+
+  /** Takes the messages of a chunk that was recorded, all in one group. */
+  addChunk(messages: readonly AckHandle[]): void {
+    // A loss since the last look is this chunk's (its records were just handed to the sinks).
+    const lost = this.#lost();
+    const lossy = lost > this.#lostSeen;
+    this.#lostSeen = lost;
+    if (this.#pending.length + messages.length > this.settings.batch) this.#cut();
+    this.#pending.push(...messages);
+    this.#pendingLossy ||= lossy;
+    this.#cutOrWait();
   }
 
   async finish(): Promise<void> {
     this.#cut();
     await this.#chain;
+  }
+
+  #cutOrWait(): void {
+    if (this.#pending.length >= this.settings.batch) this.#cut();
+    else this.#timer ??= setTimeout(() => this.#cut(), this.settings.ackDelayMs);
+  }
+
+  /** Records the sinks and the dead-letter file have let go of so far. */
+  #lost(): number {
+    let lost = this.pipeline.deadLetters.stats().failed;
+    for (const { sink } of this.pipeline.sinks) {
+      const stats = sink.stats();
+      lost += stats.dropped + stats.failed;
+    }
+    return lost;
   }
 
   #cut(): void {
@@ -253,7 +290,23 @@ class Acker {
     if (this.#pending.length === 0) return;
     const group = this.#pending;
     this.#pending = [];
-    this.#chain = this.#chain.then(() => this.#flushAndAck(group));
+    const lost = this.#lost();
+    const lossy = this.#pendingLossy || lost > this.#lostSeen;
+    this.#lostSeen = lost;
+    this.#pendingLossy = false;
+    this.#chain = this.#chain.then(() =>
+      lossy ? this.#holdBack(group, lost) : this.#flushAndAck(group)
+    );
+  }
+
+  /** Leaves a group with a record a sink let go of unacked, to be delivered again. */
+  #holdBack(group: readonly AckHandle[], lost: number): void {
+    this.unacked += group.length;
+    this.logger.error(
+      "{count} message(s) left unacked, to be delivered again: a sink let records of them go " +
+        "({lost} in this run so far, dropped by a full queue or given up on while failing)",
+      { count: group.length, lost },
+    );
   }
 
   /** Sends `payload` (an ack or a progress note) for every message of `group`, unawaited. */

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
 import { natsServerUnavailable } from "../helpers/nats.ts";
 import { withNatsProject } from "../helpers/nats_project.ts";
+import { canMountTmpfs, fill, mountTmpfs, unmount } from "../helpers/tmpfs.ts";
+import { snapshotLine } from "../helpers/snapshot_file.ts";
 import {
   fileLines,
   observerDir,
@@ -224,3 +226,84 @@ Deno.test({
     }, { consumer: { ack_wait_seconds: 3 } });
   },
 });
+
+// A full disk under the consumer's files: a tmpfs (root only; elsewhere the test says why not).
+const canMount = await canMountTmpfs();
+if (!canMount) console.log("skipped: the consume disk-full test needs to mount a tmpfs (root)");
+
+for (const workers of ["1", "2"]) {
+  Deno.test({
+    name: `consume --workers ${workers} on a full disk: records that did not fit while the sink ` +
+      "failed are not acked with their group but delivered again once space is back, so every " +
+      "snapshot ends in the file",
+    ignore: unavailable !== undefined || !canMount,
+    async fn() {
+      await withNatsProject(async ({ root, config, net, nc, jsm, streamCreate }) => {
+        assert.equal((await streamCreate(net)).code, 0);
+        const total = 5_000;
+        const dir = observerDir(root);
+        await mountTmpfs(dir, "16m");
+        try {
+          const consumer = await spawnScript(root, {
+            task: "observer",
+            script: "observer.ts",
+            args: ["consume", "--config", config, "--instance", "f", "--workers", workers],
+            extraNet: net,
+          });
+          const file = join(dir, "consumed.f.jsonl");
+          await until(
+            "the consumer opened its file",
+            () => Deno.stat(file).then(() => true, () => false),
+          );
+          // The disk is full before the snapshots come: the sink fails, its queue (256 KiB)
+          // overflows, and what does not fit is given up on (counted, not written).
+          const filler = await fill(dir);
+          const js = jetstream(nc);
+          for (let i = 0; i < total; i += 250) {
+            await Promise.all(
+              Array.from(
+                { length: 250 },
+                (_, k) =>
+                  js.publish("qts.snapshots.market.A", snapshotLine(i + k), {
+                    msgID: `r${i + k}`,
+                  }),
+              ),
+            );
+          }
+          await new Promise((r) => setTimeout(r, 2000));
+          await Deno.remove(filler);
+          const acked = await until("every message is acked", async () => {
+            const info = await jsm.consumers.info("QTS_TEST", "observers");
+            return info.num_pending === 0 && info.num_ack_pending === 0;
+          }).then(() => undefined, (error) => error);
+          try {
+            consumer.kill("SIGTERM");
+          } catch {
+            // It ended by itself (the failure below says how).
+          }
+          const output = await consumer.output();
+          const stdout = decoder.decode(output.stdout);
+          if (acked !== undefined) {
+            const info = await jsm.consumers.info("QTS_TEST", "observers");
+            throw new Error(
+              `${acked.message}: pending ${info.num_pending}, ack pending ${info.num_ack_pending}; ` +
+                stdout + decoder.decode(output.stderr).slice(-3000),
+            );
+          }
+          assert.ok(Number(parseSummaryLine(stdout).not_written) > 0, `some given up: ${stdout}`);
+          assert.ok(Number(parseFieldsLine(stdout, "consume").redelivered) > 0, stdout);
+          const ids = new Set(
+            (await fileLines(file))
+              .map((l) => JSON.parse(l).snapshot.meta.run_id as string),
+          );
+          assert.equal(ids.size, total, "every snapshot recorded at least once");
+        } finally {
+          await unmount(dir);
+        }
+      }, {
+        consumer: { ack_wait_seconds: 2, batch: 100 },
+        sinks: [{ type: "jsonl", file: "consumed.jsonl", fsync: "always", queue_bytes: 262144 }],
+      });
+    },
+  });
+}

@@ -8,6 +8,7 @@ import { captureLogs } from "../helpers/logs.ts";
 import { fileLines } from "../helpers/project.ts";
 import { marketSnapshot } from "../helpers/snapshots.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { canMountTmpfs, fill, mountTmpfs, unmount } from "../helpers/tmpfs.ts";
 
 const record = (i: number) =>
   enrichRecord(
@@ -15,34 +16,9 @@ const record = (i: number) =>
     DEFAULT_RECORD_STAMP,
   );
 
-async function command(cmd: string, args: string[]): Promise<{ ok: boolean; text: string }> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output()
-    .catch((e) => ({
-      success: false,
-      stdout: new Uint8Array(),
-      stderr: new TextEncoder().encode(String(e)),
-    }));
-  return { ok: out.success, text: new TextDecoder().decode(out.stderr) };
-}
-
-/** Fills the filesystem of `dir` with one file until ENOSPC; returns the file. */
-async function fill(dir: string): Promise<string> {
-  const filler = join(dir, "filler.bin");
-  using file = await Deno.open(filler, { write: true, create: true });
-  const chunk = new Uint8Array(4096);
-  try {
-    while (true) await file.write(chunk);
-  } catch (error) {
-    if (!String(error).includes("No space left")) throw error;
-  }
-  return filler;
-}
-
-// A real full disk: a 512 KiB tmpfs mounted on data/observer. Mounting needs root (CI and the
-// development machines run tests as root); elsewhere the test says why it did not run.
-const probe = await tempDir();
-const canMount = (await command("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe])).ok &&
-  (await command("umount", [probe])).ok;
+// A real full disk: a 512 KiB tmpfs mounted on data/observer (root only; elsewhere the test
+// says why it did not run).
+const canMount = await canMountTmpfs();
 if (!canMount) console.log("skipped: the disk-full recovery test needs to mount a tmpfs (root)");
 
 Deno.test({
@@ -54,8 +30,7 @@ Deno.test({
     const root = await tempDir();
     const dir = join(root, "data", "observer");
     await Deno.mkdir(dir, { recursive: true });
-    const mounted = await command("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", dir]);
-    assert.ok(mounted.ok, mounted.text);
+    await mountTmpfs(dir, "512k");
     try {
       const sink = await JsonlFileSink.open({
         root,
@@ -92,7 +67,7 @@ Deno.test({
       assert.deepEqual(ids, [...ids].sort((a, b) => a - b), "in order");
       assert.deepEqual(ids.slice(-10), [100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
     } finally {
-      await command("umount", [dir]);
+      await unmount(dir);
     }
   },
 });
