@@ -122,6 +122,29 @@ export interface Pipeline extends AsyncDisposable {
   close(counts?: { rejected?: number; interrupted?: boolean }): Promise<RunSummary>;
 }
 
+/**
+ * Records the sinks and the dead-letter file of `pipeline` have let go of so far: dropped by a
+ * full queue's policy or given up on while failing. A rise while something was recorded means a
+ * record of it may not be where it should be (the service then answers 503, consume does not ack).
+ *
+ * @example
+ * ```ts
+ * import { recordsLetGo, type Pipeline } from "./pipeline.ts";
+ * declare const pipeline: Pipeline;
+ * const before = recordsLetGo(pipeline);
+ * // ... record ...
+ * const lost = recordsLetGo(pipeline) - before;
+ * ```
+ */
+export function recordsLetGo(pipeline: Pick<Pipeline, "sinks" | "deadLetters">): number {
+  let lost = pipeline.deadLetters.stats().failed;
+  for (const { sink } of pipeline.sinks) {
+    const stats = sink.stats();
+    lost += stats.dropped + stats.failed;
+  }
+  return lost;
+}
+
 const noStdout: ByteOutput = {
   write() {
     return Promise.reject(new Error("no stdout was handed to the pipeline (options.stdout)"));

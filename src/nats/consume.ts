@@ -18,7 +18,7 @@ import {
   jetstreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
-import type { Pipeline } from "../app/pipeline.ts";
+import { type Pipeline, recordsLetGo } from "../app/pipeline.ts";
 import { recordStreamInParallel, textLineRecorder } from "../app/replay.ts";
 import { ChunkBuffers } from "../parallel/chunk_buffers.ts";
 import { ChunkWorkers } from "../parallel/chunk_workers.ts";
@@ -243,7 +243,7 @@ class Acker {
     readonly signal: AbortSignal,
     readonly onAcked?: (count: number) => void,
   ) {
-    this.#lostSeen = this.#lost();
+    this.#lostSeen = recordsLetGo(this.pipeline);
   }
 
   /** Takes a message that was recorded. */
@@ -255,7 +255,7 @@ class Acker {
   /** Takes the messages of a chunk that was recorded, all in one group. */
   addChunk(messages: readonly AckHandle[]): void {
     // A loss since the last look is this chunk's (its records were just handed to the sinks).
-    const lost = this.#lost();
+    const lost = recordsLetGo(this.pipeline);
     const lossy = lost > this.#lostSeen;
     this.#lostSeen = lost;
     if (this.#pending.length + messages.length > this.settings.batch) this.#cut();
@@ -274,23 +274,13 @@ class Acker {
     else this.#timer ??= setTimeout(() => this.#cut(), this.settings.ackDelayMs);
   }
 
-  /** Records the sinks and the dead-letter file have let go of so far. */
-  #lost(): number {
-    let lost = this.pipeline.deadLetters.stats().failed;
-    for (const { sink } of this.pipeline.sinks) {
-      const stats = sink.stats();
-      lost += stats.dropped + stats.failed;
-    }
-    return lost;
-  }
-
   #cut(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.length === 0) return;
     const group = this.#pending;
     this.#pending = [];
-    const lost = this.#lost();
+    const lost = recordsLetGo(this.pipeline);
     const lossy = this.#pendingLossy || lost > this.#lostSeen;
     this.#lostSeen = lost;
     this.#pendingLossy = false;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Pipeline } from "../app/pipeline.ts";
+import { type Pipeline, recordsLetGo } from "../app/pipeline.ts";
 import { recordStream, recordStreamInParallel, recordTextLines } from "../app/replay.ts";
 import { ChunkWorkers } from "../parallel/chunk_workers.ts";
 import { ChunkBuffers } from "../parallel/chunk_buffers.ts";
@@ -322,6 +322,7 @@ export async function startObserverServer(
           { "retry-after": "1" },
         );
       }
+      const lostBefore = recordsLetGo(pipeline);
       const options = { deadLetters, maxLineBytes: limits.maxLineBytes, now } as const;
       const result = isArray
         ? await recordTextLines(pipeline.observer, input, arrayElements(body, limits), options)
@@ -347,6 +348,16 @@ export async function startObserverServer(
         rejected: rejected.map(({ line, reasons }) => ({ line, reason: reasons[0] })),
         ack,
       };
+      const lost = recordsLetGo(pipeline) - lostBefore;
+      if (lost > 0) {
+        // Not queued everywhere: not an answer of 200. What was kept of it is recorded; a retry
+        // may record that twice (at least once, never lost).
+        return json(503, {
+          ...answer,
+          error: `${lost} record(s) of this request (or of one recorded at the same time) were ` +
+            "let go of by a failing or full sink: retry",
+        }, { "retry-after": "1" });
+      }
       if (ack === "durable") {
         try {
           await Promise.all(pipeline.sinks.map(({ sink }) => sink.flush()));
