@@ -102,9 +102,9 @@ export async function recordStream(
  * {@linkcode recordStream} through `workers` into `target`: the same lines, verdicts, reports
  * and dead letters, judged in parallel and written in input order (see
  * `parallel/ordered_recording.ts`). The input is a byte stream, or chunks already cut (the
- * messages of a consumer, `parallel/message_chunks.ts`). `chunks` passes the options only parallel recording has
- * (the chunk size, a pool of buffers shared with other recordings, the records of each chunk
- * as accepted for a live stream).
+ * messages of a consumer, `parallel/message_chunks.ts`). `chunks` passes the options only
+ * parallel recording has: the chunk size, a pool of buffers shared with other recordings, the
+ * records of each chunk as accepted (for a live stream).
  *
  * @example
  * ```ts

@@ -255,9 +255,7 @@ class Acker {
   /** Takes the messages of a chunk that was recorded, all in one group. */
   addChunk(messages: readonly AckHandle[]): void {
     // A loss since the last look is this chunk's (its records were just handed to the sinks).
-    const lost = recordsLetGo(this.pipeline);
-    const lossy = lost > this.#lostSeen;
-    this.#lostSeen = lost;
+    const lossy = this.#lostSinceLastLook();
     if (this.#pending.length + messages.length > this.settings.batch) this.#cut();
     this.#pending.push(...messages);
     this.#pendingLossy ||= lossy;
@@ -280,17 +278,22 @@ class Acker {
     if (this.#pending.length === 0) return;
     const group = this.#pending;
     this.#pending = [];
-    const lost = recordsLetGo(this.pipeline);
-    const lossy = this.#pendingLossy || lost > this.#lostSeen;
-    this.#lostSeen = lost;
+    const lossy = this.#lostSinceLastLook() || this.#pendingLossy;
     this.#pendingLossy = false;
-    this.#chain = this.#chain.then(() =>
-      lossy ? this.#holdBack(group, lost) : this.#flushAndAck(group)
-    );
+    this.#chain = this.#chain.then(() => lossy ? this.#holdBack(group) : this.#flushAndAck(group));
+  }
+
+  /** True when the sinks let records go since the last look (and looks again from now). */
+  #lostSinceLastLook(): boolean {
+    const lost = recordsLetGo(this.pipeline);
+    const rose = lost > this.#lostSeen;
+    this.#lostSeen = lost;
+    return rose;
   }
 
   /** Leaves a group with a record a sink let go of unacked, to be delivered again. */
-  #holdBack(group: readonly AckHandle[], lost: number): void {
+  #holdBack(group: readonly AckHandle[]): void {
+    const lost = this.#lostSeen;
     this.unacked += group.length;
     this.logger.error(
       "{count} message(s) left unacked, to be delivered again: a sink let records of them go " +

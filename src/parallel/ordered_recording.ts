@@ -356,19 +356,16 @@ export async function recordChunksInParallel(
       // Until the format is settled, each chunk is written before the next is sent.
       await waitForRoom(settled ? maxInFlight - 1 : 0);
     }
+  } finally {
+    // At the end the writer writes what is in flight; on a failure that is given up on.
     sourceDone = true;
+    if (!sourceEnded) inFlight.length = 0;
     verdictReady.wake();
     await writer;
-    if (failure !== undefined) throw failure.error;
-  } finally {
-    // On a failure, what is still in flight is given up on; the writer stops.
-    sourceDone = true;
-    inFlight.length = 0;
-    verdictReady.wake();
-    await writer; // the write under way, if any, ends first
     // Not awaited: a source still waiting for its next item (a quiet consumer) ends when it can.
     if (!sourceEnded) void Promise.resolve(source.return?.()).catch(() => {});
   }
+  if (failure !== undefined) throw failure.error;
   return { snapshots, rejected };
 }
 
