@@ -12,11 +12,12 @@
 
 import {
   createInbox,
-  headers,
   type Msg,
+  type MsgHdrs,
   type NatsConnection,
   type Subscription,
 } from "@nats-io/transport-node";
+import { PayloadArena } from "./payload_arena.ts";
 
 /** What became of one publish: stored (or a duplicate the stream dropped), or refused. */
 export type PubAckOutcome =
@@ -27,6 +28,31 @@ export type PubAckOutcome =
 export type PubAckCallback = (outcome: PubAckOutcome) => void;
 
 const decoder = new TextDecoder();
+
+/** How a stored message's PubAck starts: `{"stream":"` (then the stream's name). */
+const STORED_ACK_START = '{"stream":"';
+
+/**
+ * The outcome of a PubAck as the server writes it for a stored message, read without
+ * `JSON.parse`: `{"stream":"<name>",…}` with no error member; undefined for anything else (then
+ * the full parse decides). A quoted key can only be a key here (stream names and domains hold no
+ * `"`), so `"duplicate": true` anywhere is the duplicate flag.
+ */
+function storedAckOutcome(text: string): PubAckOutcome | undefined {
+  if (
+    !text.startsWith(STORED_ACK_START) || text.charCodeAt(STORED_ACK_START.length) === 0x22 ||
+    !text.endsWith("}") || text.includes('"error"')
+  ) {
+    return undefined;
+  }
+  return DUPLICATE_FLAG.test(text) ? DUPLICATE : STORED;
+}
+
+/** The duplicate flag as the server writes it (`"duplicate": true`, nats-server 2.x). */
+const DUPLICATE_FLAG = /"duplicate"\s*:\s*true/;
+
+const STORED: PubAckOutcome = Object.freeze({ ok: true, duplicate: false });
+const DUPLICATE: PubAckOutcome = Object.freeze({ ok: true, duplicate: true });
 
 /**
  * The outcome a PubAck message stands for: `{"stream":…,"seq":…,"duplicate"?:true}` when
@@ -45,9 +71,12 @@ export function pubAckOutcome(data: Uint8Array, status?: number): PubAckOutcome 
     const what = status === 503 ? "no JetStream stream takes this subject" : `status ${status}`;
     return { ok: false, error: new Error(`publish not acknowledged: ${what}`) };
   }
+  const text = decoder.decode(data);
+  const stored = storedAckOutcome(text);
+  if (stored !== undefined) return stored;
   let ack: unknown;
   try {
-    ack = JSON.parse(decoder.decode(data));
+    ack = JSON.parse(text);
   } catch {
     return { ok: false, error: new Error("publish ack: expected JSON from the server") };
   }
@@ -65,7 +94,45 @@ export function pubAckOutcome(data: Uint8Array, status?: number): PubAckOutcome 
   if (typeof stream !== "string" || stream === "") {
     return { ok: false, error: new Error("publish ack: expected a stream name from the server") };
   }
-  return { ok: true, duplicate: duplicate === true };
+  return duplicate === true ? DUPLICATE : STORED;
+}
+
+/**
+ * The header block of a publish with message id `msgId`, character for character what the
+ * client's `headers()` with `Nats-Msg-Id` set encodes (the value trimmed; CR or LF refused as
+ * there), made without its per-message map, key canonicalization and checks (a tenth of a
+ * publisher's time in a profile).
+ *
+ * @example
+ * ```ts
+ * import { msgIdHeader } from "./pub_ack_inbox.ts";
+ * msgIdHeader(" r1"); // => "NATS/1.0\r\nNats-Msg-Id: r1\r\n\r\n"
+ * ```
+ */
+export function msgIdHeader(msgId: string): string {
+  if (LINE_END.test(msgId)) {
+    throw new TypeError(`Nats-Msg-Id: expected no CR or LF, got ${JSON.stringify(msgId)}`);
+  }
+  return `NATS/1.0\r\nNats-Msg-Id: ${msgId.trim()}\r\n\r\n`;
+}
+
+const LINE_END = /[\r\n]/;
+
+/**
+ * Headers the client only encodes: its `publish` reads nothing of a `MsgHdrs` but `encode()`,
+ * synchronously (nats-core 3.4; tests/nats/pub_ack_inbox_test.ts checks that a real server reads
+ * the id), so one object serves every publish, given the next block before each.
+ */
+class EncodedHeaders {
+  bytes: Uint8Array = new Uint8Array(0);
+
+  encode(): Uint8Array {
+    return this.bytes;
+  }
+
+  asMsgHdrs(): MsgHdrs {
+    return this as unknown as MsgHdrs;
+  }
 }
 
 /**
@@ -85,6 +152,9 @@ export class PubAckInbox {
   readonly #prefix: string;
   readonly #subscription: Subscription;
   readonly #waiting = new Map<number, PubAckCallback>();
+  readonly #header = new EncodedHeaders();
+  /** The header blocks' bytes, in shared chunks (no buffer of its own per publish). */
+  readonly #headerBytes = new PayloadArena();
   #next = 0;
 
   /** Subscribes to a fresh inbox of `nc`. */
@@ -109,10 +179,12 @@ export class PubAckInbox {
     msgId: string,
     callback: PubAckCallback,
   ): number {
+    this.#header.bytes = this.#headerBytes.encode(msgIdHeader(msgId));
     const token = this.#next++;
-    const h = headers();
-    h.set("Nats-Msg-Id", msgId);
-    this.#nc.publish(subject, payload, { reply: `${this.#prefix}${token}`, headers: h });
+    this.#nc.publish(subject, payload, {
+      reply: `${this.#prefix}${token}`,
+      headers: this.#header.asMsgHdrs(),
+    });
     this.#waiting.set(token, callback);
     return token;
   }
