@@ -39,7 +39,7 @@ export function subjectToken(value: unknown): string {
 }
 
 /**
- * The subject of one snapshot's message.
+ * The subject of one snapshot's message (made afresh; {@linkcode SnapshotSubjects} keeps them).
  *
  * @example
  * ```ts
@@ -58,3 +58,54 @@ export function snapshotSubject(
     subjectToken(snapshot.context?.symbol)
   }`;
 }
+
+/**
+ * The subjects of one prefix and payload, each made once per source and symbol and then looked
+ * up: a publisher sends many messages on few subjects, and a subject made per message costs
+ * its two replacements and a concatenation each time. At most 4096 are kept (then it starts
+ * over).
+ *
+ * @example
+ * ```ts
+ * import { SnapshotSubjects } from "./subjects.ts";
+ * import type { ObservationSnapshot } from "../contract/snapshot.ts";
+ * declare const snapshot: ObservationSnapshot;
+ * new SnapshotSubjects("qts", "snapshots").of(snapshot); // e.g. "qts.snapshots.market.005930"
+ * ```
+ */
+export class SnapshotSubjects {
+  readonly #prefix: string;
+  readonly #payload: NatsPayload;
+  readonly #known = new Map<unknown, Map<unknown, string>>();
+  #size = 0;
+
+  /** Subjects `<prefix>.<payload>.…`. */
+  constructor(prefix: string, payload: NatsPayload) {
+    this.#prefix = prefix;
+    this.#payload = payload;
+  }
+
+  /** The subject of `snapshot`'s message, as {@linkcode snapshotSubject} makes it. */
+  of(snapshot: ObservationSnapshot): string {
+    const source: unknown = snapshot.context?.source;
+    const symbol: unknown = snapshot.context?.symbol;
+    let bySymbol = this.#known.get(source);
+    const known = bySymbol?.get(symbol);
+    if (known !== undefined) return known;
+    if (this.#size >= MAX_KEPT_SUBJECTS) {
+      this.#known.clear();
+      this.#size = 0;
+      bySymbol = undefined;
+    }
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      this.#known.set(source, bySymbol);
+    }
+    const subject = snapshotSubject(this.#prefix, this.#payload, snapshot);
+    bySymbol.set(symbol, subject);
+    this.#size++;
+    return subject;
+  }
+}
+
+const MAX_KEPT_SUBJECTS = 4096;

@@ -12,7 +12,7 @@ import {
   type NatsPublisherOptions,
   type NatsPublisherStats,
 } from "../nats/publisher.ts";
-import { DEFAULT_SUBJECT_PREFIX, type NatsPayload, snapshotSubject } from "../nats/subjects.ts";
+import { DEFAULT_SUBJECT_PREFIX, type NatsPayload, SnapshotSubjects } from "../nats/subjects.ts";
 import type { Sink } from "./sink.ts";
 
 /** Options of a {@linkcode NatsSink}. */
@@ -43,14 +43,17 @@ export class NatsSink implements Sink<PatternRecord> {
   readonly name: string;
   readonly #publisher: NatsPublisher;
   readonly #payload: NatsPayload;
-  readonly #prefix: string;
+  readonly #subjects: SnapshotSubjects;
 
   /** Connects on the first batch. */
   constructor(options: NatsSinkOptions) {
     this.name = options.name;
     this.#publisher = new NatsPublisher(options);
     this.#payload = options.payload ?? "snapshots";
-    this.#prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
+    this.#subjects = new SnapshotSubjects(
+      options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX,
+      this.#payload,
+    );
   }
 
   /** Queues one record's message; a promise means the queue is full (`block`). */
@@ -62,7 +65,7 @@ export class NatsSink implements Sink<PatternRecord> {
       return;
     }
     return this.#publisher.publish({
-      subject: snapshotSubject(this.#prefix, this.#payload, snapshot),
+      subject: this.#subjects.of(snapshot),
       msgId: runId,
       payload: JSON.stringify(this.#payload === "snapshots" ? snapshot : record),
     });
