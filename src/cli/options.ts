@@ -7,12 +7,15 @@
 
 import type * as commander from "commander";
 import { CommanderError, InvalidArgumentError, Option } from "commander";
-import { MAX_TOTAL_QUEUE_BYTES } from "../config/config_schema.ts";
 import { LOG_LEVELS, type LogLevelName } from "../log/logging.ts";
 import { DEFAULT_MODE } from "../contract/snapshot.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/line_reader.ts";
 import { DEFAULT_RECORD_FILE } from "../paths.ts";
-import { WHEN_FULL_POLICIES, type WhenFull } from "../sinks/batching_queue.ts";
+import {
+  MAX_TOTAL_QUEUE_BYTES,
+  WHEN_FULL_POLICIES,
+  type WhenFull,
+} from "../sinks/batching_queue.ts";
 import {
   FSYNC_POLICIES,
   type FsyncPolicy,

@@ -10,7 +10,11 @@ import { z } from "zod";
 import { describeValue } from "../contract/json_value.ts";
 import { printable } from "../io/printable.ts";
 import { checkUserRecordFileName } from "../paths.ts";
-import { type QueueTuning, WHEN_FULL_POLICIES } from "../sinks/batching_queue.ts";
+import {
+  MAX_TOTAL_QUEUE_BYTES,
+  type QueueTuning,
+  WHEN_FULL_POLICIES,
+} from "../sinks/batching_queue.ts";
 import {
   FSYNC_POLICIES,
   type JsonlFileSinkTuning,
@@ -46,13 +50,6 @@ import {
   postgresEndpoint,
   type PostgresTls,
 } from "../sinks/postgres_table.ts";
-
-/**
- * Largest queue of all sinks together, in bytes: the tasks cap V8's old generation at 128 MB
- * (`--max-old-space-size=128` in deno.json), and queues beyond this would not fit beside the
- * rest of the heap.
- */
-export const MAX_TOTAL_QUEUE_BYTES = 32 * 1024 * 1024;
 
 /** What every sink description has. */
 export interface SinkConfigBase {

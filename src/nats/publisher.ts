@@ -27,7 +27,10 @@ import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
 
 /** One message to publish. */
 export interface PublishItem {
-  /** Its subject. */
+  /**
+   * Its subject: one string shared by the messages on it (see `SnapshotSubjects`), not one made
+   * per message, which would wait in the queue with its item as a chain of concatenations.
+   */
   readonly subject: string;
   /** Its message id (`Nats-Msg-Id`): the `run_id`. */
   readonly msgId: string;
@@ -84,13 +87,13 @@ export class NatsPublisher implements AsyncDisposable {
   readonly #options: NatsPublisherOptions;
   readonly #queue: BatchingQueue<QueuedItem>;
   readonly #arena = new PayloadArena();
-  /** Each subject once, so queued items share it (see {@linkcode NatsPublisher.#subject}). */
-  readonly #subjects = new Map<string, string>();
   readonly #window: number;
   readonly #timeout: number;
   #connection: Promise<Connection> | undefined;
   #duplicates = 0;
   #refused = 0;
+  /** Refused items the queue went past (it counts them as written; they were not). */
+  #refusedInQueue = 0;
   #lastRefusal: string | undefined;
   #closed = false;
 
@@ -125,7 +128,7 @@ export class NatsPublisher implements AsyncDisposable {
   publish(item: PublishItem): void | Promise<void> {
     if (this.#closed) throw new Error(`${this.name} is closed: expected publish() before close()`);
     return this.#queue.push({
-      subject: this.#subject(item.subject),
+      subject: item.subject,
       msgId: item.msgId,
       payload: this.#arena.encode(item.payload),
     });
@@ -180,23 +183,11 @@ export class NatsPublisher implements AsyncDisposable {
     const q = sinkStatsOf(this.#queue.stats());
     return {
       ...q,
+      written: q.written - this.#refusedInQueue,
       failed: q.failed + this.#refused,
       failure: q.failure ?? this.#lastRefusal,
       duplicates: this.#duplicates,
     };
-  }
-
-  /**
-   * The one copy of `subject`: a subject built per message is a chain of concatenated strings
-   * that would wait in the queue with its item (and be flattened again by the client's check of
-   * every publish); a session has few subjects, kept once here. At most 4096 are kept.
-   */
-  #subject(subject: string): string {
-    const known = this.#subjects.get(subject);
-    if (known !== undefined) return known;
-    if (this.#subjects.size >= 4096) this.#subjects.clear();
-    this.#subjects.set(subject, subject);
-    return subject;
   }
 
   #connect(): Promise<Connection> {
@@ -211,6 +202,13 @@ export class NatsPublisher implements AsyncDisposable {
     return this.#connection;
   }
 
+  /**
+   * Publishes a batch and what is queued while it goes ({@linkcode Batch.extend}), handing over
+   * each acked prefix as it grows ({@linkcode Batch.commit}): the window of outstanding acks is
+   * refilled from the queue without ever running dry at the end of a batch, and a producer
+   * waiting for room gets it as acks come (a batch that waited for its last ack before the next
+   * began left `main.ts --publish` idle about a tenth of its time).
+   */
   async #publishBatch(batch: Batch<QueuedItem>): Promise<void> {
     const { nc, inbox } = await this.#connect();
     if (nc.isClosed()) {
@@ -219,7 +217,7 @@ export class NatsPublisher implements AsyncDisposable {
     }
     const items = batch.items;
     const maxPayload = nc.info?.max_payload ?? Infinity;
-    const acked = new Uint8Array(items.length);
+    let acked = new Uint8Array(Math.max(1024, items.length));
     let error: unknown;
     let outstanding = 0;
     // A full window is refilled once a quarter of it was acked, not one publish per ack: the
@@ -236,6 +234,15 @@ export class NatsPublisher implements AsyncDisposable {
       wakeAt = count;
       return new Promise<void>((resolve) => room = resolve);
     };
+    let next = batch.done;
+    /** Hands over the acked prefix of what was published. */
+    const commit = () => {
+      let done = batch.done;
+      while (done < next && acked[done] === 1) done++;
+      if (done === batch.done) return;
+      batch.done = done;
+      batch.commit();
+    };
     // One timer for the whole batch: when no ack came for `ackTimeoutMs` while publishes wait,
     // the batch fails (its unacked rest is retried; the stream drops what it already has).
     let lastAck = performance.now();
@@ -247,14 +254,29 @@ export class NatsPublisher implements AsyncDisposable {
     let firstToken: number | undefined;
     let lastToken = 0;
     try {
-      for (let i = batch.done; i < items.length && error === undefined; i++) {
-        if (outstanding >= this.#window) {
-          while (outstanding > refillAt && error === undefined) await until(refillAt);
+      while (error === undefined) {
+        if (next === items.length && batch.extend() === 0) {
+          // Nothing queued: wait for the next ack (new items are looked for then), or end.
+          if (outstanding === 0) break;
+          await until(outstanding - 1);
+          commit();
+          continue;
         }
-        if (error !== undefined) break;
+        if (outstanding >= this.#window) {
+          await until(refillAt);
+          commit();
+          continue;
+        }
+        const i = next++;
+        if (i === acked.length) {
+          const grown = new Uint8Array(acked.length * 2);
+          grown.set(acked);
+          acked = grown;
+        }
         const item = items[i];
         if (batch.sizes[i] - 1 > maxPayload) {
           this.refuse(item.msgId, `${batch.sizes[i] - 1} bytes exceed the server's max_payload`);
+          this.#refusedInQueue++;
           acked[i] = 1;
           continue;
         }

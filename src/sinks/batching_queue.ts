@@ -33,9 +33,26 @@ export interface QueueTuning {
   readonly whenFull?: WhenFull;
 }
 
-/** A batch being written: `done` counts the items (from the start) already handed over. */
+/**
+ * Largest queue of all sinks together, in bytes: the tasks cap V8's old generation at 128 MB
+ * (`--max-old-space-size=128` in deno.json), and queues beyond this would not fit beside the
+ * rest of the heap.
+ */
+export const MAX_TOTAL_QUEUE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A batch being written: `done` counts the items (from the start) already handed over.
+ *
+ * A writer that streams (publishes with acks coming back while it sends more) may also hand
+ * over what it has as it goes, with {@linkcode Batch.commit}, and take in what was queued since
+ * it began, with {@linkcode Batch.extend}: the producer then gets room as acks come, and the
+ * writer never has to let its pipeline run dry at the end of a batch while items wait.
+ */
 export interface Batch<T> {
-  /** The items, oldest first. */
+  /**
+   * The items, oldest first. {@linkcode Batch.extend} appends to it; an item counted as written
+   * by {@linkcode Batch.commit} is no longer held here (its place reads `undefined`).
+   */
   readonly items: readonly T[];
   /** `sizeOf` of each item. */
   readonly sizes: readonly number[];
@@ -44,7 +61,24 @@ export interface Batch<T> {
    * goes; when it throws, those stay written and the rest is retried.
    */
   done: number;
+  /**
+   * Counts the first `done` items as written now, rather than when the write returns: their
+   * room is given back (a producer waiting under `block` goes on) and the queue lets go of them.
+   */
+  commit(): void;
+  /**
+   * Moves up to `flushBytes` of what was queued since into this batch (appended to `items` and
+   * `sizes`) and returns how many items came; 0 when nothing is queued or the batch holds
+   * {@linkcode MAX_STREAMED_BATCH_ITEMS} (then the writer finishes it and the next begins).
+   */
+  extend(): number;
 }
+
+/**
+ * Items one batch holds at most through {@linkcode Batch.extend} (its `items` array keeps a slot
+ * for each until the write returns).
+ */
+export const MAX_STREAMED_BATCH_ITEMS = 16384;
 
 /** Timers the queue uses; the defaults are the real ones, unref'd (they never keep a process up). */
 export interface QueueTimers {
@@ -149,7 +183,10 @@ export interface QueueStats {
 interface InFlight<T> {
   readonly items: T[];
   readonly sizes: number[];
-  readonly bytes: number;
+  /** Size of the items not counted as written yet. */
+  bytes: number;
+  /** Items at the start already counted as written ({@linkcode Batch.commit}). */
+  committed: number;
 }
 
 function describeError(error: unknown): string {
@@ -258,9 +295,11 @@ export class BatchingQueue<T> {
       dropped: this.#dropped,
       failed: this.#failed,
       queued: this.#countRange(this.#items, this.#head, this.#items.length) +
-        (this.#inflight === undefined
-          ? 0
-          : this.#countRange(this.#inflight.items, 0, this.#inflight.items.length)),
+        (this.#inflight === undefined ? 0 : this.#countRange(
+          this.#inflight.items,
+          this.#inflight.committed,
+          this.#inflight.items.length,
+        )),
       queuedBytes: this.#pendingBytes(),
       maxBytes: this.#maxBytes,
       failure: this.#failure ?? this.#lastFailure,
@@ -347,14 +386,21 @@ export class BatchingQueue<T> {
     }
     if (this.#failure === undefined) return 0;
     const lost = this.#countRange(this.#items, this.#head, this.#items.length) +
-      (this.#inflight === undefined
-        ? 0
-        : this.#countRange(this.#inflight.items, 0, this.#inflight.items.length));
+      (this.#inflight === undefined ? 0 : this.#countRange(
+        this.#inflight.items,
+        this.#inflight.committed,
+        this.#inflight.items.length,
+      ));
     this.#failed += lost;
     this.#settled += lost;
     if (this.#onRelease !== undefined) {
       for (let i = this.#head; i < this.#items.length; i++) this.#onRelease(this.#items[i]);
-      for (const item of this.#inflight?.items ?? []) this.#onRelease(item);
+      const inflight = this.#inflight;
+      if (inflight !== undefined) {
+        for (let i = inflight.committed; i < inflight.items.length; i++) {
+          this.#onRelease(inflight.items[i]);
+        }
+      }
     }
     this.#items = [];
     this.#sizes = [];
@@ -459,7 +505,13 @@ export class BatchingQueue<T> {
           this.#takeBatch();
         }
         const inflight = this.#inflight!;
-        const batch: Batch<T> = { items: inflight.items, sizes: inflight.sizes, done: 0 };
+        const batch: Batch<T> = {
+          items: inflight.items,
+          sizes: inflight.sizes,
+          done: 0,
+          commit: () => this.#commit(inflight, batch.done),
+          extend: () => this.#extend(inflight),
+        };
         try {
           await this.#writeSeconds.time(() => this.#options.write(batch));
           batch.done = inflight.items.length;
@@ -486,25 +538,73 @@ export class BatchingQueue<T> {
   }
 
   /**
-   * Counts the first `done` items of the in-flight batch as written; keeps the rest in flight.
-   * Returns the records written.
+   * Counts the first `done` items of the in-flight batch as written (those not committed yet);
+   * keeps the rest in flight. Returns the records written.
    */
   #settle(inflight: InFlight<T>, done: number): number {
-    const n = Math.max(0, Math.min(done, inflight.items.length));
-    const records = this.#countRange(inflight.items, 0, n);
+    const start = inflight.committed;
+    const n = Math.max(start, Math.min(done, inflight.items.length));
+    const records = this.#countRange(inflight.items, start, n);
     this.#written += records;
     this.#settled += records;
     if (this.#onRelease !== undefined) {
-      for (let i = 0; i < n; i++) this.#onRelease(inflight.items[i]);
+      for (let i = start; i < n; i++) this.#onRelease(inflight.items[i]);
     }
     if (n === inflight.items.length) {
       this.#inflight = undefined;
       return records;
     }
     let bytes = inflight.bytes;
-    for (let i = 0; i < n; i++) bytes -= inflight.sizes[i];
-    this.#inflight = { items: inflight.items.slice(n), sizes: inflight.sizes.slice(n), bytes };
+    for (let i = start; i < n; i++) bytes -= inflight.sizes[i];
+    this.#inflight = {
+      items: inflight.items.slice(n),
+      sizes: inflight.sizes.slice(n),
+      bytes,
+      committed: 0,
+    };
     return records;
+  }
+
+  /** {@linkcode Batch.commit} of the write of `inflight`: a no-op once that write is over. */
+  #commit(inflight: InFlight<T>, done: number): void {
+    if (this.#inflight !== inflight) return;
+    const start = inflight.committed;
+    const end = Math.min(done, inflight.items.length);
+    if (end <= start) return;
+    const records = this.#countRange(inflight.items, start, end);
+    this.#written += records;
+    this.#settled += records;
+    for (let i = start; i < end; i++) {
+      inflight.bytes -= inflight.sizes[i];
+      this.#onRelease?.(inflight.items[i]);
+      inflight.items[i] = undefined as T;
+    }
+    inflight.committed = end;
+    this.#options.onBatchWritten?.(records);
+    if (this.#failure !== undefined) this.#recovered();
+    this.#releaseRoom();
+  }
+
+  /** {@linkcode Batch.extend} of the write of `inflight`: 0 once that write is over. */
+  #extend(inflight: InFlight<T>): number {
+    if (this.#inflight !== inflight) return 0;
+    const stop = Math.min(
+      this.#items.length,
+      this.#head + MAX_STREAMED_BATCH_ITEMS - inflight.items.length,
+    );
+    const start = this.#head;
+    let end = start;
+    let bytes = 0;
+    while (end < stop && bytes < this.#flushBytes) {
+      inflight.items.push(this.#items[end]);
+      inflight.sizes.push(this.#sizes[end]);
+      bytes += this.#sizes[end++];
+    }
+    if (end === start) return 0;
+    inflight.bytes += bytes;
+    this.#queuedBytes -= bytes;
+    this.#advance(end);
+    return end - start;
   }
 
   /** Moves about `flushBytes` of the oldest queued items into the in-flight batch. */
@@ -518,6 +618,7 @@ export class BatchingQueue<T> {
       items: this.#items.slice(start, end),
       sizes: sizes.slice(start, end),
       bytes,
+      committed: 0,
     };
     this.#queuedBytes -= bytes;
     this.#advance(end);

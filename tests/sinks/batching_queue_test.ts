@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type Batch,
   BatchingQueue,
+  MAX_STREAMED_BATCH_ITEMS,
   type QueueTimers,
   type WhenFull,
 } from "../../src/sinks/batching_queue.ts";
@@ -322,5 +323,159 @@ Deno.test("an item left below flushBytes after a size-triggered write is still w
   await timers.advance(10);
   assert.deepEqual(written, [["a", "b", "c"], ["d"]], "d did not wait for another push");
   assert.equal(q.stats().queued, 0);
+  await q.close();
+});
+
+/**
+ * A streaming writer, driven by the test: `step(n)` hands over `n` more items of the open write
+ * with `commit`, `more()` takes queued items in with `extend`, `end()` finishes the write (all
+ * done), `fail(cause)` throws from it.
+ */
+class StreamingDestination {
+  readonly written: string[] = [];
+  #batch: Batch<string> | undefined;
+  #finish: ((error?: Error) => void) | undefined;
+  writes = 0;
+  write = (batch: Batch<string>): Promise<void> => {
+    this.writes++;
+    this.#batch = batch;
+    return new Promise<void>((resolve, reject) => {
+      this.#finish = (error) => error === undefined ? resolve() : reject(error);
+    });
+  };
+  get open(): Batch<string> {
+    assert.ok(this.#batch !== undefined, "a write is open");
+    return this.#batch;
+  }
+  step(n: number): void {
+    const batch = this.open;
+    const end = batch.done + n;
+    for (let i = batch.done; i < end; i++) this.written.push(batch.items[i]);
+    batch.done = end;
+    batch.commit();
+  }
+  more(): number {
+    return this.open.extend();
+  }
+  end(): void {
+    const batch = this.open;
+    this.step(batch.items.length - batch.done);
+    this.#batch = undefined;
+    this.#finish!();
+  }
+  fail(cause: string): void {
+    this.#batch = undefined;
+    this.#finish!(new Error(cause));
+  }
+}
+
+function streamingQueue(dest: StreamingDestination, timers: FakeTimers, released: string[]) {
+  return new BatchingQueue<string>({
+    maxBytes: 50,
+    flushBytes: 30,
+    flushIntervalMs: 10,
+    whenFull: "block",
+    sizeOf: () => 10,
+    write: dest.write,
+    timers,
+    onRelease: (item) => released.push(item),
+  });
+}
+
+Deno.test("a streaming write: what it commits is written at once and its room given back to a blocked producer; what it takes in with extend is written in order; every item once", async () => {
+  const timers = new FakeTimers();
+  const dest = new StreamingDestination();
+  const released: string[] = [];
+  const q = streamingQueue(dest, timers, released);
+  for (let i = 0; i < 5; i++) await q.push(`i${i}`);
+  // Full (5 × 10 of 50 bytes): the sixth waits; the write of the first three is open.
+  let sixthIn = false;
+  const sixth = Promise.resolve(q.push("i5")).then(() => sixthIn = true);
+  await settle();
+  assert.equal(dest.writes, 1);
+  assert.equal(dest.open.items.length, 3);
+  assert.equal(sixthIn, false);
+  dest.step(2);
+  await settle();
+  assert.equal(sixthIn, true, "the committed items' room went to the waiting producer");
+  await sixth;
+  assert.deepEqual(released, ["i0", "i1"]);
+  assert.equal(q.stats().written, 2);
+  assert.equal(q.stats().queued, 4);
+  assert.equal(dest.open.items[0], undefined, "a committed item is let go of");
+  // i3, i4, i5 are queued: extend takes them into the open write (up to flushBytes).
+  assert.equal(dest.more(), 3);
+  assert.equal(dest.more(), 0);
+  await q.push("i6");
+  assert.equal(dest.more(), 1);
+  dest.end();
+  await q.flush();
+  assert.equal(dest.writes, 1, "one write carried all of it");
+  assert.deepEqual(dest.written, ["i0", "i1", "i2", "i3", "i4", "i5", "i6"]);
+  assert.deepEqual(released, dest.written);
+  const s = q.stats();
+  assert.deepEqual([s.accepted, s.written, s.queued, s.queuedBytes], [7, 7, 0, 0]);
+  await q.close();
+});
+
+Deno.test("a streaming write that fails after committing: what it committed stays written, the rest (taken in too) is retried from where it stopped; nothing written twice or lost", async () => {
+  const timers = new FakeTimers();
+  const dest = new StreamingDestination();
+  const released: string[] = [];
+  const q = streamingQueue(dest, timers, released);
+  for (let i = 0; i < 3; i++) await q.push(`i${i}`);
+  await settle();
+  dest.step(1);
+  await q.push("i3");
+  assert.equal(dest.more(), 1);
+  dest.step(1);
+  dest.fail("connection lost");
+  await settle();
+  const failing = q.stats();
+  assert.equal(failing.failing, true);
+  assert.equal(failing.written, 2);
+  assert.equal(failing.queued, 2);
+  assert.equal(failing.queuedBytes, 20);
+  // Committing after the write is over changes nothing.
+  await timers.advance(10);
+  assert.equal(dest.writes, 2, "retried");
+  assert.deepEqual(dest.open.items, ["i2", "i3"]);
+  dest.end();
+  await q.flush();
+  assert.deepEqual(dest.written, ["i0", "i1", "i2", "i3"]);
+  assert.deepEqual(released, dest.written);
+  assert.equal(q.stats().failing, false);
+  assert.equal(q.stats().written, 4);
+  await q.close();
+});
+
+Deno.test("extend stops at MAX_STREAMED_BATCH_ITEMS: the write then ends and the next one takes the rest", async () => {
+  const timers = new FakeTimers();
+  const dest = new StreamingDestination();
+  const q = new BatchingQueue<string>({
+    maxBytes: 10 * MAX_STREAMED_BATCH_ITEMS,
+    flushBytes: 4096,
+    flushIntervalMs: 10,
+    whenFull: "drop_newest",
+    sizeOf: () => 1,
+    write: dest.write,
+    timers,
+  });
+  const total = MAX_STREAMED_BATCH_ITEMS + 5000;
+  for (let i = 0; i < total; i++) q.push(`i${i}`);
+  await settle();
+  let taken = dest.open.items.length;
+  for (let got = dest.more(); got > 0; got = dest.more()) taken += got;
+  assert.equal(taken, MAX_STREAMED_BATCH_ITEMS);
+  dest.end();
+  await settle();
+  assert.equal(dest.writes, 2);
+  assert.equal(dest.open.items[0], `i${MAX_STREAMED_BATCH_ITEMS}`);
+  while (dest.more() > 0);
+  dest.end();
+  await q.flush();
+  assert.equal(dest.writes, 2);
+  assert.equal(q.stats().written, total);
+  assert.deepEqual(dest.written, Array.from({ length: total }, (_, i) => `i${i}`));
   await q.close();
 });

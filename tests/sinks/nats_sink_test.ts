@@ -150,3 +150,25 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "nats sink: a record over the server's max_payload is refused and counted as not " +
+    "written (not as written); the records around it are published",
+  ignore: unavailable !== undefined,
+  async fn() {
+    await withStream(STREAM, async ({ server, jsm }) => {
+      const sink = new NatsSink({ servers: [server.url], name: "bus", logger });
+      const big = record(1);
+      big.snapshot.observation.inputs.blob = "x".repeat(1_100_000);
+      await sink.write(record(0));
+      await sink.write(big);
+      await sink.write(record(2));
+      await sink.close();
+      const stats = sink.stats();
+      assert.equal(stats.written, 2);
+      assert.equal(stats.failed, 1);
+      assert.match(stats.failure ?? "", /bytes exceed the server's max_payload/);
+      assert.deepEqual(await storedMessageIds(jsm, STREAM.name), ["r0", "r2"]);
+    });
+  },
+});
