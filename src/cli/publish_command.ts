@@ -7,11 +7,15 @@
 
 import type { ObservationSnapshot } from "../contract/snapshot.ts";
 import { getObserverLogger, setupLogging, teardownLogging } from "../log/logging.ts";
-import { runSimulatedSession, type SimulatedSessionOptions } from "../runtime/qts_runtime.ts";
+import {
+  runSimulatedSession,
+  type SimulatedSessionOptions,
+  type SnapshotReceiver,
+} from "../runtime/qts_runtime.ts";
 import { requireNatsAccess } from "../nats/servers.ts";
 import { NATS_PUBLISH_DEFAULTS } from "../nats/settings.ts";
 import { backoffRetryDelayMs } from "../sinks/batching_queue.ts";
-import { snapshotSubject } from "../nats/subjects.ts";
+import { SnapshotSubjects } from "../nats/subjects.ts";
 import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./options.ts";
 import type { LogLevelName } from "../log/logging.ts";
 import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
@@ -76,14 +80,17 @@ export async function runPublishCommand(
         }
       }
     };
-    const receiver = {
-      async onSnapshot(snapshot: ObservationSnapshot): Promise<void> {
-        if (publisher.failingHalfFull) await untilPublished();
-        await publisher.publish({
-          subject: snapshotSubject(options.subjectPrefix, "snapshots", snapshot),
-          msgId: snapshot.meta.run_id,
-          payload: JSON.stringify(snapshot),
-        });
+    const subjects = new SnapshotSubjects(options.subjectPrefix, "snapshots");
+    const publish = (snapshot: ObservationSnapshot) =>
+      publisher.publish({
+        subject: subjects.of(snapshot),
+        msgId: snapshot.meta.run_id,
+        payload: JSON.stringify(snapshot),
+      });
+    const receiver: SnapshotReceiver = {
+      onSnapshot(snapshot) {
+        if (!publisher.failingHalfFull) return publish(snapshot);
+        return untilPublished().then(() => publish(snapshot));
       },
     };
     const session = await runSimulatedSession(receiver, { ...options.session, signal });

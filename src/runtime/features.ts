@@ -45,14 +45,20 @@ export class RollingFeatures {
     prices.push(price);
     if (prices.length > this.#window) prices.shift();
     let sum = 0;
-    for (const p of prices) sum += p;
-    const returns: number[] = [];
-    for (let i = 1; i < prices.length; i++) returns.push(prices[i] / prices[i - 1] - 1);
+    for (let i = 0; i < prices.length; i++) sum += prices[i];
+    // The returns are computed where they are used (twice) rather than kept in an array made
+    // per price: the same operations in the same order, so the same values.
+    const returns = prices.length - 1;
     let volatility: number | null = null;
-    if (returns.length >= 2) {
-      const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-      const variance = returns.reduce((a, r) => a + (r - mean) ** 2, 0) / (returns.length - 1);
-      volatility = Math.sqrt(variance);
+    if (returns >= 2) {
+      let returnSum = 0;
+      for (let i = 1; i < prices.length; i++) returnSum += prices[i] / prices[i - 1] - 1;
+      const mean = returnSum / returns;
+      let squares = 0;
+      for (let i = 1; i < prices.length; i++) {
+        squares += (prices[i] / prices[i - 1] - 1 - mean) ** 2;
+      }
+      volatility = Math.sqrt(squares / (returns - 1));
     }
     return {
       return_1: previous === undefined ? null : price / previous - 1,

@@ -77,10 +77,14 @@ export function tickSnapshot(
   });
 }
 
-/** Where a session's snapshots go: the Observer, or a poster to a remote service. */
+/** Where a session's snapshots go: the Observer, a poster to a remote service, a publisher. */
 export interface SnapshotReceiver {
-  /** Takes one snapshot; the session waits for it (backpressure). */
-  onSnapshot(snapshot: ObservationSnapshot): Promise<unknown>;
+  /**
+   * Takes one snapshot; the session waits for a returned promise (backpressure). A receiver
+   * that took it at once may return nothing: the session goes on without a turn of the
+   * microtask queue (a publisher's queue with room, most of the time).
+   */
+  onSnapshot(snapshot: ObservationSnapshot): void | Promise<unknown>;
 }
 
 /**
@@ -100,17 +104,11 @@ export async function runSimulatedSession(
   observer: SnapshotReceiver,
   options: SimulatedSessionOptions,
 ): Promise<SessionResult> {
-  const features = new Map<string, RollingFeatures>();
   let snapshots = 0;
-  for (const tick of simulateMarket(options)) {
+  for (const snapshot of sessionSnapshots(options)) {
     if (options.signal?.aborted) return { snapshots, interrupted: true };
-    let rolling = features.get(tick.symbol);
-    if (rolling === undefined) {
-      rolling = new RollingFeatures(options.featureWindow ?? 20);
-      features.set(tick.symbol, rolling);
-    }
-    const snapshot = tickSnapshot(tick, rolling.push(tick.price), options.sessionId, options.mode);
-    await observer.onSnapshot(snapshot);
+    const taking = observer.onSnapshot(snapshot);
+    if (taking !== undefined) await taking;
     snapshots++;
     // A simulated feed never waits for I/O; let timers, signals and I/O (publish acks) run now
     // and then. setImmediate, not setTimeout(0): repeated zero timeouts are held back to 4 ms
@@ -118,4 +116,30 @@ export async function runSimulatedSession(
     if (snapshots % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   return { snapshots, interrupted: false };
+}
+
+/**
+ * The snapshots of a simulated session, one per tick, made as they are taken (the session's
+ * `signal` is not looked at: {@linkcode runSimulatedSession} does that).
+ *
+ * @example
+ * ```ts
+ * import { sessionSnapshots } from "./qts_runtime.ts";
+ * const first = sessionSnapshots({ symbols: ["005930"], ticks: 1, seed: 1, startMs: 0,
+ *   sessionId: "s1", mode: "DEV" }).next().value;
+ * first?.context.symbol; // => "005930"
+ * ```
+ */
+export function* sessionSnapshots(
+  options: Omit<SimulatedSessionOptions, "signal">,
+): Generator<ObservationSnapshot, void, undefined> {
+  const features = new Map<string, RollingFeatures>();
+  for (const tick of simulateMarket(options)) {
+    let rolling = features.get(tick.symbol);
+    if (rolling === undefined) {
+      rolling = new RollingFeatures(options.featureWindow ?? 20);
+      features.set(tick.symbol, rolling);
+    }
+    yield tickSnapshot(tick, rolling.push(tick.price), options.sessionId, options.mode);
+  }
 }
