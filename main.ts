@@ -8,7 +8,6 @@
  */
 
 import { Command } from "commander";
-import { replayFiles } from "./src/app/replay.ts";
 import {
   addCommonOptions,
   addInputOptions,
@@ -26,12 +25,8 @@ import {
   workersOption,
 } from "./src/cli/options.ts";
 import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
-import { checkInputFiles } from "./src/cli/inputs.ts";
-import { runRecordingCommand } from "./src/cli/recording_command.ts";
 import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { runSimulatedSession } from "./src/runtime/qts_runtime.ts";
-import { runPostCommand } from "./src/cli/post_command.ts";
-import { runPublishCommand } from "./src/cli/publish_command.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./src/nats/settings.ts";
 import { DEFAULT_SUBJECT_PREFIX, SUBJECT_PREFIX_PATTERN } from "./src/nats/subjects.ts";
 
@@ -135,6 +130,7 @@ if (flags.replay === undefined && workers.required && workers.count > 1) {
 let archive: string | undefined;
 if (flags.replay !== undefined) {
   try {
+    const { checkInputFiles } = await import("./src/cli/inputs.ts");
     archive = (await checkInputFiles([userPathResolver(initCwd())(flags.replay)])).paths[0];
   } catch (error) {
     writeAllSync(Deno.stderr, `error: ${error instanceof Error ? error.message : error}\n`);
@@ -160,6 +156,8 @@ if (flags.publish !== undefined) {
     );
     Deno.exit(EXIT_USAGE);
   }
+  // Each mode loads what it runs (a publishing runtime starts without the recorder's modules).
+  const { runPublishCommand } = await import("./src/cli/publish_command.ts");
   Deno.exit(
     await runPublishCommand(flags.publish, {
       subjectPrefix: flags.publishPrefix,
@@ -172,6 +170,7 @@ if (flags.publish !== undefined) {
 }
 
 if (flags.post !== undefined) {
+  const { runPostCommand } = await import("./src/cli/post_command.ts");
   Deno.exit(
     await runPostCommand(flags.post, {
       tokenEnv: flags.postTokenEnv,
@@ -181,6 +180,8 @@ if (flags.post !== undefined) {
   );
 }
 
+const { runRecordingCommand } = await import("./src/cli/recording_command.ts");
+const { replayFiles } = await import("./src/app/replay.ts");
 const code = await runRecordingCommand({
   root,
   flags,
