@@ -240,8 +240,10 @@ export class BatchingQueue<T> {
   #head = 0;
   #queuedBytes = 0;
   #inflight: InFlight<T> | undefined;
-  /** The running (or last) drain; awaited by flush. */
+  /** The running (or last) drain. */
   #drain: Promise<void> | undefined;
+  /** Flushes waiting for the next batch settled (or drain ended). */
+  #progressWaiters: (() => void)[] | undefined;
   readonly #writeSeconds = new DurationHistogram();
   /** True while a drain loop runs. */
   #draining = false;
@@ -359,15 +361,32 @@ export class BatchingQueue<T> {
     const target = this.#accepted;
     while (this.#settled < target) {
       if (this.#draining) {
-        await this.#drain;
+        // Woken by each batch settled, not by the drain's end: a producer that keeps the queue
+        // busy keeps a drain running, and what came before this flush is written long before.
+        await this.#nextProgress();
         continue;
       }
       if (this.#items.length === this.#head && this.#inflight === undefined) break;
       const wasFailing = this.#failure !== undefined;
-      await this.#startDrain(true);
+      const progress = this.#nextProgress();
+      const drain = this.#startDrain(true);
+      // Failing: one attempt, and its drain ends with it.
+      await (wasFailing ? drain : progress);
       if (this.#failure !== undefined && wasFailing) break;
     }
     if (this.#failure !== undefined) throw new Error(this.#failure);
+  }
+
+  /** Resolves at the next change of `#settled` or end of a drain. */
+  #nextProgress(): Promise<void> {
+    return new Promise((resolve) => (this.#progressWaiters ??= []).push(resolve));
+  }
+
+  #progressed(): void {
+    const waiters = this.#progressWaiters;
+    if (waiters === undefined) return;
+    this.#progressWaiters = undefined;
+    for (const resolve of waiters) resolve();
   }
 
   /**
@@ -435,6 +454,7 @@ export class BatchingQueue<T> {
       this.#dropped += n;
       this.#settled += n;
     }
+    this.#progressed();
   }
 
   /** Drops items before `head`, compacting the array now and then. */
@@ -524,11 +544,13 @@ export class BatchingQueue<T> {
         this.#options.onBatchWritten?.(records);
         if (this.#failure !== undefined) this.#recovered();
         this.#releaseRoom();
+        this.#progressed();
       }
     } finally {
       // Cleared here, synchronously as the loop ends (not in a later callback), so a producer
       // woken by the last batch that finds the queue full again starts a new drain.
       this.#draining = false;
+      this.#progressed();
       // Failing: retry later. Items left below flushBytes: the interval writes them (it may have
       // come due during this drain, which it then could not start).
       if (!this.#closed && (this.#failure !== undefined || this.#items.length > this.#head)) {
@@ -583,6 +605,7 @@ export class BatchingQueue<T> {
     this.#options.onBatchWritten?.(records);
     if (this.#failure !== undefined) this.#recovered();
     this.#releaseRoom();
+    this.#progressed();
   }
 
   /** {@linkcode Batch.extend} of the write of `inflight`: 0 once that write is over. */

@@ -479,3 +479,33 @@ Deno.test("extend stops at MAX_STREAMED_BATCH_ITEMS: the write then ends and the
   assert.deepEqual(dest.written, Array.from({ length: total }, (_, i) => `i${i}`));
   await q.close();
 });
+
+Deno.test("flush resolves once what was accepted before it is written, while a producer keeps the queue busy (not at the first quiet moment)", async () => {
+  const timers = new FakeTimers();
+  const written: string[] = [];
+  let produced = 0;
+  let flushed = -1;
+  let producing = true;
+  const q: BatchingQueue<string> = new BatchingQueue<string>({
+    maxBytes: 1000,
+    flushBytes: 30,
+    flushIntervalMs: 10,
+    whenFull: "block",
+    sizeOf: () => 10,
+    timers,
+    write: async (batch) => {
+      await settle();
+      written.push(...batch.items);
+      batch.done = batch.items.length;
+      // A producer that keeps up: while a batch was written, three more items came.
+      if (producing && produced < 300) { for (let i = 0; i < 3; i++) q.push(`x${produced++}`); }
+    },
+  });
+  while (produced < 3) q.push(`x${produced++}`);
+  await q.flush().then(() => flushed = produced);
+  assert.ok(["x0", "x1", "x2"].every((x) => written.includes(x)), "what came before is written");
+  assert.ok(flushed < 300, `flush waited for the producer to stop (${flushed} items came first)`);
+  producing = false;
+  await q.close();
+  assert.deepEqual(written, Array.from({ length: produced }, (_, i) => `x${i}`));
+});
