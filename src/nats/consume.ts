@@ -213,7 +213,8 @@ export async function consumeIntoPipeline(
 
 /**
  * Acks recorded messages in groups: when `batch` are waiting or `ackDelayMs` after the first,
- * every sink and the dead-letter file are flushed, then the group is acked. While a sink fails,
+ * every sink and the dead-letter file are flushed, then the group is acked (groups cut while a
+ * flush runs wait for the next one, which acks them all). While a sink fails,
  * the group's messages are kept in progress (`working`) and the flush retried with backoff;
  * after a stop, a group whose sinks still fail is left unacked (it will be redelivered).
  *
@@ -228,7 +229,10 @@ class Acker {
   acked = 0;
   unacked = 0;
   #pending: AckHandle[] = [];
-  #chain: Promise<void> = Promise.resolve();
+  /** Groups cut and waiting for the next flush (group commit: one flush acks all of them). */
+  #ready: AckHandle[] = [];
+  /** The running flush loop, if any. */
+  #flushing: Promise<void> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Records let go of by the sinks when the last loss was told to a group. */
   #lostSeen: number;
@@ -264,7 +268,7 @@ class Acker {
 
   async finish(): Promise<void> {
     this.#cut();
-    await this.#chain;
+    await this.#flushing;
   }
 
   #cutOrWait(): void {
@@ -280,7 +284,27 @@ class Acker {
     this.#pending = [];
     const lossy = this.#lostSinceLastLook() || this.#pendingLossy;
     this.#pendingLossy = false;
-    this.#chain = this.#chain.then(() => lossy ? this.#holdBack(group) : this.#flushAndAck(group));
+    if (lossy) {
+      this.#holdBack(group);
+      return;
+    }
+    for (const message of group) this.#ready.push(message);
+    this.#flushing ??= this.#flushLoop();
+  }
+
+  /**
+   * Flushes and acks the groups cut so far, then those cut meanwhile, until none waits. One
+   * flush covers every group cut before it began: flushing each group in turn would ack one
+   * group per write and sync while messages come faster, and the acks would fall behind until
+   * the server stops delivering (`max_ack_pending`).
+   */
+  async #flushLoop(): Promise<void> {
+    while (this.#ready.length > 0) {
+      const messages = this.#ready;
+      this.#ready = [];
+      await this.#flushAndAck(messages);
+    }
+    this.#flushing = undefined;
   }
 
   /** True when the sinks let records go since the last look (and looks again from now). */
