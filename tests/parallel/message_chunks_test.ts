@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { ChunkBuffers } from "../../src/parallel/chunk_buffers.ts";
 import { messageChunks } from "../../src/parallel/message_chunks.ts";
 
@@ -70,4 +71,45 @@ Deno.test("message chunks: a message longer than the workers' line limit is judg
     ["line", [100]],
     ["lines", [1]],
   ]);
+});
+
+Deno.test("message chunks with nextReady: a burst the source holds goes into one chunk without a turn per message, and the chunk is still cut when the source goes quiet; a Buffer holding a line end travels alone", async () => {
+  // A source like the NATS client's: messages arrive in bursts into a queue it can count.
+  const queue: Buffer[] = [];
+  let wake: (() => void) | undefined;
+  let pushedSecond = -1;
+  const arrive = (texts: string[]) => {
+    for (const text of texts) queue.push(Buffer.from(text));
+    wake?.();
+  };
+  async function* messages() {
+    while (true) {
+      while (queue.length === 0) await new Promise<void>((r) => wake = r);
+      const data = queue.shift()!;
+      if (data.length === 0) return;
+      yield data;
+    }
+  }
+  arrive(["a", "b", "c", "d"]);
+  setTimeout(() => {
+    pushedSecond = chunks.length;
+    arrive(["x\ny", "e", ""]);
+  }, 50);
+  let n = 0;
+  const chunks: [string, string][] = [];
+  for await (
+    const chunk of messageChunks(messages(), (data) => ({ data, number: ++n, handle: n }), {
+      buffers: new ChunkBuffers(4, 64),
+      chunkBytes: 64,
+      onWritten: () => {},
+      nextReady: () => queue.length > 0,
+    })
+  ) {
+    chunks.push([
+      chunk.kind,
+      chunk.kind === "lines" ? decoder.decode(chunk.bytes, { stream: true }) : chunk.line.text,
+    ]);
+  }
+  assert.deepEqual(chunks, [["lines", "a\nb\nc\nd\n"], ["line", "x\ny"], ["lines", "e\n"]]);
+  assert.equal(pushedSecond, 1, "the first burst's chunk was cut while the source was quiet");
 });
