@@ -59,6 +59,49 @@ function ackHandle(message: JsMsg): AckHandle {
   return typeof reply === "string" && reply.startsWith("$JS.ACK.") ? reply : message;
 }
 
+/** What consume needs of a message's delivery info. */
+export interface DeliveryNumbers {
+  /** Its stream sequence. */
+  readonly streamSequence: number;
+  /** How often it was delivered (1 the first time). */
+  readonly deliveryCount: number;
+}
+
+/**
+ * The delivery count and stream sequence an ack subject holds, as `JsMsg.info` reads them:
+ * `$JS.ACK.<stream>.<consumer>.<count>.<sseq>.…` (9 tokens) or, with domain and account hash,
+ * `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.<count>.<sseq>.…` (11 or more). `JsMsg.info`
+ * builds an object of eleven fields from a split of the whole subject for every message; this
+ * reads the two numbers. Undefined when `subject` is not such a subject (then ask the message).
+ *
+ * @example
+ * ```ts
+ * import { deliveryNumbers } from "./consume.ts";
+ * deliveryNumbers("$JS.ACK.S.C.2.41.40.1700000000000000000.0");
+ * // => { deliveryCount: 2, streamSequence: 41 }
+ * ```
+ */
+export function deliveryNumbers(subject: string): DeliveryNumbers | undefined {
+  const tokens = subject.split(".");
+  const at = tokens.length === 9 ? 4 : tokens.length >= 11 ? 6 : -1;
+  if (at < 0 || tokens[0] !== "$JS" || tokens[1] !== "ACK") return undefined;
+  const deliveryCount = decimal(tokens[at]);
+  const streamSequence = decimal(tokens[at + 1]);
+  if (deliveryCount === undefined || streamSequence === undefined) return undefined;
+  return { deliveryCount, streamSequence };
+}
+
+/** A token of decimal digits as a safe integer, else undefined. */
+function decimal(token: string): number | undefined {
+  if (!/^[0-9]{1,15}$/.test(token)) return undefined;
+  return Number(token);
+}
+
+/** `message`'s delivery numbers, from its ack subject when it has one, else from the client. */
+function deliveryOf(message: JsMsg, handle: AckHandle): DeliveryNumbers {
+  return (typeof handle === "string" ? deliveryNumbers(handle) : undefined) ?? message.info;
+}
+
 /** What {@linkcode consumeIntoPipeline} needs. */
 export interface ConsumeOptions {
   /** `nats://host:port` of the servers. */
@@ -164,14 +207,19 @@ export async function consumeIntoPipeline(
       // messages are acked (in the acker's groups) once its records are with the sink.
       await using workers = new ChunkWorkers(parallel.workers, parallel.judge);
       const buffers = new ChunkBuffers(2 * workers.size + 2, MESSAGE_CHUNK_BYTES);
+      let taken = 0;
       const chunks = messageChunks(messages, (message: JsMsg) => {
-        const info = message.info;
+        taken++;
+        const handle = ackHandle(message);
+        const info = deliveryOf(message, handle);
         if (info.deliveryCount > 1) redelivered++;
-        return { data: message.data, number: info.streamSequence, handle: ackHandle(message) };
+        return { data: message.data, number: info.streamSequence, handle };
       }, {
         buffers,
         chunkBytes: MESSAGE_CHUNK_BYTES,
         onWritten: (handles) => acker.addChunk(handles),
+        // Received by the client and not yet taken: the next one is queued.
+        nextReady: () => messages.getReceived() > taken,
       });
       const recorded = await recordStreamInParallel(
         workers,
@@ -188,12 +236,13 @@ export async function consumeIntoPipeline(
         deadLetters: pipeline.deadLetters,
       });
       for await (const message of messages) {
-        const info = message.info;
+        const handle = ackHandle(message);
+        const info = deliveryOf(message, handle);
         if (info.deliveryCount > 1) redelivered++;
         const outcome = await record(textLineOfBytes(message.data, info.streamSequence));
         if (outcome === "snapshot") result.snapshots++;
         else if (outcome === "rejected") result.rejected++;
-        acker.add(ackHandle(message));
+        acker.add(handle);
       }
     }
   } finally {
