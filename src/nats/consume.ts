@@ -82,19 +82,35 @@ export interface DeliveryNumbers {
  * ```
  */
 export function deliveryNumbers(subject: string): DeliveryNumbers | undefined {
-  const tokens = subject.split(".");
-  const at = tokens.length === 9 ? 4 : tokens.length >= 11 ? 6 : -1;
-  if (at < 0 || tokens[0] !== "$JS" || tokens[1] !== "ACK") return undefined;
-  const deliveryCount = decimal(tokens[at]);
-  const streamSequence = decimal(tokens[at + 1]);
-  if (deliveryCount === undefined || streamSequence === undefined) return undefined;
+  if (!subject.startsWith("$JS.ACK.")) return undefined;
+  // Where each token ends (its dot), read without splitting: this runs for every message.
+  let dots = 0;
+  for (let i = subject.indexOf("."); i >= 0; i = subject.indexOf(".", i + 1)) {
+    if (dots === DOT_AT.length) return undefined;
+    DOT_AT[dots++] = i;
+  }
+  const tokens = dots + 1;
+  const at = tokens === 9 ? 4 : tokens >= 11 ? 6 : -1;
+  if (at < 0) return undefined;
+  const deliveryCount = decimal(subject, DOT_AT[at - 1] + 1, DOT_AT[at]);
+  const streamSequence = decimal(subject, DOT_AT[at] + 1, DOT_AT[at + 1]);
+  if (deliveryCount < 0 || streamSequence < 0) return undefined;
   return { deliveryCount, streamSequence };
 }
 
-/** A token of decimal digits as a safe integer, else undefined. */
-function decimal(token: string): number | undefined {
-  if (!/^[0-9]{1,15}$/.test(token)) return undefined;
-  return Number(token);
+/** Dot positions of the ack subject being read (at most 15 dots: 16 tokens). */
+const DOT_AT = new Int32Array(15);
+
+/** The decimal digits of `text` from `start` to `end` (1 to 15 of them) as a number, else -1. */
+function decimal(text: string, start: number, end: number): number {
+  if (end <= start || end - start > 15) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** `message`'s delivery numbers, from its ack subject when it has one, else from the client. */
