@@ -187,6 +187,8 @@ interface InFlight<T> {
   bytes: number;
   /** Items at the start already counted as written ({@linkcode Batch.commit}). */
   committed: number;
+  /** Place of `items[0]` among all items ever queued (1 for the first; see `#pushed`). */
+  readonly first: number;
 }
 
 function describeError(error: unknown): string {
@@ -250,6 +252,12 @@ export class BatchingQueue<T> {
   #timer: unknown;
   #room: { promise: Promise<void>; resolve: () => void } | undefined;
   #accepted = 0;
+  /**
+   * Items queued so far. Items leave the queue in order (the in-flight batch holds older ones
+   * than the queue), so with it each item has a place, and a flush waits for places, not counts:
+   * a count of settled items also rises by newer ones dropped while older ones are in flight.
+   */
+  #pushed = 0;
   /** Accepted items since written, dropped from the queue or given up on. */
   #settled = 0;
   #written = 0;
@@ -346,6 +354,7 @@ export class BatchingQueue<T> {
     }
     this.#items.push(item);
     this.#sizes.push(size);
+    this.#pushed++;
     this.#queuedBytes += size;
     this.#accepted += this.#countOf === undefined ? 1 : this.#countOf(item);
     if (this.#queuedBytes >= this.#flushBytes) this.#startDrain(false);
@@ -358,23 +367,34 @@ export class BatchingQueue<T> {
    * the destination is failing.
    */
   async flush(): Promise<void> {
-    const target = this.#accepted;
-    while (this.#settled < target) {
-      if (this.#draining) {
-        // Woken by each batch settled, not by the drain's end: a producer that keeps the queue
-        // busy keeps a drain running, and what came before this flush is written long before.
-        await this.#nextProgress();
-        continue;
+    const target = this.#pushed;
+    // While failing, one attempt is made: it ends with its drain, failed or recovered.
+    let attempted = false;
+    while (this.#holdsUpTo(target)) {
+      if (!this.#draining) {
+        if (this.#failure !== undefined) {
+          if (attempted) break;
+          attempted = true;
+        }
+        this.#startDrain(true);
       }
-      if (this.#items.length === this.#head && this.#inflight === undefined) break;
-      const wasFailing = this.#failure !== undefined;
-      const progress = this.#nextProgress();
-      const drain = this.#startDrain(true);
-      // Failing: one attempt, and its drain ends with it.
-      await (wasFailing ? drain : progress);
-      if (this.#failure !== undefined && wasFailing) break;
+      // Woken by each batch settled (and the end of a drain), not only by the drain's end: a
+      // producer that keeps the queue busy keeps a drain running, and what came before this
+      // flush is written long before that.
+      if (this.#draining) await this.#nextProgress();
+      if (attempted && this.#failure !== undefined && !this.#draining) break;
     }
     if (this.#failure !== undefined) throw new Error(this.#failure);
+  }
+
+  /** True while an item among the first `place` queued is not settled (in flight or queued). */
+  #holdsUpTo(place: number): boolean {
+    const inflight = this.#inflight;
+    if (inflight !== undefined && inflight.committed < inflight.items.length) {
+      return inflight.first + inflight.committed <= place;
+    }
+    const queued = this.#items.length - this.#head;
+    return queued > 0 && this.#pushed - queued + 1 <= place;
   }
 
   /** Resolves at the next change of `#settled` or end of a drain. */
@@ -583,6 +603,7 @@ export class BatchingQueue<T> {
       sizes: inflight.sizes.slice(n),
       bytes,
       committed: 0,
+      first: inflight.first + n,
     };
     return records;
   }
@@ -642,6 +663,7 @@ export class BatchingQueue<T> {
       sizes: sizes.slice(start, end),
       bytes,
       committed: 0,
+      first: this.#pushed - (sizes.length - start) + 1,
     };
     this.#queuedBytes -= bytes;
     this.#advance(end);

@@ -509,3 +509,71 @@ Deno.test("flush resolves once what was accepted before it is written, while a p
   await q.close();
   assert.deepEqual(written, Array.from({ length: produced }, (_, i) => `x${i}`));
 });
+
+Deno.test("drop_oldest: flush does not resolve while an older batch is still being written (newer items dropped meanwhile do not count for it)", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  const written: string[] = [];
+  const q = new BatchingQueue<string>({
+    maxBytes: 100,
+    flushBytes: 50,
+    flushIntervalMs: 10,
+    whenFull: "drop_oldest",
+    sizeOf: () => 10,
+    timers: new FakeTimers(),
+    write: async (batch) => {
+      await gate; // a slow disk
+      written.push(...batch.items);
+      batch.done = batch.items.length;
+    },
+  });
+  for (let i = 0; i < 10; i++) q.push(`a${i}`); // a0..a4 being written, a5..a9 queued
+  let flushed = false;
+  const flushing = q.flush().then(() => flushed = true);
+  for (let i = 0; i < 10; i++) q.push(`b${i}`); // drops a5..a9, then b0..b4
+  await settle();
+  assert.equal(flushed, false, "flush resolved before a0..a4 were written");
+  release();
+  await flushing;
+  assert.deepEqual(written.slice(0, 5), ["a0", "a1", "a2", "a3", "a4"]);
+  await q.close();
+  assert.equal(q.stats().dropped, 10);
+});
+
+Deno.test("flush called while failing: one attempt, and once it recovers, flush resolves while a producer keeps the queue busy", async () => {
+  const timers = new FakeTimers();
+  let failing = true;
+  let produced = 0;
+  let producing = true;
+  const written: string[] = [];
+  const q: BatchingQueue<string> = new BatchingQueue<string>({
+    maxBytes: 1000,
+    flushBytes: 30,
+    flushIntervalMs: 10,
+    whenFull: "block",
+    sizeOf: () => 10,
+    timers,
+    write: async (batch) => {
+      await settle();
+      if (failing) throw new Error("down");
+      written.push(...batch.items);
+      batch.done = batch.items.length;
+      if (producing && produced < 300) { for (let i = 0; i < 3; i++) q.push(`x${produced++}`); }
+    },
+  });
+  while (produced < 3) q.push(`x${produced++}`);
+  await settle();
+  await settle();
+  assert.equal(q.stats().failing, true);
+  await assert.rejects(q.flush(), /down/, "still failing: one attempt, then the failure");
+  failing = false;
+  let flushedAt = -1;
+  await q.flush().then(() => flushedAt = produced);
+  assert.ok(
+    flushedAt < 300,
+    `flush waited for the producer to stop (${flushedAt} items came first)`,
+  );
+  producing = false;
+  await q.close();
+  assert.deepEqual(written, Array.from({ length: produced }, (_, i) => `x${i}`));
+});
