@@ -19,7 +19,9 @@ export const INSTANCE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 /**
  * The configuration a `consume` process records with: every `jsonl` sink's file becomes
  * `<base>.<instance>.jsonl`, so no two processes ever write one file. Throws when the instance
- * name or a resulting file name is not acceptable.
+ * name or a resulting file name is not acceptable, or when a sink's queue would drop its oldest
+ * records when full (`drop_oldest`): such a record is of a message handed over earlier, whose
+ * ack may already be on its way, so it could not be delivered again.
  *
  * @example
  * ```ts
@@ -33,6 +35,15 @@ export function instanceConfig(config: ObserverConfig, instance: string): Observ
     throw new RangeError(
       `--instance: expected 1 to 32 letters, digits, _ or -, got ${JSON.stringify(instance)}`,
     );
+  }
+  for (const sink of config.sinks) {
+    if (sink.tuning.whenFull === "drop_oldest") {
+      throw new RangeError(
+        `sink ${JSON.stringify(sink.name)}: consume cannot use when_full "drop_oldest" (a ` +
+          "dropped record may belong to a message already acked, so it would never be delivered " +
+          'again); expected "block" (the default) or "drop_newest"',
+      );
+    }
   }
   return {
     ...config,

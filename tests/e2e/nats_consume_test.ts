@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
-import { natsServerUnavailable } from "../helpers/nats.ts";
+import { natsConfigText, natsServerUnavailable } from "../helpers/nats.ts";
 import { withNatsProject } from "../helpers/nats_project.ts";
 import { canMountTmpfs, fill, mountTmpfs, unmount } from "../helpers/tmpfs.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
 import {
+  copyProject,
   fileLines,
   observerDir,
   parseFieldsLine,
@@ -25,6 +26,25 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+Deno.test("consume refuses a sink whose queue drops its oldest records when full (such a record's message may be acked already): exit 2, naming the sink, nothing written", async () => {
+  const root = await copyProject();
+  const config = join(root, "drop_oldest.json");
+  await Deno.writeTextFile(
+    config,
+    natsConfigText("nats://127.0.0.1:4222", [
+      { type: "jsonl", name: "all", file: "c.jsonl", when_full: "drop_oldest" },
+    ]),
+  );
+  const run = await runScript(root, {
+    task: "observer",
+    script: "observer.ts",
+    args: ["consume", "--config", config, "--instance", "t"],
+  });
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /sink "all": consume cannot use when_full "drop_oldest"/);
+  assert.deepEqual([...Deno.readDirSync(observerDir(root))], []);
+});
 
 for (const workers of ["1", "2"]) {
   Deno.test({
