@@ -298,6 +298,8 @@ class Acker {
   #ready: AckHandle[] = [];
   /** The running flush loop, if any. */
   #flushing: Promise<void> | undefined;
+  /** `finish()` was called: a failing flush is given up after three attempts. */
+  #finishing = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Records let go of by the sinks when the last loss was told to a group. */
   #lostSeen: number;
@@ -332,6 +334,9 @@ class Acker {
   }
 
   async finish(): Promise<void> {
+    // From here a failing flush is tried three times, as after a stop (the messages may have
+    // ended with an error, no signal): the process ends rather than wait for its sinks forever.
+    this.#finishing = true;
     this.#cut();
     await this.#flushing;
   }
@@ -367,7 +372,17 @@ class Acker {
     while (this.#ready.length > 0) {
       const messages = this.#ready;
       this.#ready = [];
-      await this.#flushAndAck(messages);
+      try {
+        await this.#flushAndAck(messages);
+      } catch (error) {
+        // Sending the acks failed (the connection closed): they stay unacked, to be delivered
+        // again, and the groups after them are still tried.
+        this.unacked += messages.length;
+        this.logger.error("Cannot ack {count} message(s): {error}; they will be delivered again", {
+          count: messages.length,
+          error: (error as Error).message,
+        });
+      }
     }
     this.#flushing = undefined;
   }
@@ -416,7 +431,7 @@ class Acker {
             { count: group.length, error: (error as Error).message },
           );
         }
-        if (this.signal.aborted && attempt >= 3) {
+        if ((this.signal.aborted || this.#finishing) && attempt >= 3) {
           this.unacked += group.length;
           return;
         }
