@@ -348,22 +348,26 @@ export async function startObserverServer(
         rejected: rejected.map(({ line, reasons }) => ({ line, reason: reasons[0] })),
         ack,
       };
-      const lost = recordsLetGo(pipeline) - lostBefore;
-      if (lost > 0) {
-        // Not queued everywhere: not an answer of 200. What was kept of it is recorded; a retry
-        // may record that twice (at least once, never lost).
-        return json(503, {
+      // Not queued everywhere: not an answer of 200. What was kept of it is recorded; a retry
+      // may record that twice (at least once, never lost).
+      const letGo = (lost: number) =>
+        json(503, {
           ...answer,
           error: `${lost} record(s) of this request (or of one recorded at the same time) were ` +
             "let go of by a failing or full sink: retry",
         }, { "retry-after": "1" });
-      }
+      const lost = recordsLetGo(pipeline) - lostBefore;
+      if (lost > 0) return letGo(lost);
       if (ack === "durable") {
         try {
           await Promise.all(pipeline.sinks.map(({ sink }) => sink.flush()));
         } catch (error) {
           return json(503, { ...answer, error: (error as Error).message }, { "retry-after": "5" });
         }
+        // A `drop_oldest` queue may have dropped records of this one while they waited to be
+        // written (a flush also ends when what it waits for was dropped).
+        const lostMeanwhile = recordsLetGo(pipeline) - lostBefore;
+        if (lostMeanwhile > 0) return letGo(lostMeanwhile);
       }
       return json(200, answer);
     } catch (error) {
