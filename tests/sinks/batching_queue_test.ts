@@ -480,34 +480,44 @@ Deno.test("extend stops at MAX_STREAMED_BATCH_ITEMS: the write then ends and the
   await q.close();
 });
 
-Deno.test("flush resolves once what was accepted before it is written, while a producer keeps the queue busy (not at the first quiet moment)", async () => {
-  const timers = new FakeTimers();
+/**
+ * A queue with a producer that keeps up: while a batch is written, three more items come (up to
+ * 300 in all, while `state.producing`); the first three are queued at once. The destination
+ * fails while `failing()` says so.
+ */
+function busyQueue(failing: () => boolean = () => false) {
   const written: string[] = [];
-  let produced = 0;
-  let flushed = -1;
-  let producing = true;
+  const state = { produced: 0, producing: true };
   const q: BatchingQueue<string> = new BatchingQueue<string>({
     maxBytes: 1000,
     flushBytes: 30,
     flushIntervalMs: 10,
     whenFull: "block",
     sizeOf: () => 10,
-    timers,
+    timers: new FakeTimers(),
     write: async (batch) => {
       await settle();
+      if (failing()) throw new Error("down");
       written.push(...batch.items);
       batch.done = batch.items.length;
-      // A producer that keeps up: while a batch was written, three more items came.
-      if (producing && produced < 300) { for (let i = 0; i < 3; i++) q.push(`x${produced++}`); }
+      if (state.producing && state.produced < 300) {
+        for (let i = 0; i < 3; i++) q.push(`x${state.produced++}`);
+      }
     },
   });
-  while (produced < 3) q.push(`x${produced++}`);
-  await q.flush().then(() => flushed = produced);
+  while (state.produced < 3) q.push(`x${state.produced++}`);
+  return { q, written, state };
+}
+
+Deno.test("flush resolves once what was accepted before it is written, while a producer keeps the queue busy (not at the first quiet moment)", async () => {
+  const { q, written, state } = busyQueue();
+  let flushed = -1;
+  await q.flush().then(() => flushed = state.produced);
   assert.ok(["x0", "x1", "x2"].every((x) => written.includes(x)), "what came before is written");
   assert.ok(flushed < 300, `flush waited for the producer to stop (${flushed} items came first)`);
-  producing = false;
+  state.producing = false;
   await q.close();
-  assert.deepEqual(written, Array.from({ length: produced }, (_, i) => `x${i}`));
+  assert.deepEqual(written, Array.from({ length: state.produced }, (_, i) => `x${i}`));
 });
 
 Deno.test("drop_oldest: flush does not resolve while an older batch is still being written (newer items dropped meanwhile do not count for it)", async () => {
@@ -541,39 +551,20 @@ Deno.test("drop_oldest: flush does not resolve while an older batch is still bei
 });
 
 Deno.test("flush called while failing: one attempt, and once it recovers, flush resolves while a producer keeps the queue busy", async () => {
-  const timers = new FakeTimers();
   let failing = true;
-  let produced = 0;
-  let producing = true;
-  const written: string[] = [];
-  const q: BatchingQueue<string> = new BatchingQueue<string>({
-    maxBytes: 1000,
-    flushBytes: 30,
-    flushIntervalMs: 10,
-    whenFull: "block",
-    sizeOf: () => 10,
-    timers,
-    write: async (batch) => {
-      await settle();
-      if (failing) throw new Error("down");
-      written.push(...batch.items);
-      batch.done = batch.items.length;
-      if (producing && produced < 300) { for (let i = 0; i < 3; i++) q.push(`x${produced++}`); }
-    },
-  });
-  while (produced < 3) q.push(`x${produced++}`);
+  const { q, written, state } = busyQueue(() => failing);
   await settle();
   await settle();
   assert.equal(q.stats().failing, true);
   await assert.rejects(q.flush(), /down/, "still failing: one attempt, then the failure");
   failing = false;
   let flushedAt = -1;
-  await q.flush().then(() => flushedAt = produced);
+  await q.flush().then(() => flushedAt = state.produced);
   assert.ok(
     flushedAt < 300,
     `flush waited for the producer to stop (${flushedAt} items came first)`,
   );
-  producing = false;
+  state.producing = false;
   await q.close();
-  assert.deepEqual(written, Array.from({ length: produced }, (_, i) => `x${i}`));
+  assert.deepEqual(written, Array.from({ length: state.produced }, (_, i) => `x${i}`));
 });
