@@ -242,8 +242,6 @@ export class BatchingQueue<T> {
   #head = 0;
   #queuedBytes = 0;
   #inflight: InFlight<T> | undefined;
-  /** The running (or last) drain. */
-  #drain: Promise<void> | undefined;
   /** Flushes waiting for the next batch settled (or drain ended). */
   #progressWaiters: (() => void)[] | undefined;
   readonly #writeSeconds = new DurationHistogram();
@@ -526,12 +524,12 @@ export class BatchingQueue<T> {
     this.#timer = undefined;
   }
 
-  #startDrain(force: boolean): Promise<void> {
-    if (this.#draining) return this.#drain!;
-    if (this.#failure !== undefined && !force) return Promise.resolve();
+  /** Starts a drain loop unless one runs (when failing, only a forced one: a retry). */
+  #startDrain(force: boolean): void {
+    if (this.#draining) return;
+    if (this.#failure !== undefined && !force) return;
     this.#draining = true;
-    this.#drain = this.#runDrain(force);
-    return this.#drain;
+    void this.#runDrain(force);
   }
 
   async #runDrain(force: boolean): Promise<void> {
