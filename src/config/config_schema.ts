@@ -22,6 +22,10 @@ import {
 } from "../sinks/jsonl_file_sink.ts";
 import {
   type FieldCondition,
+  filterPatternChars,
+  MAX_FILTER_PATTERN_CHARS,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERNS_PER_CONDITION,
   parseFieldCondition,
   type RecordFilterSpec,
 } from "../sinks/record_filter.ts";
@@ -141,8 +145,17 @@ const positiveInt = (what = "a positive integer") =>
 
 const text = z.string({ error: "expected a text" }).min(1, { error: "expected a non-empty text" });
 
-const textMatch = z.union([text, z.array(text).min(1, { error: "expected at least one text" })], {
+const pattern = text.max(MAX_PATTERN_LENGTH, {
+  error: `expected a text of at most ${MAX_PATTERN_LENGTH} characters`,
+});
+
+const textMatch = z.union([
+  pattern,
+  z.array(pattern).min(1, { error: "expected at least one text" }),
+], {
   error: "expected a text or a list of texts",
+}).refine((match) => typeof match === "string" || match.length <= MAX_PATTERNS_PER_CONDITION, {
+  error: `expected at most ${MAX_PATTERNS_PER_CONDITION} texts`,
 });
 
 const conditions = z.union([text, z.array(text)], {
@@ -187,6 +200,12 @@ const filterSchema: z.ZodType<RecordFilterSpec, unknown> = z.lazy(() =>
   }, { error: "expected a filter object" })
 );
 
+/** A filter whose globs hold at most {@linkcode MAX_FILTER_PATTERN_CHARS} characters in all. */
+const boundedFilterSchema = filterSchema.refine(
+  (spec) => filterPatternChars(spec) <= MAX_FILTER_PATTERN_CHARS,
+  { error: `expected globs of at most ${MAX_FILTER_PATTERN_CHARS} characters in all` },
+);
+
 const sampleSchema = z.strictObject({
   probability: z.number({ error: "expected a number in (0, 1]" }).gt(0, {
     error: "expected a number in (0, 1]",
@@ -210,7 +229,7 @@ const queueFields = {
 
 const commonFields = {
   name: text.optional(),
-  filter: filterSchema.nullish(),
+  filter: boundedFilterSchema.nullish(),
   sample: sampleSchema.nullish(),
 };
 
@@ -644,6 +663,6 @@ export function resolveConnectionUrls(
  * ```
  */
 export function validateFilter(input: unknown): RecordFilterSpec | string[] {
-  const result = filterSchema.safeParse(input);
+  const result = boundedFilterSchema.safeParse(input);
   return result.success ? result.data : schemaProblems(result.error.issues, input);
 }

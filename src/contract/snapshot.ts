@@ -78,6 +78,14 @@ export const DEFAULT_MODE = "DEV";
 /** The version this implementation stamps into `meta.observer_version`. */
 export const OBSERVER_VERSION = "v1.0.0";
 
+/**
+ * The longest identifier a snapshot may carry, in characters: the meta texts other than
+ * `timestamp` (`session_id`, `run_id`, `mode`, `observer_version`) and the context texts
+ * (`source`, `stage`, `symbol`, `market`). Validation blocks a longer one, so that matching a
+ * record against filters stays cheap.
+ */
+export const MAX_IDENTIFIER_LENGTH = 128;
+
 /** What {@linkcode buildSnapshot} needs; time and ids are filled in. */
 export interface SnapshotInit {
   /** `meta.session_id`. */

@@ -15,6 +15,7 @@ import {
 } from "../contract/event_time.ts";
 import { MAX_NESTING_DEPTH } from "../io/input_json.ts";
 import type { Severity } from "../contract/pattern_record.ts";
+import { MAX_IDENTIFIER_LENGTH } from "../contract/snapshot.ts";
 
 /** The verdict of {@linkcode validateSnapshot}. */
 export interface ValidationResult {
@@ -24,6 +25,7 @@ export interface ValidationResult {
   readonly issues: readonly FieldIssue[];
 }
 
+const IDENTIFIER_EXPECTED = `a string of at most ${MAX_IDENTIFIER_LENGTH} characters`;
 const META_STRING_FIELDS = ["timestamp", "session_id", "run_id", "mode", "observer_version"];
 const OBSERVATION_PARTS = ["inputs", "computed", "state"];
 
@@ -32,8 +34,9 @@ const OBSERVATION_PARTS = ["inputs", "computed", "state"];
  *
  * Blocks a missing or empty meta field, a `timestamp_ms` that is not an integer epoch time
  * between 1970 and 9999, a `timestamp` that is not an ISO-8601 time with a zone in that range, a
- * missing `source`/`stage`, an observation part that is not a plain object or nests deeper than
- * 512 levels, and any non-finite number (NaN, ±Infinity, `1e400`) inside inputs/computed/state.
+ * missing `source`/`stage`, an identifier (meta or context text) longer than 128 characters, an
+ * observation part that is not a plain object or nests deeper than 512 levels, and any
+ * non-finite number (NaN, ±Infinity, `1e400`) inside inputs/computed/state.
  *
  * @example
  * ```ts
@@ -64,6 +67,8 @@ function checkMeta(meta: unknown, issues: FieldIssue[]): void {
     const value = meta[key];
     if (typeof value !== "string" || value.length === 0) {
       issues.push(fieldIssue(`meta.${key}`, "a non-empty string", value));
+    } else if (key !== "timestamp" && value.length > MAX_IDENTIFIER_LENGTH) {
+      issues.push(fieldIssue(`meta.${key}`, IDENTIFIER_EXPECTED, value));
     }
   }
   if (!isEventMs(meta.timestamp_ms)) {
@@ -84,12 +89,16 @@ function checkContext(context: unknown, issues: FieldIssue[]): void {
     const value = context[key];
     if (typeof value !== "string" || value.length === 0) {
       issues.push(fieldIssue(`context.${key}`, "a non-empty string", value));
+    } else if (value.length > MAX_IDENTIFIER_LENGTH) {
+      issues.push(fieldIssue(`context.${key}`, IDENTIFIER_EXPECTED, value));
     }
   }
   for (const key of ["symbol", "market"]) {
     const value = context[key];
     if (value !== undefined && value !== null && typeof value !== "string") {
       issues.push(fieldIssue(`context.${key}`, "a string or null", value));
+    } else if (typeof value === "string" && value.length > MAX_IDENTIFIER_LENGTH) {
+      issues.push(fieldIssue(`context.${key}`, IDENTIFIER_EXPECTED, value));
     }
   }
 }

@@ -102,9 +102,32 @@ export function parseFieldCondition(text: string): FieldCondition | { readonly e
   };
 }
 
+/** The longest glob a filter may hold, in characters (a longer one is refused). */
+export const MAX_PATTERN_LENGTH = 128;
+
+/** The most globs one text condition may list (a longer list is refused). */
+export const MAX_PATTERNS_PER_CONDITION = 32;
+
+/**
+ * The most glob characters one filter may hold in all (its conditions and nested filters
+ * together). With texts of at most {@linkcode MAX_MATCHED_TEXT} characters this bounds the work a
+ * filter costs per record to about a quarter of a million character comparisons.
+ */
+export const MAX_FILTER_PATTERN_CHARS = 1024;
+
+/**
+ * The longest text a glob with a wildcard is matched against: a longer one (only a blocked
+ * snapshot can carry one, validation limits context fields) never matches such a glob.
+ */
+export const MAX_MATCHED_TEXT = 256;
+
+const ANY_RUN = -1; // `*`
+const ANY_ONE = -2; // `?`
+
 /**
  * Turns a glob (`*` any run of characters, `?` one character, everything else literal) into a
- * predicate on text.
+ * predicate on text. Matching takes time proportional to the pattern's length times the text's
+ * at worst (no backtracking regex): one posted symbol cannot stall the service.
  *
  * @example
  * ```ts
@@ -114,12 +137,69 @@ export function parseFieldCondition(text: string): FieldCondition | { readonly e
  */
 export function globMatcher(pattern: string): (text: string) => boolean {
   if (!/[*?]/.test(pattern)) return (text) => text === pattern;
-  const source = pattern.replace(
-    /[.+^${}()|[\]\\*?]/g,
-    (c) => c === "*" ? "[\\s\\S]*" : c === "?" ? "[\\s\\S]" : `\\${c}`,
-  );
-  const regex = new RegExp(`^${source}$`, "u");
-  return (text) => regex.test(text);
+  const tokens: number[] = [];
+  for (const char of pattern) {
+    const token = char === "*" ? ANY_RUN : char === "?" ? ANY_ONE : char.codePointAt(0)!;
+    if (token === ANY_RUN && tokens.at(-1) === ANY_RUN) continue; // `**` is `*`
+    tokens.push(token);
+  }
+  return (text) => text.length <= MAX_MATCHED_TEXT && matchTokens(tokens, text);
+}
+
+/** Code units of the code point at `at` in `text` (2 for a surrogate pair, else 1). */
+function width(text: string, at: number): number {
+  return text.codePointAt(at)! > 0xffff ? 2 : 1;
+}
+
+/**
+ * Greedy glob matching with one resume point: at a mismatch the last `*` takes one more code
+ * point and matching resumes after it. Each resume moves forward, so the work is at most the
+ * text's length times the pattern's.
+ */
+function matchTokens(tokens: readonly number[], text: string): boolean {
+  let t = 0; // position in text (code units)
+  let p = 0; // position in tokens
+  let starToken = -1; // the last `*` seen
+  let starText = 0; // where the text stood when that `*` took nothing more
+  while (t < text.length) {
+    const token = tokens[p];
+    if (p < tokens.length && (token === ANY_ONE || token === text.codePointAt(t))) {
+      t += width(text, t);
+      p++;
+    } else if (p < tokens.length && token === ANY_RUN) {
+      starToken = p++;
+      starText = t;
+    } else if (starToken >= 0) {
+      starText += width(text, starText);
+      t = starText;
+      p = starToken + 1;
+    } else {
+      return false;
+    }
+  }
+  while (p < tokens.length && tokens[p] === ANY_RUN) p++;
+  return p === tokens.length;
+}
+
+/**
+ * The glob characters a filter holds in all (see {@linkcode MAX_FILTER_PATTERN_CHARS}).
+ *
+ * @example
+ * ```ts
+ * import { filterPatternChars } from "./record_filter.ts";
+ * filterPatternChars({ symbol: ["00*", "01*"], any: [{ market: "KRX" }] }); // => 9
+ * ```
+ */
+export function filterPatternChars(spec: RecordFilterSpec): number {
+  let total = 0;
+  const matches = [spec.source, spec.stage, spec.symbol, spec.market, spec.session];
+  for (const match of [...matches, spec.quality_flag, spec.hint]) {
+    for (const text of typeof match === "string" ? [match] : match ?? []) total += text.length;
+  }
+  for (const nested of [...spec.all ?? [], ...spec.any ?? [], ...spec.not ? [spec.not] : []]) {
+    total += filterPatternChars(nested);
+  }
+  return total;
 }
 
 function textMatcher(match: TextMatch): (text: unknown) => boolean {

@@ -94,3 +94,32 @@ Deno.test("numbers kept as their exact text are numbers to validation; 1e400 is 
     "observation.inputs.huge: Infinity",
   ]);
 });
+
+Deno.test("identifiers longer than 128 characters (symbol, market, source, stage, session, run id, mode, version) are blocked by path; 128 pass", () => {
+  const long = "x".repeat(129);
+  const snapshot = marketSnapshot();
+  const passes = structuredClone(snapshot);
+  passes.context.symbol = "x".repeat(128);
+  assert.equal(validateSnapshot(passes).severity, "INFO");
+  for (const key of ["session_id", "run_id", "mode", "observer_version"] as const) {
+    snapshot.meta[key] = long;
+  }
+  for (const key of ["source", "stage", "symbol", "market"] as const) snapshot.context[key] = long;
+  const result = validateSnapshot(snapshot);
+  assert.deepEqual(result.issues.map((i) => i.path), [
+    "meta.session_id",
+    "meta.run_id",
+    "meta.mode",
+    "meta.observer_version",
+    "context.source",
+    "context.stage",
+    "context.symbol",
+    "context.market",
+  ]);
+  assert.equal(
+    formatFieldIssue(result.issues[6]),
+    `context.symbol: expected a string of at most 128 characters, got "${
+      "x".repeat(57)
+    }…" (string of 129 characters)`,
+  );
+});

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { wireObserver } from "../../src/app/pipeline.ts";
 import { rawJsonNumber } from "../../src/contract/json_value.ts";
 import {
@@ -10,7 +11,9 @@ import { buildSnapshot, type ObservationSnapshot } from "../../src/contract/snap
 import { enrichRecord } from "../../src/observer/enrich.ts";
 import {
   compileFilter,
+  filterPatternChars,
   globMatcher,
+  MAX_MATCHED_TEXT,
   mentionsGuard,
   parseFieldCondition,
   type RecordFilterSpec,
@@ -18,6 +21,7 @@ import {
 import { compileSampler, hashFraction } from "../../src/sinks/record_sampler.ts";
 import { withSelection } from "../../src/sinks/selected_sink.ts";
 import { MemorySink } from "../helpers/memory_sink.ts";
+import { validateFilter } from "../../src/config/config_schema.ts";
 
 function snapshot(
   i: number,
@@ -128,6 +132,50 @@ Deno.test("filter: conditions and globs parse strictly", () => {
   assert.equal(globMatcher("?")("삼"), true);
   assert.equal(mentionsGuard({ not: { all: [{ guard: "PASS" }] } }), true);
   assert.equal(mentionsGuard({ symbol: "x", any: [{ source: "market" }] }), false);
+});
+
+/** The glob as a (backtracking) regular expression: the reference the matcher must agree with. */
+function globRegex(pattern: string): RegExp {
+  const source = pattern.replace(
+    /[.+^${}()|[\]\\*?]/g,
+    (c) => c === "*" ? "[\\s\\S]*" : c === "?" ? "[\\s\\S]" : `\\${c}`,
+  );
+  return new RegExp(`^${source}$`, "u");
+}
+
+Deno.test("glob: matches exactly as the equivalent regular expression, on any text and pattern (code points, surrogate pairs, `**`)", () => {
+  const char = fc.constantFrom("a", "b", "c", ".", "삼", "😀", "\\");
+  const text = fc.array(char, { maxLength: 12 }).map((cs) => cs.join(""));
+  const pattern = fc.array(fc.oneof(char, fc.constantFrom("*", "?")), { maxLength: 8 })
+    .map((cs) => cs.join(""));
+  fc.assert(
+    fc.property(pattern, text, (p, t) => globMatcher(p)(t) === globRegex(p).test(t)),
+    { numRuns: 5000 },
+  );
+});
+
+Deno.test("glob: a pattern crafted to make a regex backtrack matches in linear time; a text beyond the bound never matches a wildcard", () => {
+  // As a backtracking regex this takes longer than the suite (25 s at 5 stars and 110 chars).
+  const hostile = globMatcher("*a".repeat(60) + "*c");
+  assert.equal(hostile("a".repeat(MAX_MATCHED_TEXT)), false);
+  assert.equal(hostile("a".repeat(59) + "c"), false, "fewer than 60 a's");
+  assert.equal(hostile("a".repeat(MAX_MATCHED_TEXT - 1) + "c"), true);
+  assert.equal(globMatcher("*a".repeat(60) + "*c")("a".repeat(60) + "c"), true);
+  assert.equal(globMatcher("*")("x".repeat(MAX_MATCHED_TEXT + 1)), false, "beyond the bound");
+  assert.equal(globMatcher("x".repeat(300))("x".repeat(300)), true, "no wildcard: plain equality");
+});
+
+Deno.test("filter bounds: a glob over 128 characters, over 32 globs in one condition, or over 1024 glob characters in all is refused, naming the path", () => {
+  assert.match(
+    String(validateFilter({ symbol: "x".repeat(129) })),
+    /^symbol: expected a text of at most 128 characters, got .*\(string of 129 characters\)$/,
+  );
+  const many = validateFilter({ symbol: Array.from({ length: 33 }, (_, i) => `s${i}`) });
+  assert.match(String(many), /^symbol: expected at most 32 texts/);
+  const wide = { any: Array.from({ length: 9 }, () => ({ symbol: "?".repeat(120) })) };
+  assert.equal(filterPatternChars(wide), 1080);
+  assert.match(String(validateFilter(wide)), /expected globs of at most 1024 characters in all/);
+  assert.ok(!Array.isArray(validateFilter({ any: wide.any.slice(0, 8) })), "1020 is allowed");
 });
 
 Deno.test("sampler: every N-th per key keeps the 1st, (N+1)-th, ... of each symbol", () => {
