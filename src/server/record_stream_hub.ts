@@ -10,6 +10,7 @@
 
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { AcceptedChunk } from "../parallel/ordered_recording.ts";
+import type { QueueTimers } from "../sinks/batching_queue.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
 import type { Sink, SinkStats } from "../sinks/sink.ts";
 import { HEARTBEAT_MS, StreamHeartbeat } from "./stream_heartbeat.ts";
@@ -94,12 +95,13 @@ export class RecordStreamHub implements Sink {
   #closed = false;
   readonly #heartbeat: StreamHeartbeat;
 
-  /** Starts with an empty ring. */
-  constructor(limits: Partial<StreamHubLimits> = {}) {
+  /** Starts with an empty ring; `heartbeatTimers` time the heartbeat (default: the global ones). */
+  constructor(limits: Partial<StreamHubLimits> = {}, heartbeatTimers?: QueueTimers) {
     this.#limits = { ...STREAM_HUB_LIMITS, ...limits };
     this.#heartbeat = new StreamHeartbeat(
       this.#limits.heartbeatMs,
       () => [...this.#subscribers].map((s) => s.controller),
+      heartbeatTimers,
     );
   }
 

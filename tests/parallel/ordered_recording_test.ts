@@ -15,7 +15,12 @@ function quietSource() {
   const queue: number[] = [];
   let wake: (() => void) | undefined;
   let ended = false;
+  let parked = false;
   return {
+    /** True while the consumer waits for a message that has not come. */
+    get parked() {
+      return parked;
+    },
     push(n: number) {
       queue.push(n);
       wake?.();
@@ -26,7 +31,11 @@ function quietSource() {
     },
     async *messages() {
       while (true) {
-        if (queue.length === 0 && !ended) await new Promise<void>((r) => wake = r);
+        if (queue.length === 0 && !ended) {
+          parked = true;
+          await new Promise<void>((r) => wake = r);
+          parked = false;
+        }
         if (queue.length === 0) return;
         yield queue.shift()!;
       }
@@ -34,14 +43,35 @@ function quietSource() {
   };
 }
 
+/**
+ * Settles as `promise` does. Nothing is timed here: the bound only turns a hang (workers that
+ * never start, a run that waits for the source) into a failure that says what was waited for.
+ */
+async function unlessHung<T>(promise: Promise<T>, what: string, ms = 60_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`still waiting after ${ms / 1000} s for ${what}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 Deno.test("recording chunks in parallel: a sink that fails while the source waits for its next message ends the run at once with the sink's error, nothing acked", async () => {
   const source = quietSource();
+  let sinkFailed = false;
   const target = {
     workers: 2,
     judge: {},
     observer: { tally() {} },
     sink: {
       writeEncoded() {
+        sinkFailed = true;
         throw new Error("disk gone");
       },
     },
@@ -60,13 +90,16 @@ Deno.test("recording chunks in parallel: a sink that fails while the source wait
   });
   source.push(1);
   source.push(2);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"still waiting">((resolve) => {
-    timer = setTimeout(() => resolve("still waiting"), 3000);
-  });
-  const outcome = await Promise.race([run.then(() => "resolved", (e) => e.message), late]);
-  clearTimeout(timer);
+  // The run must end on the sink's error alone: the source gets nothing more until it is ended
+  // below, so a run that waited for its next message would never end.
+  let sourceParkedAtEnd: boolean | undefined;
+  const outcome = await unlessHung(
+    run.then(() => "resolved", (e) => e.message).finally(() => sourceParkedAtEnd = source.parked),
+    "the run to end (chunk workers starting, the sink failing, the run ending with its error)",
+  );
+  assert.ok(sinkFailed, "the sink was given the chunk");
   assert.equal(outcome, "disk gone");
+  assert.equal(sourceParkedAtEnd, true, "ended while the source waited for its next message");
   assert.deepEqual(acked, []);
   source.end(); // the source's owner stops it (consume stops its messages)
 });

@@ -3,6 +3,7 @@ import { buildPatternRecord, DEFAULT_RECORD_STAMP } from "../../src/contract/pat
 import { RecordStreamHub } from "../../src/server/record_stream_hub.ts";
 import { compileFilter } from "../../src/sinks/record_filter.ts";
 import { StreamHeartbeat } from "../../src/server/stream_heartbeat.ts";
+import { FakeTimers } from "../helpers/fake_timers.ts";
 import { syntheticSnapshot } from "../helpers/snapshot_file.ts";
 
 const record = (i: number) => {
@@ -48,20 +49,28 @@ Deno.test("stream hub: a subscriber that does not read is disconnected at its bo
 });
 
 Deno.test("stream hub: an idle subscriber gets a `: ping` comment at the heartbeat interval", async () => {
-  const hub = new RecordStreamHub({ heartbeatMs: 30 });
+  const timers = new FakeTimers();
+  const hub = new RecordStreamHub({ heartbeatMs: 30 }, timers);
+  assert.equal(timers.pending, 0, "no heartbeat without subscribers");
   const reader = hub.subscribe(() => true, undefined).pipeThrough(new TextDecoderStream())
     .getReader();
+  assert.equal(timers.pending, 1, "the heartbeat starts with the first subscriber");
+  timers.advance(29);
+  hub.write(record(1)); // a marker: what was sent before it is all there is so far
   let text = "";
-  const started = performance.now();
+  while (!text.includes("id: 1\n")) text += (await reader.read()).value;
+  assert.doesNotMatch(text, /: ping/, "not before the interval");
+  timers.advance(1);
   while (!text.includes(": ping\n\n")) text += (await reader.read()).value;
-  assert.ok(performance.now() - started >= 20, "not before the interval");
-  assert.doesNotMatch(text, /event: record/, "a comment, not an event");
+  assert.match(text, /event: record\n[^]*\n\n: ping\n\n$/, "a comment, not an event");
+  assert.equal(timers.pending, 1, "due again an interval later");
   await reader.cancel();
   assert.equal(hub.streamStats().subscribers, 0);
+  assert.equal(timers.pending, 0, "stopped with the last subscriber");
   await hub.close();
 });
 
-Deno.test("stream heartbeat: runs only while there are subscribers, and skips one whose queue is full", async () => {
+Deno.test("stream heartbeat: runs only while there are subscribers, and skips one whose queue is full", () => {
   const got: string[] = [];
   const make = (name: string, room: number) =>
     ({
@@ -69,17 +78,31 @@ Deno.test("stream heartbeat: runs only while there are subscribers, and skips on
       enqueue: (chunk: Uint8Array) => got.push(`${name} ${new TextDecoder().decode(chunk)}`),
     }) as unknown as ReadableStreamDefaultController<Uint8Array>;
   const subscribers = [make("reading", 100), make("full", 0)];
-  const heartbeat = new StreamHeartbeat(20, () => subscribers);
+  const timers = new FakeTimers();
+  const heartbeat = new StreamHeartbeat(20, () => subscribers, timers);
   heartbeat.update(2);
   assert.ok(heartbeat.running);
-  await new Promise((r) => setTimeout(r, 70));
+  timers.advance(19);
+  assert.equal(got.length, 0, "not before the interval");
+  timers.advance(1);
+  assert.equal(got.length, 1, "one at the interval");
+  timers.advance(40);
+  assert.equal(got.length, 3, "one at each interval");
+  heartbeat.update(2); // more subscribers: the same heartbeat, not a second one
+  assert.equal(timers.pending, 1);
   heartbeat.update(0);
   assert.ok(!heartbeat.running, "stopped with the last subscriber");
-  const n = got.length;
-  assert.ok(n >= 2, `pings sent: ${n}`);
+  assert.equal(timers.pending, 0, "its timer cleared");
+  timers.advance(100);
+  assert.equal(got.length, 3, "nothing after it stopped");
   assert.ok(got.every((g) => g === "reading : ping\n\n"), "only to the one with room");
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(got.length, n, "nothing after it stopped");
+  heartbeat.update(1); // a subscriber again: it starts over, a full interval away
+  timers.advance(19);
+  assert.equal(got.length, 3);
+  timers.advance(1);
+  assert.equal(got.length, 4);
+  heartbeat.stop();
+  assert.equal(timers.pending, 0);
 });
 
 Deno.test("stream hub: a chunk recorded in parallel reaches subscribers in input order, blocked records where they came; with nobody subscribed, a resume across it gets a gap", async () => {
