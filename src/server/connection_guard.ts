@@ -7,12 +7,21 @@
  * Each request is passed on with `Connection: close`, so the server behind closes the connection
  * after its answer: a connection carries one request and every request's headers pass through
  * this check. The client's address reaches the server in the `x-qts-peer` header, set here (a
- * client's own is removed).
+ * client's own is removed). The head is handled as raw bytes (see `request_head.ts`): what the
+ * server behind reads is what was checked, byte for byte.
+ *
+ * A failure to accept (too many open files, say) does not stop the door: accepting is retried
+ * with a backoff from {@linkcode ACCEPT_RETRY_MIN_MS} to {@linkcode ACCEPT_RETRY_MAX_MS}, and each
+ * episode of such failures is logged once when it starts and once after it ended (see
+ * {@linkcode ACCEPT_EPISODE_QUIET_MS}).
  *
  * @module
  */
 
 import type { Logger } from "../log/logging.ts";
+import { forwardedHead, headEnd, PEER_HEADER } from "./request_head.ts";
+
+export { PEER_HEADER };
 
 /** Limits of the front door. */
 export interface ConnectionLimits {
@@ -31,8 +40,31 @@ export const CONNECTION_LIMITS: ConnectionLimits = {
   maxConnections: 1024,
 };
 
-/** The header that carries the client's address to the server behind the guard. */
-export const PEER_HEADER = "x-qts-peer";
+/** First wait before accepting again after a failed accept, in ms (doubled at each failure). */
+export const ACCEPT_RETRY_MIN_MS = 10;
+
+/** Longest wait between two attempts to accept, in ms. */
+export const ACCEPT_RETRY_MAX_MS = 1000;
+
+/**
+ * Time without a failed accept that ends an episode of them, in ms: the first failure of an
+ * episode is logged (an error), and its end at the first connection accepted after it (info).
+ * Accepts that fail and succeed in turn, as they do at the limit of open files, are one episode.
+ */
+export const ACCEPT_EPISODE_QUIET_MS = 10_000;
+
+/**
+ * What the guard needs of a listener (a `Deno.TcpListener` is one): tests hand in one whose
+ * `accept` fails on purpose.
+ */
+export interface GuardListener {
+  /** Where it listens. */
+  readonly addr: Deno.Addr;
+  /** The next connection (rejects when the listener is closed, or on a failure to accept). */
+  accept(): Promise<Deno.TcpConn>;
+  /** Stops listening. */
+  close(): void;
+}
 
 /** Counters of the front door. */
 export interface ConnectionStats {
@@ -60,54 +92,6 @@ export interface ConnectionGuard {
 
 const encoder = new TextEncoder();
 
-/**
- * Index just past the first empty line in `bytes` (CRLF CRLF, or a bare LF where a CRLF belongs:
- * found so that such a head can be refused at once), or -1.
- */
-function headEnd(bytes: Uint8Array, from: number): number {
-  for (let i = Math.max(1, from - 1); i < bytes.length; i++) {
-    if (bytes[i] !== 0x0a) continue;
-    if (bytes[i - 1] === 0x0a) return i + 1;
-    if (bytes[i - 1] === 0x0d && i >= 2 && bytes[i - 2] === 0x0a) return i + 1;
-  }
-  return -1;
-}
-
-/**
- * Why a request head is refused, or undefined: every line must end in CRLF, with no other CR,
- * no NUL and no folded (indented) header line, so that the guard and the server behind read
- * the same headers (a bare LF would let a client slip a header past the guard).
- */
-function malformedHead(head: Uint8Array): string | undefined {
-  for (let i = 0; i < head.length; i++) {
-    const b = head[i];
-    if (b === 0) return "a NUL byte";
-    if (b === 0x0a && head[i - 1] !== 0x0d) return "a line ending in LF without CR";
-    if (b === 0x0d && head[i + 1] !== 0x0a) return "a CR not followed by LF";
-    if (b === 0x0a && i + 1 < head.length - 2 && (head[i + 1] === 0x20 || head[i + 1] === 0x09)) {
-      return "a folded header line";
-    }
-  }
-  return undefined;
-}
-
-/**
- * The head as the server behind gets it: the peer header set and `Connection: close` (so the
- * server closes the connection after its answer, and the next request comes through the guard
- * on a new one); the client's own headers of those names dropped.
- */
-function forwardedHead(head: Uint8Array, peer: string): Uint8Array {
-  const text = new TextDecoder("latin1").decode(head);
-  const lines = text.slice(0, -4).split("\r\n");
-  const kept = lines.filter((line, i) =>
-    i === 0 || !/^(x-qts-peer|connection|keep-alive)\s*:/i.test(line)
-  );
-  const out = [kept[0], `${PEER_HEADER}: ${peer}`, "connection: close", ...kept.slice(1)]
-    .join("\r\n") + "\r\n\r\n";
-  // latin1 round trip: every byte of the head maps to one char and back
-  return Uint8Array.from(out, (c) => c.charCodeAt(0));
-}
-
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
 }
@@ -120,16 +104,79 @@ function plainAnswer(status: string, message: string): Uint8Array {
   );
 }
 
+/** Largest answer head read for its framing; beyond, the answer is copied until the server closes. */
+const MAX_ANSWER_HEAD_BYTES = 64 * 1024;
+
+/** Index of the first CRLF CRLF in `bytes`, or -1. */
+function blankLineAt(bytes: Uint8Array): number {
+  for (let i = 3; i < bytes.length; i++) {
+    if (
+      bytes[i] === 0x0a && bytes[i - 1] === 0x0d && bytes[i - 2] === 0x0a && bytes[i - 3] === 0x0d
+    ) {
+      return i - 3;
+    }
+  }
+  return -1;
+}
+
 /**
- * Copies the server's answer to the client and returns when it is complete: when the server
- * closes (it was asked to), or, for an answer with a Content-Length, once that many body bytes
- * went through — the server keeps a connection open while the request's body is unread (a
- * request refused early, or a body that came too slowly), so its close cannot be waited for.
- * Interim `1xx` answers (`100 Continue`) are passed through and skipped.
+ * How an answer whose head is `head` (without its empty line) ends: `"interim"` for a 1xx answer
+ * (another answer follows), the number of body bytes when known, or `"close"` (copy until the
+ * server closes). The head is read as bytes, each byte one character (no decoding).
  */
-async function relayResponse(upstream: Deno.Conn, client: Deno.Conn, isHead: boolean) {
+function answerFraming(head: Uint8Array, isHead: boolean): "interim" | "close" | number {
+  let text = "";
+  for (const b of head) text += String.fromCharCode(b);
+  const status = /^HTTP\/\d\.\d (\d{3})/.exec(text)?.[1];
+  if (status === undefined) return "close";
+  const code = Number(status);
+  if (code >= 100 && code < 200) return "interim";
+  if (isHead || code === 204 || code === 304) return 0;
+  const fields = text.split("\r\n").slice(1).filter((line) => line.includes(":")).map((line) => {
+    const colon = line.indexOf(":");
+    return [
+      line.slice(0, colon).toLowerCase(),
+      line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, ""),
+    ];
+  });
+  const chunked = fields.some(([name, value]) =>
+    name === "transfer-encoding" && /(^|,)[ \t]*chunked[ \t]*(,|$)/i.test(value)
+  );
+  const length = fields.find(([name]) => name === "content-length")?.[1];
+  if (chunked || length === undefined || !/^\d{1,15}$/.test(length)) return "close";
+  return Number(length);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Copies the server's answer from `upstream` to `client` and returns when it is complete: when
+ * the server closes (it was asked to), or, for an answer with a Content-Length (or none: to a
+ * `HEAD`, a 204 or a 304), once that many body bytes went through — the server keeps a
+ * connection open while the request's body is unread (a request refused early, or a body that
+ * came too slowly), so its close cannot be waited for. Interim `1xx` answers (`100 Continue`)
+ * are passed through and skipped. A chunked answer, or one without a length, is copied until the
+ * server closes. Every byte is copied as it came; the head is read as bytes.
+ *
+ * @example
+ * ```ts
+ * import { relayResponse } from "./connection_guard.ts";
+ * declare const upstream: Deno.Conn, client: Deno.Conn;
+ * await relayResponse(upstream, client, false);
+ * ```
+ */
+export async function relayResponse(
+  upstream: Deno.Conn,
+  client: Deno.Conn,
+  isHead: boolean,
+): Promise<void> {
   const buffer = new Uint8Array(16 * 1024); // per connection: small, many may be open
-  let head = ""; // the answer's head so far (latin1), until it is complete
+  let head: Uint8Array = new Uint8Array(0); // the answer's head so far, until it is complete
   let remaining: number | undefined; // body bytes still to come, when known
   while (true) {
     const n = await upstream.read(buffer);
@@ -137,21 +184,21 @@ async function relayResponse(upstream: Deno.Conn, client: Deno.Conn, isHead: boo
     await writeAll(client, buffer.subarray(0, n));
     if (remaining !== undefined) {
       remaining -= n;
-    } else if (head.length < 64 * 1024) {
-      head += new TextDecoder("latin1").decode(buffer.subarray(0, n));
+    } else {
+      head = concat(head, buffer.subarray(0, n));
       let end: number;
-      while (remaining === undefined && (end = head.indexOf("\r\n\r\n")) >= 0) {
-        const status = Number(head.slice(9, 12));
+      while (remaining === undefined && (end = blankLineAt(head)) >= 0) {
+        const framing = answerFraming(head.subarray(0, end), isHead);
         const rest = head.length - (end + 4);
-        if (status >= 100 && status < 200) {
+        if (framing === "interim") {
           head = head.slice(end + 4);
           continue;
         }
-        const length = /\r\ncontent-length:\s*(\d+)/i.exec(head.slice(0, end))?.[1];
-        const chunked = /\r\ntransfer-encoding:[^\r]*chunked/i.test(head.slice(0, end));
-        if (isHead || status === 204 || status === 304) remaining = 0 - rest;
-        else if (length !== undefined && !chunked) remaining = Number(length) - rest;
-        else return await drain(upstream, client, buffer); // until the server closes
+        if (framing === "close") return await drain(upstream, client, buffer);
+        remaining = framing - rest;
+      }
+      if (remaining === undefined && head.length >= MAX_ANSWER_HEAD_BYTES) {
+        return await drain(upstream, client, buffer);
       }
     }
     if (remaining !== undefined && remaining <= 0) return;
@@ -173,9 +220,50 @@ function closeQuietly(conn: Deno.Conn): void {
   }
 }
 
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
+/** Options of {@linkcode startConnectionGuard}. */
+export interface ConnectionGuardOptions {
+  /** Address to listen on. */
+  readonly hostname: string;
+  /** Port to listen on (0: any free one). */
+  readonly port: number;
+  /** The Unix socket of the HTTP server behind. */
+  readonly upstreamPath: string;
+  /** Limits, each defaulting to {@linkcode CONNECTION_LIMITS}. */
+  readonly limits?: Partial<ConnectionLimits>;
+  /** Where failures are logged. */
+  readonly logger: Logger;
+  /**
+   * Opens the listener (default: `Deno.listen` on `hostname:port`). For tests: a listener whose
+   * `accept` fails on purpose.
+   */
+  readonly listen?: (address: { hostname: string; port: number }) => GuardListener;
+  /**
+   * Waits `ms` before accepting again after a failure, or less when `signal` aborts (it does
+   * when the guard stops accepting). Default: a timer. For tests: a wait that records the delays.
+   */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The time in ms (default: `Date.now`), which tells episodes of accept failures apart. */
+  readonly now?: () => number;
+}
+
 /**
  * Listens on `hostname:port` and passes each connection whose headers arrive within the limits
- * to the HTTP server on the Unix socket `upstreamPath`.
+ * to the HTTP server on the Unix socket `upstreamPath`. A failure to accept is retried (see
+ * {@linkcode ACCEPT_RETRY_MIN_MS}) until {@linkcode ConnectionGuard.stopAccepting}.
  *
  * @example
  * ```ts
@@ -191,15 +279,14 @@ function closeQuietly(conn: Deno.Conn): void {
  * guard.closeAll();
  * ```
  */
-export function startConnectionGuard(options: {
-  readonly hostname: string;
-  readonly port: number;
-  readonly upstreamPath: string;
-  readonly limits?: Partial<ConnectionLimits>;
-  readonly logger: Logger;
-}): ConnectionGuard {
+export function startConnectionGuard(options: ConnectionGuardOptions): ConnectionGuard {
   const limits: ConnectionLimits = { ...CONNECTION_LIMITS, ...options.limits };
-  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const address = { hostname: options.hostname, port: options.port };
+  const listener = options.listen?.(address) ?? Deno.listen(address);
+  const wait = options.sleep ?? sleep;
+  const clock = options.now ?? Date.now;
+  /** Aborted by stopAccepting: the accept loop ends. */
+  const stopping = new AbortController();
   /** Client connections open now. */
   const open = new Set<Deno.Conn>();
   /** Connections to the server behind, one per client connection passed on. */
@@ -237,15 +324,6 @@ export function startConnectionGuard(options: {
     } finally {
       clearTimeout(timer);
     }
-    const malformed = end < 0 ? undefined : malformedHead(buffer.subarray(0, end));
-    if (malformed !== undefined) {
-      refused++;
-      await writeAll(
-        conn,
-        plainAnswer("400 Bad Request", `expected request headers in CRLF lines, got ${malformed}`),
-      ).catch(() => {});
-      return;
-    }
     if (end < 0) {
       refused++;
       await writeAll(
@@ -255,6 +333,12 @@ export function startConnectionGuard(options: {
           `expected request headers of at most ${limits.maxHeaderBytes} bytes, got more`,
         ),
       ).catch(() => {});
+      return;
+    }
+    const forwarded = forwardedHead(buffer.subarray(0, end), peer);
+    if (!forwarded.ok) {
+      refused++;
+      await writeAll(conn, plainAnswer("400 Bad Request", forwarded.refusal)).catch(() => {});
       return;
     }
     let upstream: Deno.UnixConn;
@@ -272,10 +356,9 @@ export function startConnectionGuard(options: {
     }
     upstreams.add(upstream);
     try {
-      await writeAll(upstream, forwardedHead(buffer.subarray(0, end), peer));
+      await writeAll(upstream, forwarded.head);
       if (filled > end) await writeAll(upstream, buffer.subarray(end, filled));
-      const method = new TextDecoder().decode(buffer.subarray(0, 8)).split(" ")[0];
-      const bodyless = method === "GET" || method === "HEAD";
+      const bodyless = forwarded.method === "GET" || forwarded.method === "HEAD";
       const toServer = conn.readable.pipeTo(upstream.writable, { preventClose: true })
         .catch(() => {}).then(() => {
           // A client that ends its side of a GET (a stream it no longer reads) is gone: end the
@@ -285,8 +368,7 @@ export function startConnectionGuard(options: {
             closeQuietly(upstream);
           }
         });
-      const isHead = method === "HEAD";
-      await relayResponse(upstream, conn, isHead).catch(() => {});
+      await relayResponse(upstream, conn, forwarded.method === "HEAD").catch(() => {});
       closeQuietly(conn);
       closeQuietly(upstream);
       await toServer;
@@ -296,35 +378,75 @@ export function startConnectionGuard(options: {
     }
   }
 
-  (async () => {
-    try {
-      for await (const conn of listener) {
-        accepted++;
-        if (open.size >= limits.maxConnections) {
-          refused++;
-          writeAll(
-            conn,
-            plainAnswer("503 Service Unavailable", "expected fewer connections at once; retry"),
-          ).catch(() => {}).finally(() => closeQuietly(conn));
-          continue;
-        }
-        open.add(conn);
-        pass(conn).catch((error) =>
-          options.logger.error("Connection failed: {error}", { error: String(error) })
-        ).finally(() => {
-          open.delete(conn);
-          closeQuietly(conn);
-        });
-      }
-    } catch {
-      // the listener was closed
+  function take(conn: Deno.TcpConn): void {
+    accepted++;
+    if (open.size >= limits.maxConnections) {
+      refused++;
+      writeAll(
+        conn,
+        plainAnswer("503 Service Unavailable", "expected fewer connections at once; retry"),
+      ).catch(() => {}).finally(() => closeQuietly(conn));
+      return;
     }
-  })();
+    open.add(conn);
+    pass(conn).catch((error) =>
+      options.logger.error("Connection failed: {error}", { error: String(error) })
+    ).finally(() => {
+      open.delete(conn);
+      closeQuietly(conn);
+    });
+  }
+
+  (async () => {
+    /** Failed accepts in the current episode, when it started and when the last one failed. */
+    let failures = 0;
+    let failingSince = 0;
+    let lastFailure = -Infinity;
+    let delay = 0;
+    while (!stopping.signal.aborted) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (stopping.signal.aborted) return; // closed by stopAccepting
+        // Anything else (too many open files, say) passes: the connections that could not be
+        // accepted wait in the backlog meanwhile.
+        const now = clock();
+        if (now - lastFailure >= ACCEPT_EPISODE_QUIET_MS) {
+          failures = 0;
+          failingSince = now;
+          options.logger.error(
+            "Cannot accept connections: {error}; retrying every {maxMs} ms at most until it works",
+            { error: String(error), maxMs: ACCEPT_RETRY_MAX_MS },
+          );
+        }
+        failures++;
+        lastFailure = now;
+        delay = Math.min(delay === 0 ? ACCEPT_RETRY_MIN_MS : delay * 2, ACCEPT_RETRY_MAX_MS);
+        await wait(delay, stopping.signal);
+        continue;
+      }
+      delay = 0;
+      if (failures > 0 && clock() - lastFailure >= ACCEPT_EPISODE_QUIET_MS) {
+        options.logger.info(
+          "Accepting connections again: {failures} accepts failed in {ms} ms, none since",
+          { failures, ms: lastFailure - failingSince },
+        );
+        failures = 0;
+      }
+      take(conn);
+    }
+  })().catch((error) =>
+    options.logger.error("The connection guard stopped accepting: {error}", {
+      error: String(error),
+    })
+  );
 
   return {
     addr: listener.addr as Deno.NetAddr,
     stats: () => ({ open: open.size, accepted, headerTimeouts, refused }),
     stopAccepting() {
+      stopping.abort();
       try {
         listener.close();
       } catch {
