@@ -32,6 +32,7 @@ import {
   modeOption,
   parseList,
   parseMaxLineBytes,
+  parseNonNegativeInt,
   parsePositiveInt,
   scriptArgs,
   workersFlag,
@@ -42,6 +43,8 @@ import { type CheckedInputs, checkInputFiles } from "./src/cli/inputs.ts";
 import { startProgress } from "./src/cli/progress.ts";
 import { runRecordingCommand } from "./src/cli/recording_command.ts";
 import { runMergeCommand } from "./src/cli/merge_command.ts";
+import { runFollowCommand } from "./src/cli/follow_command.ts";
+import { DEFAULT_FOLLOW_TIMEOUT_SECONDS } from "./src/app/followers.ts";
 import { LOG_LEVELS, type LogLevelName } from "./src/log/logging.ts";
 import { instanceConfig, natsBlock, runStreamCreate } from "./src/cli/nats_commands.ts";
 import type { NatsConfig } from "./src/config/config_schema.ts";
@@ -543,6 +546,46 @@ addCommonOptions(
       },
     });
   });
+
+program.command("follow")
+  .description(
+    "Deliver what the network sinks of a configuration (postgres) have not yet delivered from " +
+      "its record log, each from its checkpoint in data/observer, and exit once caught up; " +
+      "--watch keeps following a live log until Ctrl+C or SIGTERM.",
+  )
+  .requiredOption("--config <file>", "configuration file with the sinks to follow")
+  .option("--watch", "keep following the log as it grows (like tail -F, with checkpoints)")
+  .option(
+    "--follow-timeout <seconds>",
+    "without --watch: give up (exit 1) after this long if not caught up",
+    parseNonNegativeInt,
+    DEFAULT_FOLLOW_TIMEOUT_SECONDS,
+  )
+  .addOption(
+    new Option("--log-level <level>", "lowest level logged to stderr")
+      .choices([...LOG_LEVELS]).default("info"),
+  )
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 every follower caught up, 1 some stopped behind (run again: each resumes " +
+      "at its checkpoint), 2 bad file, nothing to follow, or a follower running elsewhere." +
+      "\n\nExample:\n  deno task observer follow --config examples/config/postgres.jsonc",
+  )
+  .exitOverride()
+  .action(
+    async (
+      flags: { config: string; watch?: boolean; followTimeout: number; logLevel: LogLevelName },
+    ) => {
+      exitCode = await runFollowCommand({
+        root,
+        configPath: userPath(flags.config),
+        watch: flags.watch ?? false,
+        timeoutSeconds: flags.followTimeout,
+        logLevel: flags.logLevel,
+        forceExit: Deno.exit,
+      });
+    },
+  );
 
 program.command("stream")
   .description("Work with the NATS JetStream stream of a configuration (see README, NATS).")

@@ -5,15 +5,9 @@
  * @module
  */
 
-import type {
-  NatsSinkConfig,
-  ObserverConfig,
-  PostgresSinkConfig,
-  SinkConfig,
-} from "../config/config_schema.ts";
+import type { NatsSinkConfig, ObserverConfig, SinkConfig } from "../config/config_schema.ts";
 import { requireNatsAccess } from "../nats/servers.ts";
 import { getObserverLogger } from "../log/logging.ts";
-import { requireNetAccess } from "./net_access.ts";
 import {
   deadLetterFileName,
   DEFAULT_RECORD_FILE,
@@ -22,7 +16,6 @@ import {
 } from "../paths.ts";
 import { DeadLetterFile } from "../sinks/dead_letter.ts";
 import { JsonlFileSink, type JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
-import { postgresEndpoint } from "../sinks/postgres_table.ts";
 import { compileFilter, mentionsGuard } from "../sinks/record_filter.ts";
 import { compileSampler } from "../sinks/record_sampler.ts";
 import { acquireRecordLock, type RecordLock } from "../sinks/record_lock.ts";
@@ -33,35 +26,6 @@ import { type ByteOutput, LineStreamSink } from "../sinks/stream_sink.ts";
 /** The configuration the flags describe: one JSONL sink taking every passed record. */
 export function flagsConfig(fileName: string, tuning: JsonlFileSinkTuning = {}): ObserverConfig {
   return { sinks: [{ type: "jsonl", name: fileName, file: fileName, tuning }] };
-}
-
-/**
- * The `postgres` sink of a description: checks the URL is there and the process may reach its
- * host, then loads the client (only runs that have such a sink load it).
- */
-async function openPostgresSink(config: PostgresSinkConfig): Promise<Sink> {
-  if (config.url === undefined) {
-    throw new Error(
-      `sink ${config.name}: expected a connection URL (url, or url_env resolved by the caller)`,
-    );
-  }
-  const { host, port } = postgresEndpoint(config.url);
-  await requireNetAccess(
-    `sink ${config.name}`,
-    "PostgreSQL",
-    host,
-    port,
-    "127.0.0.1:5432,localhost:5432",
-  );
-  const { PostgresSink } = await import("../sinks/postgres_sink.ts");
-  return new PostgresSink({
-    url: config.url,
-    table: config.table,
-    tls: config.tls,
-    name: config.name,
-    logger: getObserverLogger("sink"),
-    ...config.tuning,
-  });
 }
 
 /**
@@ -113,6 +77,15 @@ export interface OpenSinksOptions {
   readonly stdout: ByteOutput;
   /** Clock for rotation. Default `Date.now`. */
   readonly now?: () => number;
+  /** The recording's log, when followers read it: the JSONL sink writing `file` tells them. */
+  readonly log?: {
+    /** The log's file name (a `jsonl` sink of the configuration). */
+    readonly file: string;
+    /** Called after each batch written to it. */
+    readonly onWritten: () => void;
+    /** The oldest log file a follower still needs (retention keeps it and what follows). */
+    readonly retainFrom: () => Promise<string | undefined>;
+  };
 }
 
 function selected(config: SinkConfig, sink: Sink): SelectedSink {
@@ -157,10 +130,14 @@ export async function openConfiguredSinks(
         opened.push({ config: sinkConfig, sink: selected(sinkConfig, sink) });
         continue;
       }
-      if (sinkConfig.type === "postgres" || sinkConfig.type === "nats") {
-        const sink = sinkConfig.type === "postgres"
-          ? await openPostgresSink(sinkConfig)
-          : await openNatsSink(sinkConfig);
+      if (sinkConfig.type === "postgres") {
+        throw new Error(
+          `sink ${sinkConfig.name}: a postgres sink follows the record log (app/followers.ts), ` +
+            "expected it out of the bus's sinks (recordingLayout)",
+        );
+      }
+      if (sinkConfig.type === "nats") {
+        const sink = await openNatsSink(sinkConfig);
         opened.push({ config: sinkConfig, sink: selected(sinkConfig, sink) });
         continue;
       }
@@ -179,6 +156,9 @@ export async function openConfiguredSinks(
         now: options.now,
         lock,
         ...sinkConfig.tuning,
+        ...(options.log?.file === sinkConfig.file
+          ? { onBatchWritten: options.log.onWritten, retainFrom: options.log.retainFrom }
+          : {}),
       });
       opened.push({ config: sinkConfig, sink: selected(sinkConfig, sink), path: () => sink.path });
       if (deadLetterLock === undefined) {

@@ -20,6 +20,16 @@ import { type ConfiguredSink, flagsConfig, openConfiguredSinks } from "./configu
 import type { RunSummary, SinkSummary } from "./run_summary.ts";
 import type { ParallelTarget } from "../parallel/ordered_recording.ts";
 import { parallelUnsupported } from "./parallel_support.ts";
+import { join } from "node:path";
+import type { Follower } from "../follow/follower.ts";
+import { compareLogFiles } from "../follow/log_files.ts";
+import {
+  DEFAULT_FOLLOW_TIMEOUT_SECONDS,
+  finishFollowers,
+  followerSinkSummary,
+  openFollowers,
+} from "./followers.ts";
+import { logLocation, recordingLayout } from "./recording_log.ts";
 
 /** How the Observer of a pipeline judges and stamps snapshots. */
 export interface ObserverWiring {
@@ -56,6 +66,11 @@ export interface PipelineOptions extends ObserverWiring {
    * `required`, is refused before anything is opened.
    */
   readonly workers?: { readonly count: number; readonly required?: boolean };
+  /**
+   * How long closing waits for the followers of the log to deliver all of it, in ms. Default
+   * {@linkcode DEFAULT_FOLLOW_TIMEOUT_SECONDS} s.
+   */
+  readonly followTimeoutMs?: number;
 }
 
 /** An Observer started on a bus over some sinks. */
@@ -118,7 +133,12 @@ export interface Pipeline extends AsyncDisposable {
    * pipeline allows it; feeds hand it to `replayFiles`.
    */
   readonly parallel?: ParallelTarget;
-  /** Stops the Observer, closes the bus (flush, sync, close) and returns the summary. */
+  /** The followers of the log (network sinks), running. */
+  readonly followers: readonly Follower[];
+  /**
+   * Stops the Observer, closes the bus (flush, sync, close), gives the followers until the
+   * follow timeout to deliver the whole log, and returns the summary.
+   */
   close(counts?: { rejected?: number; interrupted?: boolean }): Promise<RunSummary>;
 }
 
@@ -151,6 +171,17 @@ const noStdout: ByteOutput = {
   },
 };
 
+/** The oldest log file some follower has not finished (undefined: none needs one). */
+function oldestNeeded(followers: readonly Follower[], base: string): string | undefined {
+  let oldest: string | undefined;
+  for (const follower of followers) {
+    const file = follower.stats().position?.file;
+    if (file === undefined) return ""; // it has not begun: every file is still needed
+    if (oldest === undefined || compareLogFiles(base, file, oldest) < 0) oldest = file;
+  }
+  return oldest;
+}
+
 function sinkSummary({ config, sink, path }: ConfiguredSink): SinkSummary {
   return {
     name: config.name,
@@ -180,20 +211,40 @@ function sinkSummary({ config, sink, path }: ConfiguredSink): SinkSummary {
 export async function openPipeline(options: PipelineOptions): Promise<Pipeline> {
   const config = options.config ??
     flagsConfig(checkUserRecordFileName(options.fileName ?? DEFAULT_RECORD_FILE), options.tuning);
+  const layout = recordingLayout(config);
   const workers = options.workers?.count ?? 1;
-  const unsupported = workers > 1 ? parallelUnsupported(config, options) : undefined;
+  const unsupported = workers > 1 ? parallelUnsupported(layout.bus, options) : undefined;
   if (unsupported !== undefined && options.workers?.required) {
     throw new Error(
       `--workers ${workers}: parallel recording writes one JSONL file; ${unsupported}: ` +
         "use --workers 1 (see README, Parallel recording)",
     );
   }
-  const opened = await openConfiguredSinks(config, {
+  let followers: Follower[] = [];
+  const log = layout.log === undefined ? undefined : logLocation(options.root, layout.log);
+  const opened = await openConfiguredSinks(layout.bus, {
     root: options.root,
     stdout: options.stdout ?? noStdout,
     now: options.now,
+    log: layout.log === undefined || layout.followers.length === 0 ? undefined : {
+      file: layout.log.file,
+      onWritten: () => {
+        for (const follower of followers) follower.wake();
+      },
+      retainFrom: () => Promise.resolve(oldestNeeded(followers, log!.base)),
+    },
   });
   const { deadLetters } = opened;
+  if (log !== undefined && layout.followers.length > 0) {
+    try {
+      followers = await openFollowers(layout.followers, log);
+    } catch (error) {
+      for (const { sink } of opened.sinks) await sink.close();
+      await deadLetters.close();
+      opened.release();
+      throw error;
+    }
+  }
   const { observer, bus, close: closeObserver } = wireObserver(
     opened.sinks.map((s) => s.sink),
     { ...options, dispatchBlocked: options.dispatchBlocked ?? opened.takesBlocked },
@@ -205,6 +256,11 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     await closeObserver();
     await deadLetters.close();
     opened.release();
+    const followed = await finishFollowers(
+      followers,
+      log?.base ?? "",
+      options.followTimeoutMs ?? DEFAULT_FOLLOW_TIMEOUT_SECONDS * 1000,
+    );
     const sinks = opened.sinks.map(sinkSummary);
     for (const sink of sinks.filter((s) => s.selective)) {
       logger.info(
@@ -221,8 +277,11 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
       rejected: counts.rejected ?? 0,
       interrupted: counts.interrupted ?? false,
       observer: observer.counters,
-      sinks,
+      sinks: [...sinks, ...followed.map(followerSinkSummary)],
       deadLetters: deadLetters.stats(),
+      log: log === undefined || layout.log === undefined || followers.length === 0
+        ? undefined
+        : { path: join(log.dir, layout.log.file), implicit: layout.implicitLog },
     };
     return summary;
   };
@@ -244,6 +303,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     observer,
     bus,
     sinks: opened.sinks,
+    followers,
     deadLetters,
     parallel,
     close,

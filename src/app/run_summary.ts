@@ -7,6 +7,7 @@
 import type { DeadLetterStats } from "../sinks/dead_letter.ts";
 import type { ObserverCounters } from "../observer/observer.ts";
 import type { SelectedSinkStats } from "../sinks/selected_sink.ts";
+import type { FollowerSummary } from "../follow/follower.ts";
 
 /** What a run says about one sink. */
 export interface SinkSummary extends SelectedSinkStats {
@@ -18,6 +19,8 @@ export interface SinkSummary extends SelectedSinkStats {
   readonly path?: string;
   /** True when the sink has a filter or sampling. */
   readonly selective: boolean;
+  /** For a sink that follows the log: where it stopped and how far behind. */
+  readonly follower?: FollowerSummary;
 }
 
 /** Everything the last line of a run says. */
@@ -32,6 +35,8 @@ export interface RunSummary {
   readonly deadLetters: DeadLetterStats;
   /** True when a signal ended the run early. */
   readonly interrupted: boolean;
+  /** The log the followers read, when there are any (`implicit`: made for them). */
+  readonly log?: { readonly path: string; readonly implicit: boolean };
 }
 
 /** Snapshots blocked by validation or guard. */
@@ -49,8 +54,18 @@ export function notWrittenCount(summary: RunSummary): number {
   return summary.sinks.reduce((n, s) => n + s.failed, 0);
 }
 
-/** True when every input became a record and every sink wrote every record it selected. */
+/** The followers that stopped before delivering the whole log. */
+export function followersBehind(summary: Pick<RunSummary, "sinks">): FollowerSummary[] {
+  return summary.sinks.flatMap((s) =>
+    s.follower !== undefined && s.follower.lag.bytes > 0 ? [s.follower] : []
+  );
+}
+
+/**
+ * True when every input became a record, every sink wrote every record it selected and every
+ * follower delivered the whole log.
+ */
 export function isCleanRun(summary: RunSummary): boolean {
   return summary.rejected === 0 && blockedCount(summary) === 0 && droppedCount(summary) === 0 &&
-    notWrittenCount(summary) === 0;
+    notWrittenCount(summary) === 0 && followersBehind(summary).length === 0;
 }

@@ -11,6 +11,7 @@ import { LOG_LEVELS, type LogLevelName } from "../log/logging.ts";
 import { DEFAULT_MODE } from "../contract/snapshot.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/line_reader.ts";
 import { DEFAULT_RECORD_FILE } from "../paths.ts";
+import { DEFAULT_FOLLOW_TIMEOUT_SECONDS } from "../app/followers.ts";
 import {
   MAX_TOTAL_QUEUE_BYTES,
   WHEN_FULL_POLICIES,
@@ -255,6 +256,8 @@ export interface CommonFlags {
   logLevel: LogLevelName;
   /** `--config`: the configuration file (sinks, filters, sampling), as typed. */
   config?: string;
+  /** `--follow-timeout`: seconds the end of a run waits for the log's followers. */
+  followTimeout: number;
 }
 
 /** The `CommonFlags` keys that describe the one sink of a run without `--config`. */
@@ -402,6 +405,13 @@ export function addCommonOptions(command: Command, defaultFile = DEFAULT_RECORD_
       "--config <file>",
       "sinks, filters and sampling from a JSON-with-comments file (see README, Configuration); " +
         "the file then replaces --file and the sink flags",
+    )
+    .option(
+      "--follow-timeout <seconds>",
+      "at the end, wait this long for network sinks (they follow the record log) to deliver " +
+        "it all; past it exit 1 and print the `follow` command that finishes the job",
+      parseNonNegativeInt,
+      DEFAULT_FOLLOW_TIMEOUT_SECONDS,
     )
     .addOption(
       new Option("--log-level <level>", "lowest level logged to stderr")

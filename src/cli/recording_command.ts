@@ -21,7 +21,7 @@ import { ConfigError, loadConfig } from "../config/load_config.ts";
 import { printable } from "../io/printable.ts";
 import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
 import { writeAllSync } from "./stdio.ts";
-import { formatSummary } from "./summary_line.ts";
+import { formatFollowersBehind, formatSummary } from "./summary_line.ts";
 
 /** A recording run as the entry scripts describe it. */
 export interface RecordingRun {
@@ -56,6 +56,22 @@ function readEnvironment(name: string): string | undefined {
   return Deno.env.get(name);
 }
 
+/**
+ * Loads a configuration file with its connection URLs resolved from the environment variables it
+ * names; returns the message saying why it cannot be used instead.
+ */
+export async function loadRunConfig(path: string): Promise<ObserverConfig | string> {
+  try {
+    const config = await loadConfig(path);
+    const resolved = resolveConnectionUrls(config, readEnvironment);
+    if (Array.isArray(resolved)) return new ConfigError(path, resolved).message;
+    return resolved;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+}
+
 /** The configuration of a run, or the message saying why it cannot be used. */
 async function configOf(run: RecordingRun): Promise<ObserverConfig | undefined | string> {
   if (run.configPath === undefined) return undefined;
@@ -64,15 +80,7 @@ async function configOf(run: RecordingRun): Promise<ObserverConfig | undefined |
     return `${given.join(", ")} and --config: expected the sinks in one place; with --config, ` +
       `set them in the file (${printable(run.configPath)})`;
   }
-  try {
-    const config = await loadConfig(run.configPath);
-    const resolved = resolveConnectionUrls(config, readEnvironment);
-    if (Array.isArray(resolved)) return new ConfigError(run.configPath, resolved).message;
-    return resolved;
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
+  return await loadRunConfig(run.configPath);
 }
 
 /** {@linkcode configOf}, then the run's own checks (`configure`). */
@@ -117,6 +125,7 @@ export async function runRecordingCommand(run: RecordingRun): Promise<number> {
           tuning: config === undefined ? sinkTuningFrom(run.flags) : undefined,
           config,
           stdout: Deno.stdout,
+          followTimeoutMs: run.flags.followTimeout * 1000,
         },
         run.feed,
         controller.signal,
@@ -126,6 +135,13 @@ export async function runRecordingCommand(run: RecordingRun): Promise<number> {
       return EXIT_USAGE;
     }
     writeAllSync(summaryOut, formatSummary(outcome.summary) + "\n");
+    writeAllSync(
+      Deno.stderr,
+      formatFollowersBehind(
+        outcome.summary,
+        `deno task observer follow --config ${run.configPath ?? "<your configuration>"}`,
+      ),
+    );
     if (outcome.feedError !== undefined) {
       const error = outcome.feedError;
       const message = error instanceof Error ? error.message : String(error);

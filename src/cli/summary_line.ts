@@ -7,6 +7,7 @@
 import {
   blockedCount,
   droppedCount,
+  followersBehind,
   notWrittenCount,
   type RunSummary,
   type SinkSummary,
@@ -43,6 +44,7 @@ export function formatSummary(summary: RunSummary): string {
   }
   if (summary.interrupted) parts.push("interrupted=true");
   if (single) parts.push(`file=${sinks[0].path}`);
+  if (summary.log !== undefined) parts.push(`log=${summary.log.path}`);
   const letters = summary.deadLetters;
   if (letters.entries > 0) {
     parts.push(`dead_letters=${letters.entries - letters.failed}`);
@@ -79,5 +81,45 @@ export function formatSinkLine(sink: SinkSummary): string {
     parts.push(`not_written_reason=${JSON.stringify(sink.failure)}`);
   }
   if (sink.path !== undefined) parts.push(`file=${sink.path}`);
+  const follower = sink.follower;
+  if (follower !== undefined) {
+    parts.push(
+      `state=${follower.state}`,
+      `behind=${follower.lag.records ?? "?"}`,
+      `behind_bytes=${follower.lag.bytes}`,
+    );
+    if (follower.lastError !== undefined) {
+      parts.push(`last_error=${JSON.stringify(printable(follower.lastError, 200))}`);
+    }
+  }
   return `sink ${printable(sink.name)}: ${parts.join(" ")}`;
+}
+
+/**
+ * What to tell a user whose run ended with followers behind the log: how far behind each is, and
+ * the command that delivers the rest (`followCommand`, e.g. `deno task observer follow --config
+ * fan.jsonc`). Empty when every follower delivered the whole log.
+ *
+ * @example
+ * ```ts
+ * import { formatFollowersBehind } from "./summary_line.ts";
+ * import type { RunSummary } from "../app/run_summary.ts";
+ * declare const summary: RunSummary;
+ * formatFollowersBehind(summary, "deno task observer follow --config fan.jsonc");
+ * // => "error: follower db stopped 120 records (64000 bytes) behind the log ... run: deno task observer follow --config fan.jsonc"
+ * ```
+ */
+export function formatFollowersBehind(summary: RunSummary, followCommand: string): string {
+  const behind = followersBehind(summary);
+  if (behind.length === 0) return "";
+  const lines = behind.map((f) =>
+    `error: follower ${printable(f.name)} stopped ${
+      f.lag.records ?? "?"
+    } records (${f.lag.bytes} ` +
+    `bytes) behind the log, ${f.state}` +
+    (f.lastError === undefined ? "" : ` (last error: ${printable(f.lastError, 200)})`) +
+    `; its checkpoint keeps the place (${f.checkpoint})`
+  );
+  lines.push(`to deliver the rest: ${followCommand}`);
+  return lines.join("\n") + "\n";
 }

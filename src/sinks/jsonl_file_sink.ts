@@ -72,6 +72,11 @@ export interface JsonlFileSinkOptions extends JsonlFileSinkTuning {
    * oldest records not yet reported: batches are written in order). For latency metrics.
    */
   readonly onBatchWritten?: (records: number) => void;
+  /**
+   * The oldest file of this sink that followers of it still need (undefined: none). Retention
+   * (`rotation.keep`) never deletes that file nor any after it.
+   */
+  readonly retainFrom?: () => Promise<string | undefined>;
 }
 
 /** The defaults of {@linkcode JsonlFileSinkTuning}. */
@@ -179,6 +184,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   readonly #fsyncIntervalMs: number;
   readonly #rotation: RotationPolicy | undefined;
   readonly #openFileAt: RecordFileOpener;
+  readonly #retainFrom: JsonlFileSinkOptions["retainFrom"];
   readonly #queue: BatchingQueue<QueuedLine>;
   /** The lock this sink took itself (released on close); undefined when the caller holds it. */
   #ownLock: RecordLock | undefined;
@@ -221,6 +227,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     }
     this.#rotation = rotation;
     this.#openFileAt = options.openFile ?? openRecordFile;
+    this.#retainFrom = options.retainFrom;
     const flushBytes = positive(options.flushBytes, SINK_DEFAULTS.flushBytes, "flushBytes");
     this.#encoder = new LineBatchEncoder(flushBytes);
     this.#queue = new BatchingQueue<QueuedLine>({
@@ -598,7 +605,8 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     this.#logger.info("JsonlFileSink rotated {previous} -> {path}", { previous, path: this.path });
     const keep = this.#rotation?.keep;
     if (keep !== undefined) {
-      const deleted = await applyRetention(this.#dir, this.#base, keep, this.#fileName);
+      const retainFrom = await this.#retainFrom?.();
+      const deleted = await applyRetention(this.#dir, this.#base, keep, this.#fileName, retainFrom);
       if (deleted.length > 0) {
         this.#logger.info("JsonlFileSink retention deleted {deleted}", { deleted });
       }

@@ -34,6 +34,24 @@ export interface RecordSampleSpec {
 export type RecordSampler = (record: PatternRecord) => boolean;
 
 /**
+ * The counters of a sampler's `every` and `per_second` rules, per key, as plain JSON: a follower
+ * keeps them in its checkpoint so that a resumed follower keeps the very records an unbroken
+ * one would have kept.
+ */
+export interface SamplerState {
+  /** `every`: how many records of each key came since the last one kept. */
+  readonly every: Record<string, number>;
+  /** `per_second`: the second of event time each key is in, and how many it kept in it. */
+  readonly perSecond: Record<string, readonly [second: number, count: number]>;
+}
+
+/** A sampler whose counters can be saved and given back to a new one. */
+export type StatefulSampler = RecordSampler & {
+  /** The counters now. */
+  state(): SamplerState;
+};
+
+/**
  * A 32-bit FNV-1a hash of `text`'s UTF-16 code units, finished with murmur3's mixer, as a
  * fraction in [0, 1). Stable across processes and versions of this program.
  *
@@ -65,8 +83,9 @@ function keyOf(record: PatternRecord, key: SampleKey): string {
 }
 
 /**
- * Compiles a sampling description. Rules apply in the order probability, every, per_second;
- * a record dropped by one is not counted by the next.
+ * Compiles a sampling description, its counters starting `from` a saved state when given. Rules
+ * apply in the order probability, every, per_second; a record dropped by one is not counted by
+ * the next.
  *
  * @example
  * ```ts
@@ -77,8 +96,12 @@ function keyOf(record: PatternRecord, key: SampleKey): string {
  * const kept = records.filter(oneInTen);
  * ```
  */
-export function compileSampler(spec: RecordSampleSpec): RecordSampler {
+export function compileSampler(spec: RecordSampleSpec, from?: SamplerState): StatefulSampler {
   const rules: RecordSampler[] = [];
+  const seen = new Map<string, number>(Object.entries(from?.every ?? {}));
+  const windows = new Map<string, { second: number; count: number }>(
+    Object.entries(from?.perSecond ?? {}).map(([k, [second, count]]) => [k, { second, count }]),
+  );
   const key = spec.key ?? "symbol";
   if (spec.probability !== undefined && spec.probability < 1) {
     const p = spec.probability;
@@ -89,7 +112,6 @@ export function compileSampler(spec: RecordSampleSpec): RecordSampler {
   }
   if (spec.every !== undefined && spec.every > 1) {
     const every = spec.every;
-    const seen = new Map<string, number>();
     rules.push((r) => {
       const k = keyOf(r, key);
       const n = seen.get(k) ?? 0;
@@ -99,7 +121,6 @@ export function compileSampler(spec: RecordSampleSpec): RecordSampler {
   }
   if (spec.per_second !== undefined) {
     const limit = spec.per_second;
-    const windows = new Map<string, { second: number; count: number }>();
     rules.push((r) => {
       const ms = r.snapshot?.meta?.timestamp_ms;
       const second = typeof ms === "number" && Number.isFinite(ms) ? Math.floor(ms / 1000) : -1;
@@ -114,7 +135,16 @@ export function compileSampler(spec: RecordSampleSpec): RecordSampler {
       return true;
     });
   }
-  if (rules.length === 0) return () => true;
-  if (rules.length === 1) return rules[0];
-  return (r) => rules.every((rule) => rule(r));
+  const sample: RecordSampler = rules.length === 0
+    ? () => true
+    : rules.length === 1
+    ? rules[0]
+    : (r) => rules.every((rule) => rule(r));
+  const state = (): SamplerState => ({
+    every: Object.fromEntries(seen),
+    perSecond: Object.fromEntries(
+      [...windows].map(([k, w]) => [k, [w.second, w.count] as const]),
+    ),
+  });
+  return Object.assign(sample, { state });
 }

@@ -92,19 +92,25 @@ export async function listRotatedFiles(dir: string, base: string): Promise<Rotat
 
 /**
  * Deletes the oldest rotated files of `base` so that at most `keep` remain; never deletes
- * `activeName`. Returns the names deleted.
+ * `activeName`, nor `retainFrom` and the files after it (a follower of the log has not finished
+ * them). Returns the names deleted.
  */
 export async function applyRetention(
   dir: string,
   base: string,
   keep: number,
   activeName: string,
+  retainFrom?: string,
 ): Promise<string[]> {
   const files = await listRotatedFiles(dir, base);
   const excess = files.length - keep;
   const deleted: string[] = [];
-  for (const file of files) {
-    if (deleted.length >= excess) break;
+  // A name that is not a rotated file (the plain `<base>.jsonl`, or "") comes before them all.
+  const needed = retainFrom === undefined
+    ? files.length
+    : Math.max(0, files.findIndex((f) => f.name === retainFrom));
+  for (const [i, file] of files.entries()) {
+    if (deleted.length >= excess || i >= needed) break;
     if (file.name === activeName) continue;
     await Deno.remove(join(dir, file.name));
     deleted.push(file.name);

@@ -47,3 +47,37 @@ export interface Sink<T = PatternRecord> extends AsyncDisposable {
   /** Counters for the run summary. */
   stats?(): SinkStats;
 }
+
+/** A record read back from the log: the parsed record and its exact line (without `\n`). */
+export interface LoggedRecord {
+  /** The parsed record (filters, samplers and destination columns read it). */
+  readonly record: PatternRecord;
+  /** The line exactly as the log holds it: the record's JSON text. */
+  readonly line: string;
+}
+
+/** What a destination did with a batch it acknowledged. */
+export interface Delivery {
+  /**
+   * Records the destination refused for their content (a text PostgreSQL cannot store, say):
+   * never sent again; the destination logs them.
+   */
+  readonly refused: number;
+}
+
+/**
+ * A network destination that a follower delivers batches of logged records to. `deliver`
+ * resolves once the destination holds every record of the batch (or refused it for its content);
+ * it throws when the destination failed, and the follower sends the same batch again later, so
+ * a destination must drop a record it already holds (by `run_id`).
+ */
+export interface BatchDestination extends AsyncDisposable {
+  /** A short name for logs and summaries. */
+  readonly name: string;
+  /** What it writes to, for messages, e.g. `PostgreSQL table observer_records`. */
+  readonly description: string;
+  /** Delivers one batch, in log order; throws when the destination failed. */
+  deliver(batch: readonly LoggedRecord[]): Promise<Delivery>;
+  /** Releases the connection. Never rejects. */
+  close(): Promise<void>;
+}

@@ -6,6 +6,11 @@
  */
 
 import { buildSnapshot, type ObservationSnapshot } from "../../src/contract/snapshot.ts";
+import {
+  buildPatternRecord,
+  DEFAULT_RECORD_STAMP,
+  type PatternRecord,
+} from "../../src/contract/pattern_record.ts";
 
 const SYMBOLS = ["005930", "000660", "035420", "051910"];
 
@@ -29,6 +34,17 @@ export function syntheticSnapshot(i: number): ObservationSnapshot {
 /** {@linkcode syntheticSnapshot} as one JSON line (no newline). */
 export function snapshotLine(i: number): string {
   return JSON.stringify(syntheticSnapshot(i));
+}
+
+/** The record of {@linkcode syntheticSnapshot} (generated_at: its event time). */
+export function syntheticRecord(i: number): PatternRecord {
+  const s = syntheticSnapshot(i);
+  return buildPatternRecord(s, DEFAULT_RECORD_STAMP, s.meta.timestamp);
+}
+
+/** {@linkcode syntheticRecord} as one JSON line (no newline), as a record file holds it. */
+export function recordLine(i: number): string {
+  return JSON.stringify(syntheticRecord(i));
 }
 
 /** Writes `count` snapshot lines to `path` and returns the file size in bytes. */

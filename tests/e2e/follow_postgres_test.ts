@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  copyProject,
+  observerDir,
+  parseFieldsLine,
+  runScript,
+  spawnScript,
+} from "../helpers/project.ts";
+import { type PrivateServer, startPrivateServer, testClient } from "../helpers/postgres.ts";
+import { writeSnapshotFile } from "../helpers/snapshot_file.ts";
+
+/** A project copy with a config of a JSONL log and a postgres follower on `server`. */
+async function project(server: PrivateServer, count: number) {
+  const root = await copyProject();
+  const config = join(root, "follow.jsonc");
+  await Deno.writeTextFile(
+    config,
+    `{ "sinks": [
+      { "type": "jsonl", "name": "log", "file": "log.jsonl" },
+      { "type": "postgres", "name": "db", "url": "${server.url}", "table": "followed" }
+    ] }`,
+  );
+  const input = join(root, "in.jsonl");
+  await writeSnapshotFile(input, count);
+  return { root, config, input, extraNet: [`127.0.0.1:${server.port}`] };
+}
+
+async function lineCount(path: string): Promise<number> {
+  const bytes = await Deno.readFile(path).catch(() => new Uint8Array());
+  let n = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/** Waits (2 min at most: a loaded machine) until `check` holds. */
+async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
+  const until = Date.now() + 120_000;
+  while (!await check()) {
+    if (Date.now() > until) throw new Error(`still waiting for ${what} after 120 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function rows(server: PrivateServer): Promise<{ count: number; distinct: number }> {
+  const sql = testClient(server.url);
+  try {
+    const [row] = await sql`
+      SELECT count(*)::int AS count, count(DISTINCT run_id)::int AS distinct FROM followed`;
+    return { count: row.count, distinct: row.distinct };
+  } catch {
+    return { count: 0, distinct: 0 }; // no table yet
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+async function withServer(
+  t: Deno.TestContext,
+  fn: (server: PrivateServer) => Promise<void>,
+): Promise<void> {
+  const server = await startPrivateServer();
+  if (typeof server === "string") {
+    console.log(`skipped: follower outage test: ${server}`);
+    await t.step({ name: "needs a private PostgreSQL server", ignore: true, fn: () => {} });
+    return;
+  }
+  try {
+    await fn(server);
+  } finally {
+    await server.destroy();
+  }
+}
+
+Deno.test("follow: PostgreSQL down for a whole recording of 20,000 snapshots: the run waits at its end, and once the server is back every row is there exactly once (exit 0)", async (t) => {
+  await withServer(t, async (server) => {
+    const { root, config, input, extraNet } = await project(server, 20_000);
+    await server.stop();
+    const child = await spawnScript(root, {
+      task: "observer",
+      script: "observer.ts",
+      args: ["--config", config, "--input", input],
+      extraNet,
+    });
+    const log = join(observerDir(root), "log.jsonl");
+    await waitFor("the whole log", async () => await lineCount(log) === 20_000);
+    await server.start();
+    const output = await child.output();
+    const stdout = new TextDecoder().decode(output.stdout);
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, stderr);
+    assert.match(stderr, /Follower db cannot deliver to PostgreSQL table followed/);
+    const db = parseFieldsLine(stdout, "sink db");
+    assert.deepEqual([db.written, db.state, db.behind, db.not_written], [
+      "20000",
+      "finished",
+      "0",
+      "0",
+    ]);
+    assert.deepEqual(await rows(server), { count: 20_000, distinct: 20_000 });
+  });
+});
+
+Deno.test("follow: the recorder SIGKILLed while PostgreSQL is down mid-replay of 50,000 snapshots; `observer.ts follow` then resumes at the checkpoint and every row is there exactly once", async (t) => {
+  await withServer(t, async (server) => {
+    const { root, config, input, extraNet } = await project(server, 50_000);
+    const child = await spawnScript(root, {
+      task: "observer",
+      script: "observer.ts",
+      args: ["replay", "--config", config, input],
+      extraNet,
+    });
+    await waitFor("the first rows", async () => (await rows(server)).count > 0);
+    await server.stop();
+    const log = join(observerDir(root), "log.jsonl");
+    await waitFor("the whole log", async () => await lineCount(log) === 50_000);
+    child.kill("SIGKILL");
+    await child.status;
+    await child.stdout.cancel();
+    await child.stderr.cancel();
+    await server.start();
+    const checkpoint = JSON.parse(
+      await Deno.readTextFile(join(observerDir(root), "log.follow.db.checkpoint.json")),
+    );
+    assert.ok(checkpoint.delivered > 0, "some batches were acknowledged before the outage");
+    const follow = await runScript(root, {
+      task: "observer",
+      script: "observer.ts",
+      args: ["follow", "--config", config],
+      extraNet,
+    });
+    assert.equal(follow.code, 0, follow.stderr);
+    const db = parseFieldsLine(follow.stdout, "sink db");
+    assert.equal(Number(db.written) + checkpoint.delivered >= 50_000, true, follow.stdout);
+    assert.deepEqual([db.state, db.behind], ["finished", "0"]);
+    assert.deepEqual(await rows(server), { count: 50_000, distinct: 50_000 });
+  });
+});
+
+Deno.test("follow: past --follow-timeout with PostgreSQL down, the run exits 1 naming the lag and the follow command; that command delivers the rest", async (t) => {
+  await withServer(t, async (server) => {
+    const { root, config, input, extraNet } = await project(server, 3_000);
+    await server.stop();
+    const run = await runScript(root, {
+      task: "observer",
+      script: "observer.ts",
+      args: ["--config", config, "--input", input, "--follow-timeout", "1"],
+      extraNet,
+    });
+    assert.equal(run.code, 1, run.stderr);
+    const db = parseFieldsLine(run.stdout, "sink db");
+    assert.deepEqual([db.written, db.behind], ["0", "3000"]);
+    assert.match(run.stderr, /follower db stopped 3000 records \(\d+ bytes\) behind the log/);
+    const command = /to deliver the rest: deno task observer (follow --config \S+)/.exec(
+      run.stderr,
+    );
+    assert.ok(command, run.stderr);
+    await server.start();
+    const follow = await runScript(root, {
+      task: "observer",
+      script: "observer.ts",
+      args: command[1].split(" "),
+      extraNet,
+    });
+    assert.equal(follow.code, 0, follow.stderr);
+    assert.deepEqual(await rows(server), { count: 3_000, distinct: 3_000 });
+  });
+});
