@@ -127,6 +127,16 @@ if (flags.replay === undefined && workers.required && workers.count > 1) {
   Deno.exit(EXIT_USAGE);
 }
 
+if (flags.replay !== undefined && (flags.publish !== undefined || flags.post !== undefined)) {
+  console.error(
+    `error: --replay with ${flags.publish !== undefined ? "--publish" : "--post"}: these send ` +
+      "the simulated session, not an archive; to send an archive, replay it through a sink " +
+      "that follows the log, e.g. deno task observer replay --config <file with a nats sink> " +
+      "--format kis-swing <archive>",
+  );
+  Deno.exit(EXIT_USAGE);
+}
+
 let archive: string | undefined;
 if (flags.replay !== undefined) {
   try {

@@ -5,8 +5,7 @@
  * @module
  */
 
-import type { NatsSinkConfig, ObserverConfig, SinkConfig } from "../config/config_schema.ts";
-import { requireNatsAccess } from "../nats/servers.ts";
+import type { ObserverConfig, SinkConfig } from "../config/config_schema.ts";
 import { getObserverLogger } from "../log/logging.ts";
 import {
   deadLetterFileName,
@@ -26,25 +25,6 @@ import { type ByteOutput, LineStreamSink } from "../sinks/stream_sink.ts";
 /** The configuration the flags describe: one JSONL sink taking every passed record. */
 export function flagsConfig(fileName: string, tuning: JsonlFileSinkTuning = {}): ObserverConfig {
   return { sinks: [{ type: "jsonl", name: fileName, file: fileName, tuning }] };
-}
-
-/**
- * The `nats` sink of a description: checks the process may reach every server, then loads the
- * client (only runs that have such a sink load it).
- */
-async function openNatsSink(config: NatsSinkConfig): Promise<Sink> {
-  await requireNatsAccess(`sink ${config.name}`, config.servers);
-  const { NatsSink } = await import("../sinks/nats_sink.ts");
-  return new NatsSink({
-    servers: config.servers,
-    name: config.name,
-    payload: config.payload,
-    subjectPrefix: config.subjectPrefix,
-    ackWindow: config.ackWindow,
-    ackTimeoutMs: config.ackTimeoutMs,
-    logger: getObserverLogger("sink"),
-    ...config.tuning,
-  });
 }
 
 /** An open sink with what the summary says about it. */
@@ -130,16 +110,11 @@ export async function openConfiguredSinks(
         opened.push({ config: sinkConfig, sink: selected(sinkConfig, sink) });
         continue;
       }
-      if (sinkConfig.type === "postgres") {
+      if (sinkConfig.type === "postgres" || sinkConfig.type === "nats") {
         throw new Error(
-          `sink ${sinkConfig.name}: a postgres sink follows the record log (app/followers.ts), ` +
-            "expected it out of the bus's sinks (recordingLayout)",
+          `sink ${sinkConfig.name}: a ${sinkConfig.type} sink follows the record log ` +
+            "(app/followers.ts), expected it out of the bus's sinks (recordingLayout)",
         );
-      }
-      if (sinkConfig.type === "nats") {
-        const sink = await openNatsSink(sinkConfig);
-        opened.push({ config: sinkConfig, sink: selected(sinkConfig, sink) });
-        continue;
       }
       const base = sinkConfig.file.slice(0, -".jsonl".length);
       const lock = await acquireRecordLock(

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { PostgresSinkConfig } from "../config/config_schema.ts";
+import type { NatsSinkConfig, PostgresSinkConfig } from "../config/config_schema.ts";
+import { requireNatsAccess } from "../nats/servers.ts";
 import { Follower, type FollowerSummary } from "../follow/follower.ts";
 import type { LogLocation } from "../follow/log_files.ts";
 import { delay } from "../io/delay.ts";
@@ -51,6 +52,21 @@ async function openPostgresDestination(config: PostgresSinkConfig): Promise<Batc
   });
 }
 
+/** The destination of a nats sink description (checks the fence, loads the client). */
+async function openNatsDestination(config: NatsSinkConfig): Promise<BatchDestination> {
+  await requireNatsAccess(`sink ${config.name}`, config.servers);
+  const { NatsWriter } = await import("../nats/nats_writer.ts");
+  return new NatsWriter({
+    servers: config.servers,
+    name: config.name,
+    payload: config.payload,
+    subjectPrefix: config.subjectPrefix,
+    ackWindow: config.ackWindow,
+    ackTimeoutMs: config.ackTimeoutMs,
+    logger: getObserverLogger("sink"),
+  });
+}
+
 /**
  * Opens a follower for each description (its destination, its lock, its checkpoint) and starts
  * it. When one cannot be opened, those already open are closed and the error is thrown.
@@ -71,7 +87,9 @@ export async function openFollowers(
   const followers: Follower[] = [];
   try {
     for (const config of configs) {
-      const destination = await openPostgresDestination(config);
+      const destination = config.type === "postgres"
+        ? await openPostgresDestination(config)
+        : await openNatsDestination(config);
       try {
         followers.push(
           await Follower.open({
@@ -147,13 +165,13 @@ export async function finishFollowers(
  * import { followerSinkSummary } from "./followers.ts";
  * import type { FollowerSummary } from "../follow/follower.ts";
  * declare const follower: FollowerSummary;
- * followerSinkSummary(follower).written; // records delivered
+ * followerSinkSummary(follower, "postgres").written; // records delivered
  * ```
  */
-export function followerSinkSummary(follower: FollowerSummary): SinkSummary {
+export function followerSinkSummary(follower: FollowerSummary, type: string): SinkSummary {
   return {
     name: follower.name,
-    type: "postgres",
+    type,
     selective: follower.filtered > 0 || follower.sampled > 0,
     written: follower.delivered,
     dropped: 0,

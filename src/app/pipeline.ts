@@ -277,7 +277,10 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
       rejected: counts.rejected ?? 0,
       interrupted: counts.interrupted ?? false,
       observer: observer.counters,
-      sinks: [...sinks, ...followed.map(followerSinkSummary)],
+      sinks: [
+        ...sinks,
+        ...followed.map((f, i) => followerSinkSummary(f, layout.followers[i].type)),
+      ],
       deadLetters: deadLetters.stats(),
       log: log === undefined || layout.log === undefined || followers.length === 0
         ? undefined

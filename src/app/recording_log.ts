@@ -9,6 +9,7 @@
 
 import type {
   JsonlSinkConfig,
+  NatsSinkConfig,
   ObserverConfig,
   PostgresSinkConfig,
   SinkConfig,
@@ -21,11 +22,11 @@ import { observerDataDir } from "../paths.ts";
 export const IMPLICIT_LOG_FILE = "follow-log.jsonl";
 
 /** A sink that follows the log rather than taking records off the bus. */
-export type FollowerSinkConfig = PostgresSinkConfig;
+export type FollowerSinkConfig = PostgresSinkConfig | NatsSinkConfig;
 
-/** True for a sink that follows the log (a network destination). */
+/** True for a sink that follows the log (a network destination: postgres, nats). */
 export function followsLog(sink: SinkConfig): sink is FollowerSinkConfig {
-  return sink.type === "postgres";
+  return sink.type === "postgres" || sink.type === "nats";
 }
 
 /** How a recording's sinks are laid out around its log. */

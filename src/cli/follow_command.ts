@@ -53,7 +53,7 @@ export async function runFollowCommand(run: FollowRun): Promise<number> {
   if (layout.followers.length === 0 || layout.log === undefined) {
     writeAllSync(
       Deno.stderr,
-      `error: ${run.configPath}: expected a sink that follows the record log (postgres), ` +
+      `error: ${run.configPath}: expected a sink that follows the record log (postgres, nats), ` +
         "got none: nothing to follow\n",
     );
     return EXIT_USAGE;
@@ -81,7 +81,7 @@ export async function runFollowCommand(run: FollowRun): Promise<number> {
       run.watch ? 0 : run.timeoutSeconds * 1000,
       controller.signal,
     );
-    const sinks = summaries.map(followerSinkSummary);
+    const sinks = summaries.map((f, i) => followerSinkSummary(f, layout.followers[i].type));
     writeAllSync(
       Deno.stdout,
       `follow: log=${layout.log.file} dir=${log.dir} followers=${sinks.length}\n` +

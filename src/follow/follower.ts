@@ -344,8 +344,11 @@ export class Follower {
     };
   }
 
-  /** How far behind the log it is now (reads the log's size; counts lines up to 256 MiB). */
-  async lag(): Promise<FollowerLag> {
+  /**
+   * How far behind the log it is now: its size after the checkpoint, and its lines when there
+   * are at most `countLinesUpTo` bytes of them to read (default 256 MiB).
+   */
+  async lag(countLinesUpTo = 256 * 1024 * 1024): Promise<FollowerLag> {
     const measure = new LogReader(
       this.#options.log,
       this.#checkpoint.file === ""
@@ -353,7 +356,7 @@ export class Follower {
         : { file: this.#checkpoint.file, offset: this.#checkpoint.offset },
     );
     const bytes = await measure.bytesBehind();
-    const records = bytes === 0 ? 0 : await measure.linesBehind();
+    const records = bytes === 0 ? 0 : await measure.linesBehind(countLinesUpTo);
     const caughtUp = bytes === 0;
     const since = this.#caughtUpAt;
     return {

@@ -441,8 +441,31 @@ export async function startObserverServer(
     });
   }
 
-  function status(): Response {
+  /** The followers of the log: state, delivery and lag (lines counted up to 16 MiB behind). */
+  async function followerStatus() {
+    return await Promise.all(pipeline.followers.map(async (follower) => {
+      const stats = follower.stats();
+      const lag = await follower.lag(16 * 1024 * 1024);
+      return {
+        name: stats.name,
+        destination: stats.destination,
+        state: stats.state,
+        last_error: stats.lastError,
+        delivered: stats.delivered,
+        refused: stats.refused,
+        filtered: stats.filtered,
+        sampled: stats.sampled,
+        behind_records: lag.records,
+        behind_bytes: lag.bytes,
+        behind_seconds: lag.wallSeconds,
+        position: stats.position,
+      };
+    }));
+  }
+
+  async function status(): Promise<Response> {
     return json(200, {
+      followers: await followerStatus(),
       stream: streamStats(),
       connections: guard.stats(),
       version: OBSERVER_VERSION,
@@ -505,7 +528,7 @@ export async function startObserverServer(
           }),
         ];
       }
-      return [pathname, pathname === "/readyz" ? ready() : status()];
+      return [pathname, pathname === "/readyz" ? ready() : await status()];
     }
     return ["(other)", problem(404, `no such route: ${method} ${pathname}`)];
   }

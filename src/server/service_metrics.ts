@@ -208,6 +208,41 @@ export function serviceMetrics(pipeline: Pipeline, readings: ServiceReadings): S
       this.inc(pipeline.deadLetters.stats().entries);
     },
   });
+  new client.Gauge({
+    name: "qts_follower_behind_bytes",
+    help: "Bytes of the record log a follower (network sink) has not delivered yet",
+    labelNames: ["follower"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const follower of pipeline.followers) {
+        this.set({ follower: follower.name }, (await follower.lag(0)).bytes);
+      }
+    },
+  });
+  new client.Gauge({
+    name: "qts_follower_failing",
+    help: "1 while a follower's destination is failing (it falls behind and retries), else 0",
+    labelNames: ["follower"],
+    registers: [registry],
+    collect() {
+      for (const follower of pipeline.followers) {
+        this.set({ follower: follower.name }, follower.stats().state === "failing" ? 1 : 0);
+      }
+    },
+  });
+  new client.Counter({
+    name: "qts_follower_delivered_total",
+    help: "Records a follower delivered to its destination in this process",
+    labelNames: ["follower"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const follower of pipeline.followers) {
+        this.inc({ follower: follower.name }, follower.stats().delivered);
+      }
+    },
+  });
   const requests = new client.Counter({
     name: "qts_http_requests_total",
     help: "HTTP requests by route and status",

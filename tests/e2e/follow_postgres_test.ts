@@ -8,7 +8,8 @@ import {
   spawnScript,
 } from "../helpers/project.ts";
 import { type PrivateServer, startPrivateServer, testClient } from "../helpers/postgres.ts";
-import { writeSnapshotFile } from "../helpers/snapshot_file.ts";
+import { snapshotLine, writeSnapshotFile } from "../helpers/snapshot_file.ts";
+import { startService } from "../helpers/service.ts";
 
 /** A project copy with a config of a JSONL log and a postgres follower on `server`. */
 async function project(server: PrivateServer, count: number) {
@@ -164,5 +165,47 @@ Deno.test("follow: past --follow-timeout with PostgreSQL down, the run exits 1 n
     });
     assert.equal(follow.code, 0, follow.stderr);
     assert.deepEqual(await rows(server), { count: 3_000, distinct: 3_000 });
+  });
+});
+
+Deno.test("follow: the service shows each follower's state and lag in /v1/status and /metrics: failing and behind while PostgreSQL is down, caught up once it is back", async (t) => {
+  await withServer(t, async (server) => {
+    const { root, config, extraNet } = await project(server, 0);
+    await server.stop();
+    const service = await startService(root, ["--config", config], {}, extraNet);
+    try {
+      let body = "";
+      for (let i = 0; i < 500; i++) body += snapshotLine(i) + "\n";
+      const posted = await fetch(`${service.base}/v1/snapshots?ack=durable`, {
+        method: "POST",
+        body,
+      });
+      assert.equal(posted.status, 200, await posted.text());
+      const follower = async () =>
+        (await (await fetch(`${service.base}/v1/status`)).json()).followers[0];
+      await waitFor("the follower to fail", async () => (await follower()).state === "failing");
+      const down = await follower();
+      assert.equal(down.name, "db");
+      assert.equal(down.behind_records, 500);
+      assert.ok(down.behind_bytes > 0);
+      assert.match(down.last_error, /ECONNREFUSED|connect|refused/i);
+      const metrics = await (await fetch(`${service.base}/metrics`)).text();
+      assert.match(metrics, /qts_follower_failing\{follower="db"\} 1/);
+      assert.match(
+        metrics,
+        new RegExp(`qts_follower_behind_bytes\\{follower="db"\\} ${down.behind_bytes}`),
+      );
+      await server.start();
+      await waitFor("the follower to catch up", async () => {
+        const f = await follower();
+        return f.behind_bytes === 0 && f.state === "following";
+      });
+      const up = await follower();
+      assert.deepEqual([up.state, up.delivered, up.behind_records], ["following", 500, 0]);
+      assert.deepEqual(await rows(server), { count: 500, distinct: 500 });
+    } finally {
+      const stopped = await service.stop();
+      assert.equal(stopped.code, 0, stopped.stderr);
+    }
   });
 });

@@ -147,3 +147,18 @@ Deno.test("main.ts on SIGINT: stops the session, drains, prints the summary, exi
     assert.equal(JSON.parse(line).snapshot.observation.state.tick_index, i)
   );
 });
+
+Deno.test("main.ts --replay with --publish or --post is refused (exit 2) saying how to send an archive, instead of sending the simulated session", async () => {
+  const root = await copyProject();
+  const archive = join(root, "tests", "fixtures", "kis-swing-20260126.jsonl");
+  for (const send of [["--publish", "nats://127.0.0.1:4222"], ["--post", "http://127.0.0.1:1"]]) {
+    const run = await runScript(root, {
+      task: "run",
+      script: "main.ts",
+      args: ["--replay", archive, ...send],
+    });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, new RegExp(`--replay with ${send[0]}: .*observer replay --config`));
+    assert.equal(run.stdout, "");
+  }
+});

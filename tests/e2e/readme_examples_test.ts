@@ -1,6 +1,8 @@
 /**
- * Every shell example in the README runs as written, in a copy of the repository with nothing
- * beside it, in order (later examples read what earlier ones wrote).
+ * Every shell example in the README and in the docs pages (docs/*.md but DESIGN.md; not
+ * docs/results/) runs as written, in a copy of the repository with nothing beside it: one fresh
+ * copy per page, its commands in order (later examples of a page read what earlier ones wrote).
+ * The conventions (what runs, what does not and why) are in docs/contributing.md.
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
@@ -18,6 +20,7 @@ const NOT_RUN: [RegExp, string][] = [
     "downloads Deno's denort runtime from Deno's server, which our machines cannot reach " +
     "(the --dry-run example runs)",
   ],
+  [/^deno task bench\b/, "runs for minutes and loads the shared machine"],
 ];
 
 /** The table the README's PostgreSQL example writes (dropped after the test). */
@@ -27,7 +30,52 @@ if (postgresUnavailable !== undefined) {
   NOT_RUN.push([/postgres|psql/, `needs PostgreSQL: ${postgresUnavailable}`]);
 }
 
-/** The shell commands of the README's ```sh blocks, with `\` continuations joined. */
+const natsUnavailable = await localNatsUnavailable();
+if (natsUnavailable !== undefined) {
+  NOT_RUN.push([/nats|\bconsume\b|stream create/, `needs NATS JetStream: ${natsUnavailable}`]);
+}
+
+/**
+ * Why the NATS server the tasks may reach (127.0.0.1:4222, with JetStream) cannot be used, or
+ * undefined when it answers: a server sends its INFO line as soon as a client connects.
+ */
+async function localNatsUnavailable(): Promise<string | undefined> {
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({ hostname: "127.0.0.1", port: 4222 });
+  } catch (error) {
+    return `nothing listens on 127.0.0.1:4222 (${(error as Error).message})`;
+  }
+  try {
+    const buffer = new Uint8Array(4096);
+    const timer = setTimeout(() => conn.close(), 2000);
+    const n = await conn.read(buffer).catch(() => null);
+    clearTimeout(timer);
+    const info = new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+    if (!info.startsWith("INFO ")) return "127.0.0.1:4222 does not answer as a NATS server";
+    if (!/"jetstream"\s*:\s*true/.test(info)) {
+      return "the NATS server on 127.0.0.1:4222 has no JetStream";
+    }
+    return undefined;
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed by the timer */ }
+  }
+}
+
+/** The pages whose ```sh blocks run: the README, then docs/*.md but DESIGN.md (not docs/results/). */
+async function examplePages(): Promise<string[]> {
+  const pages: string[] = [];
+  for await (const entry of Deno.readDir(join(PROJECT_ROOT, "docs"))) {
+    if (entry.isFile && entry.name.endsWith(".md") && entry.name !== "DESIGN.md") {
+      pages.push(`docs/${entry.name}`);
+    }
+  }
+  return ["README.md", ...pages.sort()];
+}
+
+/** The shell commands of a page's ```sh blocks, with `\` continuations joined. */
 function readmeCommands(markdown: string): string[] {
   const commands: string[] = [];
   for (const block of markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
@@ -78,45 +126,57 @@ if (missing.length > 0) {
 }
 
 Deno.test({
-  name: "every shell example in the README runs as written from a copy of the repository",
+  name: "every shell example in the README and the docs pages runs as written from a copy of the " +
+    "repository",
   ignore: missing.length > 0,
-}, async () => {
-  const commands = readmeCommands(await Deno.readTextFile(join(PROJECT_ROOT, "README.md")));
-  assert.ok(commands.length >= 15, `found only ${commands.length} commands`);
-  const root = join(await tempDir("readme"), "qts-observer");
-  await copyTree(PROJECT_ROOT, root);
-  const home = await tempDir("home");
-  const env = {
-    HOME: home,
-    DENO_DIR: await denoDir(),
-    PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH") ?? ""}`,
-    NO_COLOR: "1",
-  };
-  let ran = 0;
+}, async (t) => {
+  const pages = await examplePages();
+  assert.ok(pages.length >= 2, `found only ${pages.join(", ")}`);
+  const dir = await denoDir();
+  const decoder = new TextDecoder();
+  let total = 0;
   try {
-    for (const command of commands) {
-      const skip = NOT_RUN.find(([pattern]) => pattern.test(command));
-      if (skip !== undefined) {
-        console.log(`not run: ${command} (${skip[1]})`);
-        continue;
-      }
-      const output = await new Deno.Command("bash", {
-        args: ["-c", `set -euo pipefail; ${command}`],
-        cwd: root,
-        env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const decoder = new TextDecoder();
-      assert.equal(
-        output.code,
-        0,
-        `README example failed: ${command}\n--- stdout\n${
-          decoder.decode(output.stdout).slice(-2000)
-        }\n--- stderr\n${decoder.decode(output.stderr).slice(-3000)}`,
-      );
-      ran++;
+    for (const page of pages) {
+      await t.step(page, async () => {
+        const commands = readmeCommands(await Deno.readTextFile(join(PROJECT_ROOT, page)));
+        if (page === "README.md") {
+          assert.ok(commands.length >= 8, `found only ${commands.length} commands in ${page}`);
+        }
+        const root = join(await tempDir("readme"), "qts-observer");
+        await copyTree(PROJECT_ROOT, root);
+        const env = {
+          HOME: await tempDir("home"),
+          DENO_DIR: dir,
+          PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH") ?? ""}`,
+          NO_COLOR: "1",
+        };
+        let ran = 0;
+        for (const command of commands) {
+          const skip = NOT_RUN.find(([pattern]) => pattern.test(command));
+          if (skip !== undefined) {
+            console.log(`not run (${page}): ${command} (${skip[1]})`);
+            continue;
+          }
+          const output = await new Deno.Command("bash", {
+            args: ["-c", `set -euo pipefail; ${command}`],
+            cwd: root,
+            env,
+            clearEnv: true,
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          assert.equal(
+            output.code,
+            0,
+            `${page} example failed: ${command}\n--- stdout\n${
+              decoder.decode(output.stdout).slice(-2000)
+            }\n--- stderr\n${decoder.decode(output.stderr).slice(-3000)}`,
+          );
+          ran++;
+        }
+        console.log(`ran ${ran} commands of ${page}`);
+        total += ran;
+      });
     }
   } finally {
     if (postgresUnavailable === undefined) {
@@ -125,5 +185,6 @@ Deno.test({
       await sql.end();
     }
   }
-  console.log(`ran ${ran} README commands`);
+  assert.ok(total >= 15, `ran only ${total} commands`);
+  console.log(`ran ${total} commands of ${pages.length} pages`);
 });

@@ -35,13 +35,14 @@ export async function startService(
   root: string,
   args: string[] = [],
   env: Record<string, string> = {},
+  extraNet: string[] = [],
 ): Promise<RunningService> {
   const port = freePort();
   const child = await spawnScript(root, {
     task: "serve",
     script: "observer.ts",
     args: ["serve", "--listen", `127.0.0.1:${port}`, ...args],
-    extraNet: serveNet(root, port),
+    extraNet: [...serveNet(root, port), ...extraNet],
     env,
   });
   const base = `http://127.0.0.1:${port}`;
