@@ -542,7 +542,8 @@ addCommonOptions(
             `stream=${nats!.stream.name} consumer=${nats!.consumer.durable} ` +
             `instance=${flags.instance}\n`,
         );
-        return { rejected: result.rejected };
+        // What the sinks let go of was left unacked: the stream delivers it again.
+        return { rejected: result.rejected, redeliversLetGo: true };
       },
     });
   });

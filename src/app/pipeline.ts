@@ -118,6 +118,16 @@ export function wireObserver(sinks: readonly Sink[], options: ObserverWiring = {
   };
 }
 
+/** What the feed tells {@linkcode Pipeline.close} for the summary. */
+export interface CloseCounts {
+  /** Input items that were not snapshots. */
+  readonly rejected?: number;
+  /** True when a signal ended the run early. */
+  readonly interrupted?: boolean;
+  /** True when what the sinks let go of comes again from the source (see `FeedResult`). */
+  readonly redeliversLetGo?: boolean;
+}
+
 /** An open pipeline; {@linkcode Pipeline.close} drains it and returns the counters. */
 export interface Pipeline extends AsyncDisposable {
   /** The started Observer; hand it snapshots. */
@@ -139,7 +149,7 @@ export interface Pipeline extends AsyncDisposable {
    * Stops the Observer, closes the bus (flush, sync, close), gives the followers until the
    * follow timeout to deliver the whole log, and returns the summary.
    */
-  close(counts?: { rejected?: number; interrupted?: boolean }): Promise<RunSummary>;
+  close(counts?: CloseCounts): Promise<RunSummary>;
 }
 
 /**
@@ -251,7 +261,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   );
   const logger = getObserverLogger("sink");
   let summary: RunSummary | undefined;
-  const close = async (counts: { rejected?: number; interrupted?: boolean } = {}) => {
+  const close = async (counts: CloseCounts = {}) => {
     if (summary !== undefined) return summary;
     await closeObserver();
     await deadLetters.close();
@@ -276,6 +286,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     summary = {
       rejected: counts.rejected ?? 0,
       interrupted: counts.interrupted ?? false,
+      redelivered: counts.redeliversLetGo ? recordsLetGo(opened) : 0,
       observer: observer.counters,
       sinks: [
         ...sinks,

@@ -14,6 +14,12 @@ import type { RunSummary } from "./run_summary.ts";
 export interface FeedResult {
   /** Input items that were not snapshots. */
   readonly rejected: number;
+  /**
+   * True when whatever a sink let go of (dropped, given up on) comes again from the source: a
+   * consumer that left those messages unacked. The summary then counts them as redelivered, not
+   * as lost.
+   */
+  readonly redeliversLetGo?: boolean;
 }
 
 /**
@@ -55,13 +61,17 @@ export async function runRecording(
   signal: AbortSignal = new AbortController().signal,
 ): Promise<RecordingOutcome> {
   const pipeline = await openPipeline(pipelineOptions);
-  let rejected = 0;
+  let result: FeedResult = { rejected: 0 };
   let feedError: unknown;
   try {
-    rejected = (await feed(pipeline.observer, signal, pipeline.deadLetters, pipeline)).rejected;
+    result = await feed(pipeline.observer, signal, pipeline.deadLetters, pipeline);
   } catch (error) {
     feedError = error;
   }
-  const summary = await pipeline.close({ rejected, interrupted: signal.aborted });
+  const summary = await pipeline.close({
+    rejected: result.rejected,
+    interrupted: signal.aborted,
+    redeliversLetGo: result.redeliversLetGo,
+  });
   return feedError === undefined ? { summary } : { summary, feedError };
 }

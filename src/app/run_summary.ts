@@ -35,6 +35,11 @@ export interface RunSummary {
   readonly deadLetters: DeadLetterStats;
   /** True when a signal ended the run early. */
   readonly interrupted: boolean;
+  /**
+   * Records the sinks let go of (dropped or not written) that the source delivers again: consume
+   * left their messages unacked. Not losses; the totals leave them out.
+   */
+  readonly redelivered?: number;
   /** The log the followers read, when there are any (`implicit`: made for them). */
   readonly log?: { readonly path: string; readonly implicit: boolean };
 }
@@ -44,14 +49,21 @@ export function blockedCount(summary: RunSummary): number {
   return summary.observer.blockedByValidation + summary.observer.blockedByGuard;
 }
 
-/** Records dropped by full queues, over all sinks. */
+/** Records dropped by full queues, over all sinks, less those the source delivers again. */
 export function droppedCount(summary: RunSummary): number {
-  return summary.sinks.reduce((n, s) => n + s.dropped, 0);
+  const dropped = summary.sinks.reduce((n, s) => n + s.dropped, 0);
+  return Math.max(0, dropped - (summary.redelivered ?? 0));
 }
 
-/** Records given up on because a destination failed, over all sinks. */
+/**
+ * Records given up on because a destination failed, over all sinks, less those the source
+ * delivers again (what {@linkcode droppedCount} did not take of them).
+ */
 export function notWrittenCount(summary: RunSummary): number {
-  return summary.sinks.reduce((n, s) => n + s.failed, 0);
+  const failed = summary.sinks.reduce((n, s) => n + s.failed, 0);
+  const dropped = summary.sinks.reduce((n, s) => n + s.dropped, 0);
+  const redeliveredFailures = Math.max(0, (summary.redelivered ?? 0) - dropped);
+  return Math.max(0, failed - redeliveredFailures);
 }
 
 /** The followers that stopped before delivering the whole log. */

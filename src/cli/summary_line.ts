@@ -39,9 +39,10 @@ export function formatSummary(summary: RunSummary): string {
     `dropped=${droppedCount(summary)}`,
     `not_written=${notWrittenCount(summary)}`,
   );
-  if (single && sinks[0].failed > 0 && sinks[0].failure !== undefined) {
+  if (single && notWrittenCount(summary) > 0 && sinks[0].failure !== undefined) {
     parts.push(`not_written_reason=${JSON.stringify(sinks[0].failure)}`);
   }
+  if ((summary.redelivered ?? 0) > 0) parts.push(`redelivered=${summary.redelivered}`);
   if (summary.interrupted) parts.push("interrupted=true");
   if (single) parts.push(`file=${sinks[0].path}`);
   if (summary.log !== undefined) parts.push(`log=${summary.log.path}`);
