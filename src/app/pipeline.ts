@@ -146,6 +146,11 @@ export interface Pipeline extends AsyncDisposable {
   /** The followers of the log (network sinks), running. */
   readonly followers: readonly Follower[];
   /**
+   * Lets producers waiting for room in any sink go on at once (the run is stopping); see
+   * `Sink.unblock`.
+   */
+  unblock(): void;
+  /**
    * Stops the Observer, closes the bus (flush, sync, close), gives the followers until the
    * follow timeout to deliver the whole log, and returns the summary.
    */
@@ -321,6 +326,10 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     deadLetters,
     parallel,
     close,
+    unblock() {
+      for (const { sink } of opened.sinks) sink.unblock();
+      deadLetters.unblock();
+    },
     async [Symbol.asyncDispose]() {
       await close();
     },

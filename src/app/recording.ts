@@ -63,10 +63,16 @@ export async function runRecording(
   const pipeline = await openPipeline(pipelineOptions);
   let result: FeedResult = { rejected: 0 };
   let feedError: unknown;
+  // A producer waiting for a failing sink (`block`) must not hold a stopping run.
+  const unblock = () => pipeline.unblock();
+  if (signal.aborted) unblock();
+  signal.addEventListener("abort", unblock, { once: true });
   try {
     result = await feed(pipeline.observer, signal, pipeline.deadLetters, pipeline);
   } catch (error) {
     feedError = error;
+  } finally {
+    signal.removeEventListener("abort", unblock);
   }
   const summary = await pipeline.close({
     rejected: result.rejected,

@@ -382,18 +382,22 @@ export async function startObserverServer(
   }
 
   /**
-   * Waits until every sink that is not failing has room for about `bytes` (at most half its
-   * queue), up to the backpressure bound. Returns the names of the full sinks when time ran out.
+   * Waits until every sink has room for about `bytes` (at most half its queue), up to the
+   * backpressure bound. Returns the names of the full sinks when time ran out, or at once when a
+   * full sink is failing (it takes nothing until its destination recovers: a request would
+   * wait for it under `block`).
    */
   async function waitForRoom(bytes: number): Promise<string | undefined> {
     const deadline = performance.now() + limits.backpressureWaitMs;
     while (true) {
       const full = sinkSummaries().filter((s) =>
-        !s.failing && s.maxQueueBytes !== undefined && s.queuedBytes !== undefined &&
+        s.maxQueueBytes !== undefined && s.queuedBytes !== undefined &&
         s.maxQueueBytes - s.queuedBytes < Math.min(bytes, s.maxQueueBytes / 2)
       );
       if (full.length === 0) return undefined;
-      if (performance.now() >= deadline) return full.map((s) => s.name).join(", ");
+      if (full.some((s) => s.failing) || performance.now() >= deadline) {
+        return full.map((s) => s.name).join(", ");
+      }
       await sleep(5);
     }
   }

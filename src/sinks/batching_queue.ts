@@ -1,9 +1,9 @@
 /**
  * The bounded batching queue every sink shares: a size bound with a policy for when it is full
  * (`block`, `drop_newest`, `drop_oldest`), batches cut by size or after an interval, failure
- * episodes (the queue is kept and retried; what does not fit meanwhile is counted as failed, the
- * producer is never blocked by a broken destination), counters for everything, and a drain on
- * close. No I/O: the sink hands in the function that writes a batch, and time comes from an
+ * episodes (the queue is kept and retried with backoff; under `block` a full queue makes the
+ * producer wait until the destination takes records again, under the drop policies what does
+ * not fit meanwhile is counted as failed), counters for everything, and a drain on close. No I/O: the sink hands in the function that writes a batch, and time comes from an
  * injectable clock so the tests can drive it.
  *
  * @module
@@ -249,6 +249,8 @@ export class BatchingQueue<T> {
   #draining = false;
   #timer: unknown;
   #room: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Set by {@linkcode unblock}: nobody waits for room any more. */
+  #unblocked = false;
   #accepted = 0;
   /**
    * Items queued so far. Items leave the queue in order (the in-flight batch holds older ones
@@ -333,8 +335,8 @@ export class BatchingQueue<T> {
     const size = this.#sizeOf(item);
     let wait: Promise<void> | undefined;
     const pending = this.#queuedBytes + (this.#inflight === undefined ? 0 : this.#inflight.bytes);
-    if (pending + size > this.#maxBytes && this.#items.length > this.#head) {
-      if (this.#failure !== undefined) {
+    if (pending + size > this.#maxBytes && this.#items.length > this.#head && !this.#unblocked) {
+      if (this.#failure !== undefined && this.#options.whenFull !== "block") {
         const n = this.#count(item);
         this.#failed += n;
         this.#failedInEpisode += n;
@@ -415,6 +417,7 @@ export class BatchingQueue<T> {
   async close(): Promise<number> {
     if (this.#closed) return 0;
     this.#closed = true;
+    this.#releaseRoom();
     this.#clearTimer();
     try {
       await this.flush();
@@ -493,17 +496,39 @@ export class BatchingQueue<T> {
     if (this.#room === undefined) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => resolve = r);
-      this.#room = { promise, resolve };
+      // The retry timer is unref'd: while a producer waits for a failing destination, this
+      // referenced one keeps the process alive (else it would end with the producer pending).
+      const keepAlive = setInterval(() => {}, 2 ** 30);
+      this.#room = {
+        promise,
+        resolve: () => {
+          clearInterval(keepAlive);
+          resolve();
+        },
+      };
     }
-    this.#startDrain(true);
+    // Failing: the retry timer (with its backoff) drains; a waiting producer does not force it.
+    if (this.#failure === undefined) this.#startDrain(true);
     return this.#room.promise;
   }
 
+  /** Lets waiting producers go on once there is room (or the queue closes or is unblocked). */
   #releaseRoom(): void {
     if (this.#room === undefined) return;
-    if (this.#failure === undefined && this.#pendingBytes() >= this.#options.maxBytes) return;
+    const stopping = this.#closed || this.#unblocked;
+    if (!stopping && this.#pendingBytes() >= this.#options.maxBytes) return;
     this.#room.resolve();
     this.#room = undefined;
+  }
+
+  /**
+   * Lets every producer waiting for room go on at once, and no later one wait: the run is
+   * stopping (a signal), so a producer blocked by a failing destination must not hold it. Items
+   * pushed from now on are queued beyond the bound; what cannot be written at close is counted.
+   */
+  unblock(): void {
+    this.#unblocked = true;
+    this.#releaseRoom();
   }
 
   #armTimer(): void {
@@ -674,7 +699,6 @@ export class BatchingQueue<T> {
     this.#lastFailure = this.#failure;
     this.#failedInEpisode = 0;
     this.#options.onFailure?.(this.#failure);
-    this.#releaseRoom();
   }
 
   #recovered(): void {

@@ -116,6 +116,11 @@ export class DeadLetterFile implements DeadLetters, AsyncDisposable {
     this.#failed += stats.failed + stats.dropped;
   }
 
+  /** Lets a producer waiting for room in the file go on (see `Sink.unblock`). */
+  unblock(): void {
+    this.#opened?.unblock();
+  }
+
   /** Same as {@linkcode DeadLetterFile.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

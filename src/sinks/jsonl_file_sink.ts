@@ -406,6 +406,11 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     });
   }
 
+  /** Lets producers waiting for room go on (see `Sink.unblock`). */
+  unblock(): void {
+    this.#queue.unblock();
+  }
+
   /** Same as {@linkcode close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

@@ -103,6 +103,11 @@ export class SelectedSink<S extends Sink = Sink> implements Sink {
     return this.inner.close();
   }
 
+  /** Unblocks the wrapped sink. */
+  unblock(): void {
+    this.inner.unblock?.();
+  }
+
   /** Same as {@linkcode close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

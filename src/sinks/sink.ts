@@ -46,6 +46,11 @@ export interface Sink<T = PatternRecord> extends AsyncDisposable {
   close(): Promise<void>;
   /** Counters for the run summary. */
   stats?(): SinkStats;
+  /**
+   * Lets producers waiting for room go on at once, and no later one wait (the run is stopping:
+   * a destination that fails must not hold it). Queued sinks have it.
+   */
+  unblock?(): void;
 }
 
 /** A record read back from the log: the parsed record and its exact line (without `\n`). */

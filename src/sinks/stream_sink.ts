@@ -105,6 +105,11 @@ export class LineStreamSink<T = PatternRecord> implements Sink<T> {
     await closeQueueLogged(this.#queue, this.#logger, this.name);
   }
 
+  /** Lets producers waiting for room go on (see `Sink.unblock`). */
+  unblock(): void {
+    this.#queue.unblock();
+  }
+
   /** Same as {@linkcode close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
@@ -123,6 +128,9 @@ export class LineStreamSink<T = PatternRecord> implements Sink<T> {
     } catch (error) {
       // Lines handed over whole count as written; a torn one is written again on retry.
       batch.done = countNewlines(bytes.subarray(0, offset));
+      // A reader that went away (`| head`) never comes back: nobody waits for it (`block`
+      // would hold the run forever); what is left is counted as not written.
+      if (error instanceof Deno.errors.BrokenPipe) this.#queue.unblock();
       throw error;
     }
     batch.done = batch.items.length;

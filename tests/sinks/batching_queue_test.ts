@@ -138,11 +138,11 @@ Deno.test("drop_newest and drop_oldest keep the first or the last items and coun
   }
 });
 
-Deno.test("a failing destination: one episode, the queue is kept and retried, overflow counted, the producer never blocked", async () => {
+Deno.test("a failing destination under drop_newest: one episode, the queue is kept and retried, overflow counted, the producer never blocked", async () => {
   const dest = new Destination();
   const timers = new FakeTimers();
   const events: string[] = [];
-  const q = queue(dest, timers, { maxBytes: 50, flushBytes: 20, events });
+  const q = queue(dest, timers, { maxBytes: 50, flushBytes: 20, events, whenFull: "drop_newest" });
   dest.failing = "ENOSPC: no space";
   dest.partial = 1;
   q.push("y0");
@@ -176,6 +176,61 @@ Deno.test("a failing destination: one episode, the queue is kept and retried, ov
   );
   assert.equal(after.written + after.failed, 10);
   await q.close();
+});
+
+Deno.test("a failing destination under block: the producer waits (nothing counted lost) until the destination takes records again, then every item is written in order", async () => {
+  const dest = new Destination();
+  const timers = new FakeTimers();
+  const events: string[] = [];
+  const q = queue(dest, timers, { maxBytes: 50, flushBytes: 20, events });
+  dest.failing = "ENOSPC: no space";
+  const pushed: string[] = [];
+  const producer = (async () => {
+    for (let i = 0; i < 10; i++) {
+      await q.push(`b${i}`);
+      pushed.push(`b${i}`);
+    }
+  })();
+  await settle();
+  await timers.advance(10);
+  await settle();
+  assert.equal(q.stats().failing, true);
+  assert.equal(pushed.length, 5, "the producer waits once the queue is full");
+  assert.equal(q.stats().failed, 0, "nothing is given up on while the producer waits");
+  dest.failing = undefined;
+  for (let i = 0; i < 10 && pushed.length < 10; i++) {
+    await timers.advance(10);
+    await settle();
+  }
+  await producer;
+  await q.flush();
+  assert.deepEqual(dest.items, Array.from({ length: 10 }, (_, i) => `b${i}`));
+  assert.deepEqual([q.stats().written, q.stats().failed, q.stats().dropped], [10, 0, 0]);
+  assert.deepEqual(events, [
+    "failure Error: ENOSPC: no space",
+    "recovered Error: ENOSPC: no space 0",
+  ]);
+  await q.close();
+});
+
+Deno.test("unblock: a producer waiting for a failing destination goes on at once, later pushes do not wait, and close counts what could not be written", async () => {
+  const dest = new Destination();
+  const timers = new FakeTimers();
+  const q = queue(dest, timers, { maxBytes: 30, flushBytes: 20 });
+  dest.failing = "EIO";
+  for (let i = 0; i < 3; i++) await q.push(`u${i}`);
+  const waiting = q.push("u3");
+  assert.ok(waiting instanceof Promise, "full: the producer waits");
+  let released = false;
+  waiting.then(() => released = true);
+  await settle();
+  assert.equal(released, false);
+  q.unblock();
+  await settle();
+  assert.equal(released, true, "unblocked");
+  assert.equal(q.push("u4"), undefined, "no later push waits");
+  assert.equal(await q.close(), 5);
+  assert.deepEqual([q.stats().failed, q.stats().written], [5, 0]);
 });
 
 Deno.test("close gives up on what still cannot be written and says how much; push after close throws", async () => {

@@ -226,7 +226,7 @@ Deno.test("a torn last line left by a crash is moved aside and new records start
   assert.equal(warning?.properties.path, path);
 });
 
-Deno.test("ENOSPC (/dev/full): one error per episode, the producer is never blocked, other sinks go on, the loss is counted", async () => {
+Deno.test("ENOSPC (/dev/full) under drop_newest: one error per episode, the producer is never blocked, other sinks go on, the loss is counted", async () => {
   await using logs = await captureLogs();
   const root = await tempRoot();
   const dir = join(root, "data", "observer");
@@ -236,6 +236,7 @@ Deno.test("ENOSPC (/dev/full): one error per episode, the producer is never bloc
     flushBytes: recordBytes * 2,
     maxQueueBytes: recordBytes * 4,
     flushIntervalMs: 5,
+    whenFull: "drop_newest",
   });
   const other = new MemorySink("other");
   const bus = new EventBus([sink, other], getObserverLogger("bus"));
