@@ -27,6 +27,7 @@ import {
 import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
 import { reportRejectedLine, synchronousCommanderOutput, writeAllSync } from "./src/cli/stdio.ts";
 import { runSimulatedSession } from "./src/runtime/qts_runtime.ts";
+import { SHUTDOWN_SIGNALS_HELP } from "./src/cli/signals.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./src/nats/settings.ts";
 import { DEFAULT_SUBJECT_PREFIX, SUBJECT_PREFIX_PATTERN } from "./src/nats/subjects.ts";
 
@@ -102,7 +103,7 @@ const program = addInputOptions(addCommonOptions(
   .addHelpText(
     "after",
     "\nExit codes: 0 all recorded, 1 some snapshots blocked/dropped/not written, 2 bad flags " +
-      "or an unreadable --replay archive.",
+      `or an unreadable --replay archive.\n\n${SHUTDOWN_SIGNALS_HELP}`,
   )
   .exitOverride()
   .configureOutput(synchronousCommanderOutput());

@@ -35,6 +35,7 @@ import {
   parseNonNegativeInt,
   parsePositiveInt,
   scriptArgs,
+  suggestCommandsBeforeDefault,
   workersFlag,
   workersOption,
 } from "./src/cli/options.ts";
@@ -42,6 +43,7 @@ import { entryRoot, initCwd, userPathResolver } from "./src/cli/entry.ts";
 import { type CheckedInputs, checkInputFiles } from "./src/cli/inputs.ts";
 import { startProgress } from "./src/cli/progress.ts";
 import { runRecordingCommand } from "./src/cli/recording_command.ts";
+import { SHUTDOWN_SIGNALS_HELP } from "./src/cli/signals.ts";
 import { runMergeCommand } from "./src/cli/merge_command.ts";
 import { runFollowCommand } from "./src/cli/follow_command.ts";
 import { DEFAULT_FOLLOW_TIMEOUT_SECONDS } from "./src/app/followers.ts";
@@ -100,6 +102,7 @@ const program = new Command("observer.ts")
   )
   .exitOverride()
   .configureOutput(synchronousCommanderOutput());
+suggestCommandsBeforeDefault(program);
 
 interface RecordFlags extends CommonFlags, InputFlags {
   input?: string;
@@ -118,7 +121,8 @@ addInputOptions(addCommonOptions(
   .addHelpText(
     "after",
     "\nExit codes: 0 every line recorded, 1 some lines rejected/blocked/dropped/not written, " +
-      "2 bad flags or unreadable input.\n\nExample:\n  python3 examples/producer.py | deno task observer",
+      `2 bad flags or unreadable input.\n\n${SHUTDOWN_SIGNALS_HELP}\n\nExample:\n` +
+      "  python3 examples/producer.py | deno task observer",
   )
   .exitOverride()
   .action(async (flags: RecordFlags, command: Command) => {
@@ -244,9 +248,10 @@ addInputOptions(addCommonOptions(
 addInputOptions(program.command("inspect"))
   .description(
     "Summarize record files: records per symbol, source and stage, first and last event time, " +
-      "guard actions and quality flags, schema versions, bad lines.",
+      "guard actions and quality flags, schema versions, bad lines. A dead-letter file " +
+      "(*.rejected.jsonl) is read as one: its entries counted by kind, reason and input.",
   )
-  .argument("<files...>", "record files")
+  .argument("<files...>", "record files (dead-letter files too)")
   .option("--json", "print the summary as JSON for scripts")
   .addHelpText(
     "after",
@@ -395,7 +400,7 @@ addCommonOptions(
     "after",
     "\nExit codes: 0 stopped cleanly with every snapshot recorded, 1 some lines rejected/blocked/" +
       "dropped/not written, 2 bad flags, a token missing where required, or no permission to " +
-      "listen.\n\nExample:\n  deno task serve",
+      `listen.\n\n${SHUTDOWN_SIGNALS_HELP}\n\nExample:\n  deno task serve`,
   )
   .exitOverride()
   .action(async (flags: ServeFlags, command: Command) => {

@@ -337,6 +337,38 @@ export function scriptArgs(args: readonly string[]): string[] {
 }
 
 /**
+ * Makes a mistyped command name an "unknown command" error with commander's "(Did you mean
+ * ...?)" suggestion, on a program whose default command takes no arguments. commander suggests
+ * only when no default command exists: with one (`observer.ts record`), any first word that is
+ * not a command goes to the default command as its argument, and the user read "too many
+ * arguments for 'record'". Returns `program`.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * const program = suggestCommandsBeforeDefault(new Command("observer.ts"));
+ * program.command("record", { isDefault: true });
+ * program.command("inspect").argument("<files...>");
+ * // observer.ts inpsect f => error: unknown command 'inpsect'
+ * //                          (Did you mean inspect?)
+ * ```
+ */
+export function suggestCommandsBeforeDefault(program: Command): Command {
+  return program.hook("preSubcommand", (parent, command) => {
+    // parent.args: the parent's operands, then what it could not parse (from the first unknown
+    // option on, so an operand never comes first there).
+    const first = parent.args[0];
+    if (first === undefined || first.startsWith("-")) return;
+    if (command.name() === first || command.aliases().includes(first)) return;
+    if (command.registeredArguments.length > 0) return;
+    // commander's own error (message, suggestion, exit override); not in its type declarations.
+    const own = parent as unknown as { unknownCommand?: () => never };
+    if (typeof own.unknownCommand === "function") own.unknownCommand();
+    parent.error(`error: unknown command '${first}'`, { code: "commander.unknownCommand" });
+  });
+}
+
+/**
  * Parses a comma-separated list, dropping blanks.
  *
  * @example

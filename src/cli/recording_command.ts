@@ -21,7 +21,7 @@ import { ConfigError, loadConfig } from "../config/load_config.ts";
 import { printable } from "../io/printable.ts";
 import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
 import { writeAllSync } from "./stdio.ts";
-import { formatFollowersBehind, formatSummary } from "./summary_line.ts";
+import { formatFollowersBehind, formatQualityWarnings, formatSummary } from "./summary_line.ts";
 
 /** A recording run as the entry scripts describe it. */
 export interface RecordingRun {
@@ -101,7 +101,8 @@ async function configuredConfig(
  * written record, {@linkcode EXIT_INCOMPLETE} when some were rejected, blocked, dropped or not
  * written, {@linkcode EXIT_USAGE} when the pipeline could not start. The summary line goes to
  * stdout, logs to stderr. The first SIGINT/SIGTERM stops the feed and still drains and flushes;
- * a second one exits at once.
+ * a second one at least a second later exits at once (`signals.ts`: sooner ones are the echo of
+ * the same Ctrl+C through `deno task`).
  */
 export async function runRecordingCommand(run: RecordingRun): Promise<number> {
   const config = await configuredConfig(run);
@@ -135,6 +136,7 @@ export async function runRecordingCommand(run: RecordingRun): Promise<number> {
       return EXIT_USAGE;
     }
     writeAllSync(summaryOut, formatSummary(outcome.summary) + "\n");
+    writeAllSync(Deno.stderr, formatQualityWarnings(outcome.summary));
     writeAllSync(
       Deno.stderr,
       formatFollowersBehind(

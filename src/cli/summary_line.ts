@@ -43,6 +43,9 @@ export function formatSummary(summary: RunSummary): string {
     parts.push(`not_written_reason=${JSON.stringify(sinks[0].failure)}`);
   }
   if ((summary.redelivered ?? 0) > 0) parts.push(`redelivered=${summary.redelivered}`);
+  if ((summary.observer.nonNumeric ?? 0) > 0) {
+    parts.push(`non_numeric=${summary.observer.nonNumeric}`);
+  }
   if (summary.interrupted) parts.push("interrupted=true");
   if (single) parts.push(`file=${sinks[0].path}`);
   if (summary.log !== undefined) parts.push(`log=${summary.log.path}`);
@@ -94,6 +97,28 @@ export function formatSinkLine(sink: SinkSummary): string {
     }
   }
   return `sink ${printable(sink.name)}: ${parts.join(" ")}`;
+}
+
+/**
+ * The warning for records written with a value that is not a number where one is expected (the
+ * `NON_NUMERIC_INPUT` quality flag); empty when there is none.
+ *
+ * @example
+ * ```ts
+ * import { formatQualityWarnings } from "./summary_line.ts";
+ * import type { RunSummary } from "../app/run_summary.ts";
+ * declare const summary: RunSummary;
+ * formatQualityWarnings(summary);
+ * // => "warning: 3 records have a value that is not a number in inputs.price, volume, ..."
+ * ```
+ */
+export function formatQualityWarnings(summary: RunSummary): string {
+  const n = summary.observer.nonNumeric ?? 0;
+  if (n === 0) return "";
+  return `warning: ${n} record${n === 1 ? " has" : "s have"} a value that is not a number ` +
+    '(e.g. a string such as "71000.0") in inputs.price, volume, open, high, low, close, bid ' +
+    "or ask; recorded as sent, with the quality flag NON_NUMERIC_INPUT " +
+    "(metadata._quality.flags; see observer.ts inspect)\n";
 }
 
 /**

@@ -71,7 +71,49 @@ export function countParts(record: PatternRecord): PartCounts {
 }
 
 /**
- * Quality flags (`EMPTY_INPUTS`, `NO_COMPUTED`, `NO_STATE`) and counting stats of a record.
+ * The quality flag of a record whose `observation.inputs` hold a value that is neither a number
+ * nor null under a key that names a number ({@linkcode NUMERIC_INPUT_KEYS}), e.g. a price sent as
+ * the string `"71000.0"` or `"abc"`. The record is still written, as it came; the run summary
+ * counts such records (`non_numeric=N`). This project's own flag: the Python QTS has no
+ * equivalent, and its three flags are computed here exactly as there.
+ */
+export const NON_NUMERIC_INPUT_FLAG = "NON_NUMERIC_INPUT";
+
+/** The `observation.inputs` keys whose value is expected to be a number (or null when unknown). */
+export const NUMERIC_INPUT_KEYS: readonly string[] = [
+  "price",
+  "volume",
+  "open",
+  "high",
+  "low",
+  "close",
+  "bid",
+  "ask",
+];
+
+/**
+ * The keys of {@linkcode NUMERIC_INPUT_KEYS} present in `inputs` with a value that is neither a
+ * number nor null, in that order.
+ *
+ * @example
+ * ```ts
+ * import { nonNumericInputs } from "./enrich.ts";
+ * nonNumericInputs({ price: "71000.0", volume: 12, bid: null }); // => ["price"]
+ * ```
+ */
+export function nonNumericInputs(inputs: JsonObject): string[] {
+  const keys: string[] = [];
+  for (const key of NUMERIC_INPUT_KEYS) {
+    if (!Object.hasOwn(inputs, key)) continue;
+    const value = inputs[key];
+    if (value !== null && !isJsonNumber(value)) keys.push(key);
+  }
+  return keys;
+}
+
+/**
+ * Quality flags (`EMPTY_INPUTS`, `NO_COMPUTED`, `NO_STATE` as the Python QTS computes them, then
+ * this project's {@linkcode NON_NUMERIC_INPUT_FLAG}) and counting stats of a record.
  *
  * @example
  * ```ts
@@ -93,6 +135,9 @@ export function describeQuality(
   if (inputsCount === 0) flags.push("EMPTY_INPUTS");
   if (computedCount === 0) flags.push("NO_COMPUTED");
   if (stateCount === 0) flags.push("NO_STATE");
+  if (inputsCount > 0 && nonNumericInputs(observation.inputs).length > 0) {
+    flags.push(NON_NUMERIC_INPUT_FLAG);
+  }
   return {
     flags,
     stats: {

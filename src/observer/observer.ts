@@ -8,6 +8,7 @@ import type { EventBus } from "../bus/event_bus.ts";
 import type { RecordStamp } from "../contract/pattern_record.ts";
 import type { ObservationSnapshot } from "../contract/snapshot.ts";
 import type { Logger } from "../log/logging.ts";
+import { NON_NUMERIC_INPUT_FLAG } from "./enrich.ts";
 import type { GuardPolicy } from "./guard.ts";
 import { type GeneratedAtClock, SnapshotJudge } from "./snapshot_judge.ts";
 
@@ -36,6 +37,11 @@ export interface ObserverCounters {
   blockedByGuard: number;
   /** Snapshots that arrived while the Observer was stopped. */
   ignored: number;
+  /**
+   * Records written with the `NON_NUMERIC_INPUT` quality flag (a price, volume, OHLC, bid or ask
+   * that is not a number); absent while there is none.
+   */
+  nonNumeric?: number;
 }
 
 /** Observer options. */
@@ -153,6 +159,9 @@ export class Observer {
     const pending = this.#bus.dispatch(verdict.record);
     if (pending !== undefined) await pending;
     this.#counters.dispatched++;
+    if (verdict.record.metadata._quality?.flags.includes(NON_NUMERIC_INPUT_FLAG)) {
+      this.#countNonNumeric(1);
+    }
     const runId = verdict.runId;
     this.#logger.debug("PatternRecord dispatched {runId}", () => ({ runId }));
     return { status: "dispatched", runId };
@@ -167,10 +176,15 @@ export class Observer {
     if (judged.status === "dispatched") {
       this.#counters.received += judged.count;
       this.#counters.dispatched += judged.count;
+      if ((judged.nonNumeric ?? 0) > 0) this.#countNonNumeric(judged.nonNumeric!);
       return;
     }
     this.#counters.received++;
     this.#countBlocked(judged.runId, judged.blockedBy, judged.reasons.join("; "));
+  }
+
+  #countNonNumeric(n: number) {
+    this.#counters.nonNumeric = (this.#counters.nonNumeric ?? 0) + n;
   }
 
   #countBlocked(runId: string | undefined, blockedBy: "validation" | "guard", reason: string) {
@@ -189,5 +203,10 @@ export class Observer {
  * written, or one blocked snapshot.
  */
 export type JudgedElsewhere =
-  | { readonly status: "dispatched"; readonly count: number }
+  | {
+    readonly status: "dispatched";
+    readonly count: number;
+    /** How many of them carry the `NON_NUMERIC_INPUT` quality flag. */
+    readonly nonNumeric?: number;
+  }
   | Extract<SnapshotOutcome, { status: "blocked" }>;

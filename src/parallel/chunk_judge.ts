@@ -10,6 +10,7 @@
  */
 
 import type { TextLine } from "../io/line_reader.ts";
+import { NON_NUMERIC_INPUT_FLAG } from "../observer/enrich.ts";
 import type { SnapshotJudge } from "../observer/snapshot_judge.ts";
 import type { BadLine } from "../records/record_reader.ts";
 import {
@@ -63,6 +64,8 @@ export interface ChunkVerdict {
   readonly lines: number;
   /** Records in `encoded`. */
   readonly records: number;
+  /** How many of them carry the `NON_NUMERIC_INPUT` quality flag. */
+  readonly nonNumeric: number;
   /**
    * The records' JSON lines, UTF-8, each ending in `\n` (empty when none): a view at the start
    * of the buffer they were encoded into.
@@ -143,6 +146,7 @@ export async function judgeChunk(
       format: input.format === "auto" ? undefined : input.format,
       lines: lines.length,
       records: 0,
+      nonNumeric: 0,
       encoded: EMPTY,
       outcomes: [],
     };
@@ -151,6 +155,7 @@ export async function judgeChunk(
   const outcomes: ChunkOutcome[] = [];
   const records = new EncodedLineBuffer(buffer);
   let tornTail: BadLine | undefined;
+  let nonNumeric = 0;
   const take = (item: SnapshotLine) => {
     if (!item.ok) {
       outcomes.push({
@@ -165,6 +170,7 @@ export async function judgeChunk(
     const verdict = judge.judge(item.snapshot);
     if (verdict.action === "PASS") {
       records.add(JSON.stringify(verdict.record));
+      if (verdict.record.metadata._quality?.flags.includes(NON_NUMERIC_INPUT_FLAG)) nonNumeric++;
       return;
     }
     outcomes.push({
@@ -198,6 +204,7 @@ export async function judgeChunk(
     format,
     lines: lines.length,
     records: records.count,
+    nonNumeric,
     encoded: records.bytes,
     outcomes,
     ...(tornTail === undefined ? {} : { tornTail }),

@@ -247,7 +247,11 @@ export async function recordChunksInParallel(
     }
     if (verdict.records > 0) {
       snapshots += verdict.records;
-      target.observer.tally({ status: "dispatched", count: verdict.records });
+      target.observer.tally({
+        status: "dispatched",
+        count: verdict.records,
+        nonNumeric: verdict.nonNumeric,
+      });
       const encoded = verdict.encoded;
       const pending = target.sink.writeEncoded({
         bytes: encoded,

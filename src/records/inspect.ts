@@ -1,10 +1,16 @@
 /**
- * Inspect: what a set of record files holds, gathered in one streaming pass.
+ * Inspect: what a set of record files holds, gathered in one streaming pass. A dead-letter file
+ * (`*.rejected.jsonl`, recognised by its first line) is read as such: its entries are counted by
+ * kind and reason, not as bad lines.
  *
  * @module
  */
 
+import { DEAD_LETTER_FORMAT } from "../contract/dead_letter_entry.ts";
 import { isEventMs } from "../contract/event_time.ts";
+import { isPlainObject } from "../contract/json_value.ts";
+import { parseInputJson } from "../io/input_json.ts";
+import { isBlankLine, readLines, type TextLine } from "../io/line_reader.ts";
 import { type BadLine, RecordReader } from "./record_reader.ts";
 
 /** Counts by key (a null-prototype object: any key from input, `constructor` too, is data). */
@@ -36,6 +42,25 @@ export interface InspectedFile {
   readonly tornTail?: string;
   /** Line number of the torn last line, when there is one. */
   readonly tornTailLine?: number;
+  /** `dead-letter` for a dead-letter file (its first line is an entry), else `records`. */
+  readonly kind: "records" | "dead-letter";
+  /** Entries of a dead-letter file (0 in a record file). */
+  readonly deadLetters: number;
+}
+
+/** What the dead-letter files among the inputs hold. */
+export interface DeadLetterCounts {
+  /** Entries in all dead-letter files. */
+  readonly entries: number;
+  /** Entries per `kind`: `rejected` (not a snapshot) or `blocked` (validation or the guard). */
+  readonly byKind: Counts;
+  /**
+   * Entries per reason (an entry with several reasons counts under each); at most
+   * {@linkcode MAX_REASON_KEYS} distinct reasons, the rest under `(other reasons)`.
+   */
+  readonly byReason: Counts;
+  /** Entries per `input` (the file or `stdin` the line came from). */
+  readonly byInput: Counts;
 }
 
 /** Everything `observer.ts inspect` reports. */
@@ -68,9 +93,14 @@ export interface InspectReport {
   readonly producers: Counts;
   /** The first bad lines (at most 20), with file, line and reason. */
   readonly badLineSamples: BadLine[];
+  /** The dead-letter files' entries (all zero when none was given). */
+  readonly deadLetters: DeadLetterCounts;
 }
 
 const MAX_BAD_SAMPLES = 20;
+
+/** Distinct reasons counted in {@linkcode DeadLetterCounts.byReason} before `(other reasons)`. */
+export const MAX_REASON_KEYS = 1000;
 
 function bump(counts: Counts, key: string | null | undefined): void {
   const k = key ?? "(none)";
@@ -114,20 +144,33 @@ export async function inspectRecordFiles(
     schemaVersions: newCounts(),
     producers: newCounts(),
     badLineSamples: [] as BadLine[],
+    deadLetters: {
+      entries: 0,
+      byKind: newCounts(),
+      byReason: newCounts(),
+      byInput: newCounts(),
+    },
   };
   let first = Infinity;
   let last = -Infinity;
+  const onBadLine = (bad: BadLine) => {
+    if (report.badLineSamples.length < MAX_BAD_SAMPLES) report.badLineSamples.push(bad);
+  };
   for (const path of paths) {
     using file = await Deno.open(path);
-    const reader = new RecordReader(path, file.readable, {
-      mode: "lenient",
+    const lines = readLines(file.readable, {
       signal: options.signal,
       onBytes: options.onBytes,
       maxLineBytes: options.maxLineBytes,
-      onBadLine: (bad) => {
-        if (report.badLineSamples.length < MAX_BAD_SAMPLES) report.badLineSamples.push(bad);
-      },
     });
+    const { kind, lines: allLines } = await fileKind(lines);
+    if (kind === "dead-letter") {
+      const read = await inspectDeadLetters(path, allLines, report.deadLetters, onBadLine);
+      report.badLines += read.badLines;
+      report.files.push({ file: path, records: 0, kind, ...read });
+      continue;
+    }
+    const reader = new RecordReader(path, allLines, { mode: "lenient", onBadLine });
     for await (const { record } of reader) {
       const { meta, context } = record.snapshot;
       const metadata = record.metadata;
@@ -156,6 +199,8 @@ export async function inspectRecordFiles(
       badLines,
       tornTail: tornTail?.reason,
       tornTailLine: tornTail?.line,
+      kind,
+      deadLetters: 0,
     });
   }
   return {
@@ -163,4 +208,105 @@ export async function inspectRecordFiles(
     firstEvent: Number.isFinite(first) ? new Date(first).toISOString() : undefined,
     lastEvent: Number.isFinite(last) ? new Date(last).toISOString() : undefined,
   };
+}
+
+/** True when `line` is a dead-letter entry's line (JSON with the `dead_letter` marker). */
+function isDeadLetterLine(line: TextLine): boolean {
+  if (line.problem !== undefined) return false;
+  try {
+    const value = parseInputJson(line.text);
+    return isPlainObject(value) && value.dead_letter === DEAD_LETTER_FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What a file holds, told by its first non-blank line (as replay's format detection does), and
+ * all of its lines again, that first one included.
+ */
+async function fileKind(
+  lines: AsyncGenerator<TextLine>,
+): Promise<{ kind: InspectedFile["kind"]; lines: AsyncIterable<TextLine> }> {
+  const seen: TextLine[] = [];
+  let kind: InspectedFile["kind"] = "records";
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) break;
+    seen.push(next.value);
+    if (isBlankLine(next.value)) continue;
+    if (isDeadLetterLine(next.value)) kind = "dead-letter";
+    break;
+  }
+  async function* again(): AsyncGenerator<TextLine> {
+    yield* seen;
+    yield* lines;
+  }
+  return { kind, lines: again() };
+}
+
+/** A dead-letter entry's kind and reasons, or why the line is not an entry. */
+function deadLetterFields(
+  line: TextLine,
+): { kind: string; reasons: string[]; input: string } | string {
+  if (line.problem !== undefined) return line.problem;
+  let value: unknown;
+  try {
+    value = parseInputJson(line.text);
+  } catch (error) {
+    return `not valid JSON: ${error instanceof Error ? error.message : error}`;
+  }
+  if (!isPlainObject(value) || value.dead_letter !== DEAD_LETTER_FORMAT) {
+    return `not a dead-letter entry: expected "dead_letter": "${DEAD_LETTER_FORMAT}"`;
+  }
+  const { kind, reasons, input } = value;
+  if (kind !== "rejected" && kind !== "blocked") {
+    return `dead-letter entry: kind: expected "rejected" or "blocked", got ${JSON.stringify(kind)}`;
+  }
+  if (!Array.isArray(reasons) || !reasons.every((r) => typeof r === "string")) {
+    return "dead-letter entry: reasons: expected an array of strings";
+  }
+  return { kind, reasons, input: typeof input === "string" ? input : "(none)" };
+}
+
+/** Counts the entries of one dead-letter file into `counts`; lines that are not entries are bad. */
+async function inspectDeadLetters(
+  path: string,
+  lines: AsyncIterable<TextLine>,
+  counts: { entries: number; byKind: Counts; byReason: Counts; byInput: Counts },
+  onBadLine: (bad: BadLine) => void,
+): Promise<Omit<InspectedFile, "file" | "records" | "kind">> {
+  let entries = 0;
+  let badLines = 0;
+  let torn: BadLine | undefined;
+  let reasonKeys = Object.keys(counts.byReason).length;
+  for await (const line of lines) {
+    if (isBlankLine(line)) continue;
+    const fields = deadLetterFields(line);
+    if (typeof fields === "string") {
+      const bad = { file: path, line: line.number, reason: fields };
+      if (!line.terminated) {
+        torn = { ...bad, reason: `partial last line (no newline): ${fields}` };
+      } else {
+        badLines++;
+        onBadLine(bad);
+      }
+      continue;
+    }
+    entries++;
+    bump(counts.byKind, fields.kind);
+    bump(counts.byInput, fields.input);
+    for (const reason of new Set(fields.reasons)) {
+      if (reason in counts.byReason) {
+        bump(counts.byReason, reason);
+      } else if (reasonKeys < MAX_REASON_KEYS) {
+        reasonKeys++;
+        bump(counts.byReason, reason);
+      } else {
+        bump(counts.byReason, "(other reasons)");
+      }
+    }
+  }
+  counts.entries += entries;
+  return { badLines, deadLetters: entries, tornTail: torn?.reason, tornTailLine: torn?.line };
 }

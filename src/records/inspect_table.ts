@@ -17,9 +17,9 @@ const STYLE = {
 /** How many rows a count table shows before summing up the rest. */
 export const MAX_ROWS = 15;
 
-function countTable(title: string, counts: Counts, total: number): string {
+function countTable(title: string, counts: Counts, total: number, unit = "records"): string {
   const rows = Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const table = new Table({ head: [title, "records", "%"], ...STYLE });
+  const table = new Table({ head: [title, unit, "%"], ...STYLE });
   for (const [key, n] of rows.slice(0, MAX_ROWS)) {
     table.push([printable(key), String(n), total > 0 ? (n / total * 100).toFixed(1) : "-"]);
   }
@@ -32,7 +32,8 @@ function countTable(title: string, counts: Counts, total: number): string {
 
 /**
  * The report as text tables: files, time range and counts by symbol, source, stage, guard
- * action, quality flag and schema version, then the first bad lines.
+ * action, quality flag and schema version; for dead-letter files, their entries by kind, reason
+ * and input; then the first bad lines.
  *
  * @example
  * ```ts
@@ -43,11 +44,16 @@ function countTable(title: string, counts: Counts, total: number): string {
  * ```
  */
 export function formatInspectReport(report: InspectReport): string {
-  const files = new Table({ head: ["file", "records", "bad lines", "torn tail"], ...STYLE });
+  const letters = report.files.some((f) => f.kind === "dead-letter");
+  const files = new Table({
+    head: ["file", "records", ...(letters ? ["dead letters"] : []), "bad lines", "torn tail"],
+    ...STYLE,
+  });
   for (const f of report.files) {
     files.push([
       printable(f.file),
       String(f.records),
+      ...(letters ? [String(f.deadLetters)] : []),
       String(f.badLines),
       f.tornTail ? "yes" : "no",
     ]);
@@ -65,6 +71,16 @@ export function formatInspectReport(report: InspectReport): string {
     countTable("quality flag", report.qualityFlags, report.records),
     countTable("schema version", report.schemaVersions, report.records),
   ];
+  if (letters) {
+    const { entries, byKind, byReason, byInput } = report.deadLetters;
+    parts.push(
+      `dead-letter entries: ${entries} (lines rejected or snapshots blocked, kept with their ` +
+        "reasons; replay reads them back)",
+      countTable("dead-letter kind", byKind, entries, "entries"),
+      countTable("dead-letter reason", byReason, entries, "entries"),
+      countTable("dead-letter input", byInput, entries, "entries"),
+    );
+  }
   if (report.badLineSamples.length > 0) {
     parts.push(
       "bad lines:\n" +

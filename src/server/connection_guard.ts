@@ -242,6 +242,13 @@ export interface ConnectionGuardOptions {
   readonly port: number;
   /** The Unix socket of the HTTP server behind. */
   readonly upstreamPath: string;
+  /**
+   * Settles once the HTTP server behind listens on `upstreamPath`. The guard listens first (a
+   * taken address fails before anything else starts), so a request can come while the server
+   * is still starting (a client polling /healthz): it waits for this instead of finding no
+   * socket there (logged as an error and answered 503). Default: the server already listens.
+   */
+  readonly upstreamReady?: Promise<unknown>;
   /** Limits, each defaulting to {@linkcode CONNECTION_LIMITS}. */
   readonly limits?: Partial<ConnectionLimits>;
   /** Where failures are logged. */
@@ -341,6 +348,7 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
       await writeAll(conn, plainAnswer("400 Bad Request", forwarded.refusal)).catch(() => {});
       return;
     }
+    if (options.upstreamReady !== undefined) await options.upstreamReady.catch(() => {});
     let upstream: Deno.UnixConn;
     try {
       upstream = await Deno.connect({ transport: "unix", path: options.upstreamPath });

@@ -538,11 +538,14 @@ export async function startObserverServer(
   }
 
   await removeStaleSocket(options.socketPath);
+  // Requests that come before the server behind listens wait for it (the guard listens first).
+  const upstream = Promise.withResolvers<void>();
   // The listener first: when the address is taken, nothing else has started yet.
   const guard = startConnectionGuard({
     hostname: options.hostname,
     port: options.port,
     upstreamPath: options.socketPath,
+    upstreamReady: upstream.promise,
     limits,
     logger,
   });
@@ -556,7 +559,9 @@ export async function startObserverServer(
       count(name, response.status);
       return response;
     });
+    upstream.resolve();
   } catch (error) {
+    upstream.resolve(); // what waited is answered 503: the start failed
     guard.stopAccepting();
     await fileStream?.close();
     workers?.close();

@@ -9,7 +9,11 @@ import {
   EXIT_USAGE,
 } from "../../src/cli/options.ts";
 import { runRecordingCommand } from "../../src/cli/recording_command.ts";
-import { abortOnShutdownSignals } from "../../src/cli/signals.ts";
+import {
+  abortOnShutdownSignals,
+  SECOND_SIGNAL_GRACE_MS,
+  shutdownSignalHandler,
+} from "../../src/cli/signals.ts";
 import { writeAllSync } from "../../src/cli/stdio.ts";
 import { marketSnapshot } from "../helpers/snapshots.ts";
 import { fileLines } from "../helpers/project.ts";
@@ -76,20 +80,40 @@ Deno.test("runRecordingCommand: a bad --file exits 2; a failing feed still close
   assert.equal((await fileLines(join(root, "data", "observer", "d.jsonl"))).length, 1);
 });
 
-Deno.test("the first SIGTERM aborts, the second forces an exit", async () => {
+Deno.test("the first SIGTERM aborts, a second one after the grace forces an exit", async () => {
   const controller = new AbortController();
   let forced = 0;
+  let now = 0;
   {
-    using _signals = abortOnShutdownSignals(controller, () => forced++);
+    using _signals = abortOnShutdownSignals(controller, () => forced++, { now: () => now });
     Deno.kill(Deno.pid, "SIGTERM");
     for (let i = 0; i < 100 && !controller.signal.aborted; i++) {
       await new Promise((r) => setTimeout(r, 5));
     }
     assert.equal(controller.signal.aborted, true);
+    now = SECOND_SIGNAL_GRACE_MS;
     Deno.kill(Deno.pid, "SIGTERM");
     for (let i = 0; i < 100 && forced === 0; i++) await new Promise((r) => setTimeout(r, 5));
     assert.equal(forced, 1);
   }
+});
+
+Deno.test("a signal within the grace after the first is its echo, not a second signal", () => {
+  // Ctrl+C in a terminal reaches the script from the terminal and again through deno task.
+  const controller = new AbortController();
+  let forced = 0;
+  let now = 100;
+  const handler = shutdownSignalHandler(controller, () => forced++, { now: () => now });
+  handler();
+  assert.equal(controller.signal.aborted, true);
+  now = 101;
+  handler();
+  now = 100 + SECOND_SIGNAL_GRACE_MS - 1;
+  handler();
+  assert.equal(forced, 0, "echoes of the first signal do not force an exit");
+  now = 100 + SECOND_SIGNAL_GRACE_MS;
+  handler();
+  assert.equal(forced, 1, "a deliberate second signal later does");
 });
 
 Deno.test("writeAllSync loops over partial writes", () => {
