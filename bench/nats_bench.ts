@@ -12,6 +12,9 @@
  *      baseline) and one with the client library's `JetStreamClient.publish`; and, printed
  *      beside, the bare inbox publisher of the shorter synthetic lines the other rows use
  *      (cheaper to make, 13 % smaller, short run_ids: the baseline of earlier runs)
+ *   j2. records/s of `observer.ts follow` with a nats sink catching up a log of the synthetic
+ *      records (start to exit, from an empty checkpoint) against the bare inbox publisher of the
+ *      same snapshots
  *   k. records/s of one and of two `observer.ts consume` processes (fsync always; start until every
  *      message is acked; the default --workers, and one process with --workers 1 beside) against
  *      a bare consumer process that only acks, same pull batch
@@ -152,6 +155,56 @@ async function barePublish(
   const seconds = (performance.now() - t0) / 1000;
   if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
   return run(n, seconds, cpu);
+}
+
+/**
+ * j2: `observer.ts follow` catching up a log of `n` records into the stream (a nats sink,
+ * payload snapshots), process start to exit, from an empty checkpoint; records/s.
+ */
+async function followPublish(root: string, config: string, port: number, n: number): Promise<Run> {
+  await Deno.remove(join(observerDir(root), "follow_log.follow.bus.checkpoint.json"))
+    .catch(() => {});
+  const t0 = performance.now();
+  const child = await spawnScript(root, {
+    task: "observer",
+    script: "observer.ts",
+    args: ["follow", "--config", config, "--log-level", "warning"],
+    extraNet: [`127.0.0.1:${port}`],
+  });
+  const cpu = await cpuUntilExit(child);
+  const output = await child.output();
+  const seconds = (performance.now() - t0) / 1000;
+  const text = new TextDecoder().decode(output.stdout);
+  if (!text.includes(`written=${n} `)) {
+    throw new Error(`observer.ts follow: ${text}${new TextDecoder().decode(output.stderr)}`);
+  }
+  return run(n, seconds, cpu);
+}
+
+/** A project copy's log of `n` records (the synthetic snapshots) and a config that follows it. */
+async function followerSetup(root: string, url: string, n: number): Promise<string> {
+  const { recordLine } = await import("../tests/helpers/snapshot_file.ts");
+  using file = await Deno.open(join(observerDir(root), "follow_log.jsonl"), {
+    write: true,
+    create: true,
+    truncate: true,
+  });
+  for (let start = 0; start < n; start += 10_000) {
+    let chunk = "";
+    for (let i = start; i < Math.min(n, start + 10_000); i++) chunk += recordLine(i) + "\n";
+    await file.write(new TextEncoder().encode(chunk));
+  }
+  const config = join(root, "follow_nats.json");
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      sinks: [
+        { type: "jsonl", file: "follow_log.jsonl" },
+        { type: "nats", name: "bus", servers: [url] },
+      ],
+    }),
+  );
+  return config;
 }
 
 /** j: `main.ts --publish` of `n` snapshots, process start to exit; snapshots/s. */
@@ -392,11 +445,27 @@ export async function natsBenchRows(
     const one: Run[] = [];
     const oneThread: Run[] = [];
     const two: Run[] = [];
+    const follower: Run[] = [];
+    const followConfig = await followerSetup(root, server.url, n);
     for (let round = 0; round < rounds; round++) {
       await freshStream(jsm);
       client.push(await barePublish(server.port, server.url, n, "client", "runtime"));
-      await freshStream(jsm);
-      synthetic.push(await barePublish(server.port, server.url, n, "inbox", "synthetic"));
+      // j2: the follower and the bare publisher of the same synthetic snapshots, alternating.
+      const withSynthetic = async () => {
+        await freshStream(jsm);
+        synthetic.push(await barePublish(server.port, server.url, n, "inbox", "synthetic"));
+      };
+      const withFollower = async () => {
+        await freshStream(jsm);
+        follower.push(await followPublish(root, followConfig, server.port, n));
+      };
+      if (round % 2 === 0) {
+        await withSynthetic();
+        await withFollower();
+      } else {
+        await withFollower();
+        await withSynthetic();
+      }
       // Alternating which of the ratio's two goes first, as in k.
       const withBare = async () => {
         await freshStream(jsm);
@@ -452,6 +521,13 @@ export async function natsBenchRows(
         `   bare publisher process (inbox) of the synthetic lines (shorter, made more cheaply)`,
         `${fmt(rateOf(synthetic))} snap/s, CPU ${cpuOf(synthetic)}/10k`,
         `main.ts --publish / this: ${fmt(rateOf(main) / rateOf(synthetic), 2)}`,
+      ],
+      [
+        `j2. observer.ts follow: a nats follower catching up a ${fmt(n)}-record log`,
+        `${fmt(rateOf(follower))} rec/s, CPU ${cpuOf(follower)}/10k`,
+        `vs the bare publisher process (inbox) of the same snapshots ${
+          fmt(rateOf(synthetic))
+        } snap/s: ratio ${fmt(rateOf(follower) / rateOf(synthetic), 2)} (target ≥ 0.70)`,
       ],
       [
         `k. observer.ts consume, 1 process (fsync always, --workers ${cores}), ${fmt(n)} messages`,

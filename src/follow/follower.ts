@@ -13,7 +13,8 @@
 import { acquireRecordLock, RecordFileBusyError, type RecordLock } from "../sinks/record_lock.ts";
 import { join } from "node:path";
 import type { Logger } from "../log/logging.ts";
-import { isBlankLine } from "../io/line_reader.ts";
+import { isBlankLine, type TextLine } from "../io/line_reader.ts";
+import type { PatternRecord } from "../contract/pattern_record.ts";
 import { type Backoff, backoffDelayMs, delay } from "../io/delay.ts";
 import { parseRecordLine } from "../records/record_reader.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
@@ -160,6 +161,29 @@ async function stillValid(
     { follower: options.name, file: checkpoint.file, offset: checkpoint.offset },
   );
   return { ...checkpoint, offset: 0, identity, sampler: undefined };
+}
+
+/**
+ * A line of the log as a record, or why it is not one. The log holds lines this project wrote
+ * (validated then), so the native parser reads them: numbers are doubles here, which filters,
+ * sampling and the destinations' columns need; the destinations send the line's own text
+ * (numbers exactly as written). A line that does not parse, or not as a record, goes through the
+ * project's exact reader for a precise reason.
+ */
+function logRecord(line: TextLine): PatternRecord | string {
+  if (line.problem === undefined) {
+    try {
+      const value = JSON.parse(line.text);
+      if (
+        typeof value?.snapshot?.meta === "object" && typeof value?.metadata?.guard === "object"
+      ) {
+        return value as PatternRecord;
+      }
+    } catch {
+      // Not JSON: the exact reader says why.
+    }
+  }
+  return parseRecordLine(line);
 }
 
 const describe = (error: unknown) => error instanceof Error ? error.message : String(error);
@@ -370,11 +394,17 @@ export class Follower {
   async #loop(): Promise<void> {
     const signal = this.#stop.signal;
     let attempt = 0;
+    /** The next chunk, read while the destination takes the current one. */
+    let prefetched: Promise<LogChunk | undefined> | undefined;
     while (!signal.aborted) {
       let chunk: LogChunk | undefined;
       try {
-        chunk = await this.#reader.next();
+        // A prefetched end of the log is read again: the log may have grown meanwhile.
+        chunk = await prefetched ?? await this.#reader.next();
+        prefetched = undefined;
+        chunk ??= await this.#reader.next();
       } catch (error) {
+        prefetched = undefined;
         this.#fail(`cannot read the log: ${describe(error)}`);
         await delay(backoffDelayMs(++attempt, this.#options.backoff), signal);
         continue;
@@ -393,6 +423,8 @@ export class Follower {
       const skippedBefore = this.#skipped;
       const batch = this.#select(chunk);
       const skipped = this.#skipped - skippedBefore;
+      prefetched = this.#reader.next();
+      prefetched.catch(() => {}); // its error comes again when it is awaited
       while (batch.length > 0 && !signal.aborted) {
         try {
           const { refused } = await this.#destination.deliver(batch);
@@ -428,7 +460,7 @@ export class Follower {
     const batch: LoggedRecord[] = [];
     for (const line of chunk.lines) {
       if (isBlankLine(line)) continue;
-      const record = parseRecordLine(line);
+      const record = logRecord(line);
       if (typeof record === "string") {
         this.#skipped++;
         this.#options.logger.warn(

@@ -226,11 +226,7 @@ export class LogReader implements Disposable {
       this.#buffer = larger;
     }
     if (end === 0) return undefined;
-    const lines = splitLines(this.#buffer.subarray(0, end), {
-      startOfInput: false,
-      endOfInput: false,
-      maxLineBytes: this.#maxLineBytes,
-    });
+    const lines = wholeLines(this.#buffer.subarray(0, end), this.#maxLineBytes);
     const next = { file: position.file, offset: position.offset + end };
     this.#position = next;
     this.#draining = undefined;
@@ -290,6 +286,33 @@ export async function fileIdentity(file: Deno.FsFile): Promise<string | undefine
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", firstLine));
   const hex = [...digest.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `${(await file.stat()).ino ?? 0}:${hex}`;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The lines of `bytes` (whole lines, each ending in `\n`). The log is UTF-8 with `\n` line ends
+ * only (a record's JSON escapes every control character), so the fast way decodes the chunk once
+ * and splits it; anything else (invalid UTF-8, a `\r`) takes the project's line reader, which
+ * names the problem of each line.
+ */
+function wholeLines(bytes: Uint8Array, maxLineBytes: number): TextLine[] {
+  if (bytes.indexOf(0x0d) < 0) {
+    let text: string | undefined;
+    try {
+      text = strictUtf8.decode(bytes);
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined) {
+      const parts = text.split("\n");
+      parts.pop(); // after the last line end
+      if (parts.every((part) => part.length <= maxLineBytes)) {
+        return parts.map((part, i) => ({ text: part, number: i + 1, terminated: true }));
+      }
+    }
+  }
+  return splitLines(bytes, { startOfInput: false, endOfInput: false, maxLineBytes });
 }
 
 async function fileSize(path: string): Promise<number> {

@@ -64,6 +64,20 @@ Deno.test({
       assert.equal(first?.string(), JSON.stringify(syntheticSnapshot(0)));
       const last = await jsm.streams.getMessage(STREAM.name, { seq: 51 });
       assert.equal(last?.subject, "qts.snapshots.market.BRK_B___");
+      // The snapshot goes out as the log holds it: exact numbers, and a nested key named like
+      // the record's next member does not cut it short.
+      const line = recordLine(900).replace(
+        '"inputs":{',
+        '"inputs":{"big":9007199254740993,"x":1.50,"nested":{},"regime_tags":{"a":{}},',
+      );
+      await using exact = new NatsWriter({ servers: [server.url], name: "exact", logger });
+      await exact.deliver([{ record: JSON.parse(line), line }]);
+      const sent = await jsm.streams.getMessage(STREAM.name, { seq: 52 });
+      assert.equal(
+        sent?.string(),
+        line.slice('{"snapshot":'.length, line.indexOf(',"regime_tags":{}')),
+      );
+      assert.match(sent!.string(), /"big":9007199254740993,"x":1\.50,/);
     });
   },
 });
