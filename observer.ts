@@ -46,6 +46,7 @@ import { runRecordingCommand } from "./src/cli/recording_command.ts";
 import { SHUTDOWN_SIGNALS_HELP } from "./src/cli/signals.ts";
 import { runMergeCommand } from "./src/cli/merge_command.ts";
 import { runFollowCommand } from "./src/cli/follow_command.ts";
+import { catalogAccessProblem } from "./src/cli/catalog_access.ts";
 import { DEFAULT_FOLLOW_TIMEOUT_SECONDS } from "./src/app/followers.ts";
 import { LOG_LEVELS, type LogLevelName } from "./src/log/logging.ts";
 import { instanceConfig, natsBlock, runStreamCreate } from "./src/cli/nats_commands.ts";
@@ -635,6 +636,139 @@ program.command("config")
     } catch (error) {
       exitCode = fail(error instanceof Error ? error.message : String(error));
     }
+  });
+
+const queryFormatOption = () =>
+  new Option("--format <format>", "output: a table, JSON (an array of objects) or CSV")
+    .choices(["table", "json", "csv"]).default("table");
+
+/** `--json` / `--csv` as shorthands of `--format`. */
+function queryFormat(flags: { format: string; json?: boolean; csv?: boolean }) {
+  return (flags.json ? "json" : flags.csv ? "csv" : flags.format) as "table" | "json" | "csv";
+}
+
+const catalog = program.command("catalog")
+  .description(
+    "The research catalog under data/observer/catalog: Parquet partitions by event date with " +
+      "manifests (needs the catalog task: deno task catalog ...; see docs/catalog.md).",
+  )
+  .exitOverride();
+
+addInputOptions(catalog.command("build"))
+  .description(
+    "Add finished record files (rotated ones, or files no writer holds; never a line past the " +
+      "last whole one) to the catalog: one zstd Parquet file per UTC event date, rows by " +
+      "symbol then event time, manifests with sizes, line counts and SHA-256. Only dates " +
+      "with new rows are rewritten; a run_id already in the catalog is not added again.",
+  )
+  .argument("[inputs...]", "record files or directories (their *.jsonl files)")
+  .option("--config <file>", "also take the record files of this configuration's jsonl sinks")
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 built, 1 some lines not records or files still being written (left out), " +
+      "2 bad input or configuration.\n\nExample:\n  deno task catalog build data/observer",
+  )
+  .exitOverride()
+  .action(async (inputs: string[], flags: InputFlags & { config?: string }) => {
+    const access = catalogAccessProblem();
+    if (access !== undefined) {
+      exitCode = fail(access);
+      return;
+    }
+    const { runCatalogBuild } = await import("./src/cli/catalog_command.ts");
+    exitCode = await runCatalogBuild({
+      root,
+      inputs: inputs.map(userPath),
+      configPath: flags.config === undefined ? undefined : userPath(flags.config),
+      maxLineBytes: flags.maxLineBytes,
+    });
+  });
+
+addInputOptions(catalog.command("verify"))
+  .description(
+    "Recompute what the manifests claim (file sizes, SHA-256, rows, per-symbol figures) and " +
+      "check every row against the source records; print every mismatch.",
+  )
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 whole, 1 some mismatch (each printed), 2 no access.\n\nExample:\n" +
+      "  deno task catalog verify",
+  )
+  .exitOverride()
+  .action(async (flags: InputFlags) => {
+    const access = catalogAccessProblem();
+    if (access !== undefined) {
+      exitCode = fail(access);
+      return;
+    }
+    const { runCatalogVerify } = await import("./src/cli/catalog_command.ts");
+    exitCode = await runCatalogVerify({ root, maxLineBytes: flags.maxLineBytes });
+  });
+
+catalog.command("gaps")
+  .description(
+    "List, per symbol and UTC day, the stretches without records longer than --min-seconds " +
+      "inside the recorded span.",
+  )
+  .option("--min-seconds <n>", "shortest gap reported, in seconds", parsePositiveInt, 60)
+  .option("--symbols <list>", "comma-separated symbols (default: all)", parseList)
+  .addOption(queryFormatOption())
+  .option("--json", "same as --format json")
+  .option("--csv", "same as --format csv")
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 listed, 2 no catalog.\n\nExample:\n" +
+      "  deno task catalog gaps --min-seconds 300 --symbols 005930,000660",
+  )
+  .exitOverride()
+  .action(
+    async (
+      flags: {
+        minSeconds: number;
+        symbols?: string[];
+        format: string;
+        json?: boolean;
+        csv?: boolean;
+      },
+    ) => {
+      const access = catalogAccessProblem();
+      if (access !== undefined) {
+        exitCode = fail(access);
+        return;
+      }
+      const { runCatalogGaps } = await import("./src/cli/catalog_command.ts");
+      exitCode = await runCatalogGaps({
+        root,
+        minSeconds: flags.minSeconds,
+        symbols: flags.symbols ?? [],
+        format: queryFormat(flags),
+      });
+    },
+  );
+
+program.command("query")
+  .description(
+    "Run read-only SQL (DuckDB) over the catalog's `records` view (every partition; `date` " +
+      "is a column) and print the rows (needs the query task: deno task query ...).",
+  )
+  .argument("<sql>", "one SELECT (or several; the last one's rows are printed)")
+  .addOption(queryFormatOption())
+  .option("--json", "same as --format json")
+  .option("--csv", "same as --format csv")
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 printed, 2 refused or failed query, or no catalog.\n\nExample:\n" +
+      '  deno task query "SELECT symbol, count(*) FROM records GROUP BY 1"',
+  )
+  .exitOverride()
+  .action(async (sql: string, flags: { format: string; json?: boolean; csv?: boolean }) => {
+    const access = catalogAccessProblem();
+    if (access !== undefined) {
+      exitCode = fail(access);
+      return;
+    }
+    const { runQueryCommand } = await import("./src/cli/query_command.ts");
+    exitCode = await runQueryCommand({ root, sql, format: queryFormat(flags) });
   });
 
 try {

@@ -585,6 +585,16 @@ if (SKIP_PARALLEL) console.log("skipped: m (parallel recording): --skip-parallel
 else {rows.push(
     ...await benchParallel({ lines: flag("parallel-lines", 1_000_000), rounds: ROUNDS }),
   );}
+if (args.includes("--skip-catalog")) console.log("skipped: n–p (catalog): --skip-catalog");
+else {
+  const { catalogBenchRows } = await import("./catalog_bench.ts");
+  rows.push(
+    ...await catalogBenchRows({
+      records: flag("catalog-records", 3_000_000),
+      days: flag("catalog-days", 30),
+    }),
+  );
+}
 const width = [0, 1, 2].map((k) => Math.max(...rows.map((r) => r[k].length)));
 for (const row of rows) {
   console.log(`| ${row.map((cell, k) => cell.padEnd(width[k])).join(" | ")} |`);
