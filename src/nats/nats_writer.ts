@@ -9,12 +9,10 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { memberText } from "../io/json_slice.ts";
 import type { Logger } from "../log/logging.ts";
 import type { BatchDestination, Delivery, LoggedRecord } from "../sinks/sink.ts";
-import { PubAckInbox } from "./pub_ack_inbox.ts";
-import { natsConnectOptions } from "./servers.ts";
+import { PublishConnection } from "./publish_connection.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
 import { DEFAULT_SUBJECT_PREFIX, type NatsPayload, SnapshotSubjects } from "./subjects.ts";
 
@@ -83,7 +81,7 @@ export class NatsWriter implements BatchDestination {
   readonly #subjects: SnapshotSubjects;
   readonly #window: number;
   readonly #timeout: number;
-  #connection: Promise<{ nc: NatsConnection; inbox: PubAckInbox }> | undefined;
+  readonly #connection: PublishConnection;
   #refused = 0;
   #duplicates = 0;
   #lastRefusal: string | undefined;
@@ -91,6 +89,7 @@ export class NatsWriter implements BatchDestination {
   /** Checks the options; connects on the first batch. */
   constructor(options: NatsWriterOptions) {
     this.name = options.name;
+    this.#connection = new PublishConnection(options.servers, options.name);
     this.description = `NATS ${options.servers.join(",")}`;
     this.#options = options;
     this.#payload = options.payload ?? "snapshots";
@@ -116,11 +115,7 @@ export class NatsWriter implements BatchDestination {
    * stream refuses a publish, or no ack comes for `ackTimeoutMs`.
    */
   async deliver(batch: readonly LoggedRecord[]): Promise<Delivery> {
-    const { nc, inbox } = await this.#connect();
-    if (nc.isClosed()) {
-      this.#connection = undefined;
-      throw new Error("the NATS connection was closed");
-    }
+    const { nc, inbox } = await this.#connection.open();
     const maxPayload = nc.info?.max_payload ?? Infinity;
     let refused = 0;
     let outstanding = 0;
@@ -197,8 +192,7 @@ export class NatsWriter implements BatchDestination {
         },
       );
     }
-    const connection = await this.#connection?.catch(() => undefined);
-    await connection?.nc.close().catch(() => {});
+    await this.#connection.close();
   }
 
   /** Same as {@linkcode close}, for `await using`. */
@@ -216,17 +210,5 @@ export class NatsWriter implements BatchDestination {
         reason,
       });
     }
-  }
-
-  #connect(): Promise<{ nc: NatsConnection; inbox: PubAckInbox }> {
-    if (this.#connection === undefined) {
-      const servers = this.#options.servers;
-      this.#connection = connect(natsConnectOptions(servers, `qts:${this.name}`, 2000)).then(
-        (nc) => ({ nc, inbox: new PubAckInbox(nc) }),
-      );
-      // A failed connection attempt is forgotten so the next batch tries again.
-      this.#connection.catch(() => this.#connection = undefined);
-    }
-    return this.#connection;
   }
 }

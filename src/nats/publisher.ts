@@ -9,7 +9,6 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../log/logging.ts";
 import {
   backoffRetryDelayMs,
@@ -21,8 +20,7 @@ import {
 import { closeQueueLogged, episodeLogging } from "../sinks/queue_logging.ts";
 import type { SinkStats } from "../sinks/sink.ts";
 import { PayloadArena } from "./payload_arena.ts";
-import { PubAckInbox } from "./pub_ack_inbox.ts";
-import { natsConnectOptions } from "./servers.ts";
+import { PublishConnection } from "./publish_connection.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
 
 /** One message to publish. */
@@ -89,7 +87,7 @@ export class NatsPublisher implements AsyncDisposable {
   readonly #arena = new PayloadArena();
   readonly #window: number;
   readonly #timeout: number;
-  #connection: Promise<Connection> | undefined;
+  readonly #connection: PublishConnection;
   #duplicates = 0;
   #refused = 0;
   /** Refused items the queue went past (it counts them as written; they were not). */
@@ -100,6 +98,7 @@ export class NatsPublisher implements AsyncDisposable {
   /** Checks the options; connects on the first batch. */
   constructor(options: NatsPublisherOptions) {
     this.name = options.name;
+    this.#connection = new PublishConnection(options.servers, options.name);
     this.#options = options;
     this.#window = options.ackWindow ?? NATS_PUBLISH_DEFAULTS.ackWindow;
     this.#timeout = options.ackTimeoutMs ?? NATS_PUBLISH_DEFAULTS.ackTimeoutMs;
@@ -169,8 +168,7 @@ export class NatsPublisher implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     await closeQueueLogged(this.#queue, this.#options.logger, this.name);
-    const connection = await this.#connection?.catch(() => undefined);
-    await connection?.nc.close().catch(() => {});
+    await this.#connection.close();
   }
 
   /** Same as {@linkcode close}, for `await using`. */
@@ -190,18 +188,6 @@ export class NatsPublisher implements AsyncDisposable {
     };
   }
 
-  #connect(): Promise<Connection> {
-    if (this.#connection === undefined) {
-      const servers = this.#options.servers;
-      this.#connection = connect(natsConnectOptions(servers, `qts:${this.name}`, 2000)).then(
-        (nc) => ({ nc, inbox: new PubAckInbox(nc) }),
-      );
-      // A failed connection attempt is forgotten so the next batch tries again.
-      this.#connection.catch(() => this.#connection = undefined);
-    }
-    return this.#connection;
-  }
-
   /**
    * Publishes a batch and what is queued while it goes ({@linkcode Batch.extend}), handing over
    * each acked prefix as it grows ({@linkcode Batch.commit}): the window of outstanding acks is
@@ -210,11 +196,7 @@ export class NatsPublisher implements AsyncDisposable {
    * began left `main.ts --publish` idle about a tenth of its time).
    */
   async #publishBatch(batch: Batch<QueuedItem>): Promise<void> {
-    const { nc, inbox } = await this.#connect();
-    if (nc.isClosed()) {
-      this.#connection = undefined;
-      throw new Error("the NATS connection was closed");
-    }
+    const { nc, inbox } = await this.#connection.open();
     const items = batch.items;
     const maxPayload = nc.info?.max_payload ?? Infinity;
     let acked = new Uint8Array(Math.max(1024, items.length));
@@ -307,10 +289,4 @@ export class NatsPublisher implements AsyncDisposable {
     batch.done = done;
     if (error !== undefined) throw error;
   }
-}
-
-/** A connection and the inbox its publish acks come back on. */
-interface Connection {
-  readonly nc: NatsConnection;
-  readonly inbox: PubAckInbox;
 }

@@ -3,35 +3,15 @@ import {
   type Batch,
   BatchingQueue,
   MAX_STREAMED_BATCH_ITEMS,
-  type QueueTimers,
   type WhenFull,
 } from "../../src/sinks/batching_queue.ts";
+import { FakeTimers as HandTimers } from "../helpers/fake_timers.ts";
 
-/** Timers driven by the test: nothing fires until `advance`. */
-class FakeTimers implements QueueTimers {
-  now = 0;
-  #next = 1;
-  readonly #due = new Map<number, { at: number; fn: () => void }>();
-  set(fn: () => void, ms: number): number {
-    const handle = this.#next++;
-    this.#due.set(handle, { at: this.now + ms, fn });
-    return handle;
-  }
-  clear(handle: unknown): void {
-    this.#due.delete(handle as number);
-  }
-  /** Moves time forward, firing what comes due, and lets the writes it starts settle. */
-  async advance(ms: number): Promise<void> {
-    this.now += ms;
-    for (const [handle, timer] of [...this.#due]) {
-      if (timer.at > this.now) continue;
-      this.#due.delete(handle);
-      timer.fn();
-    }
+/** The shared fake timers, whose `advance` also lets the writes it starts settle. */
+class FakeTimers extends HandTimers {
+  override async advance(ms: number): Promise<void> {
+    super.advance(ms);
     await settle();
-  }
-  get pending(): number {
-    return this.#due.size;
   }
 }
 
