@@ -18,6 +18,7 @@
  * @module
  */
 
+import { delay } from "../io/delay.ts";
 import type { Logger } from "../log/logging.ts";
 import { forwardedHead, headEnd, PEER_HEADER } from "./request_head.ts";
 
@@ -220,20 +221,6 @@ function closeQuietly(conn: Deno.Conn): void {
   }
 }
 
-/** Waits `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
-
 /** Options of {@linkcode startConnectionGuard}. */
 export interface ConnectionGuardOptions {
   /** Address to listen on. */
@@ -290,7 +277,7 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
   const limits: ConnectionLimits = { ...CONNECTION_LIMITS, ...options.limits };
   const address = { hostname: options.hostname, port: options.port };
   const listener = options.listen?.(address) ?? Deno.listen(address);
-  const wait = options.sleep ?? sleep;
+  const wait = options.sleep ?? delay;
   const clock = options.now ?? Date.now;
   /** Aborted by stopAccepting: the accept loop ends. */
   const stopping = new AbortController();
