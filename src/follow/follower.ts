@@ -13,10 +13,9 @@
 import { acquireRecordLock, RecordFileBusyError, type RecordLock } from "../sinks/record_lock.ts";
 import { join } from "node:path";
 import type { Logger } from "../log/logging.ts";
-import { isBlankLine, type TextLine } from "../io/line_reader.ts";
-import type { PatternRecord } from "../contract/pattern_record.ts";
+import { isBlankLine } from "../io/line_reader.ts";
+import { logRecord } from "./logged_record.ts";
 import { type Backoff, backoffDelayMs, delay } from "../io/delay.ts";
-import { parseRecordLine } from "../records/record_reader.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
 import { compileSampler, type RecordSampleSpec } from "../sinks/record_sampler.ts";
 import type { BatchDestination, LoggedRecord } from "../sinks/sink.ts";
@@ -29,7 +28,13 @@ import {
   writeCheckpoint,
 } from "./checkpoint.ts";
 import type { LogLocation } from "./log_files.ts";
-import { fileIdentity, type LogChunk, type LogPosition, LogReader } from "./log_reader.ts";
+import {
+  DEFAULT_CHUNK_BYTES,
+  fileIdentity,
+  type LogChunk,
+  type LogPosition,
+  LogReader,
+} from "./log_reader.ts";
 
 /** What a follower is doing. */
 export type FollowerState =
@@ -163,27 +168,11 @@ async function stillValid(
   return { ...checkpoint, offset: 0, identity, sampler: undefined };
 }
 
-/**
- * A line of the log as a record, or why it is not one. The log holds lines this project wrote
- * (validated then), so the native parser reads them: numbers are doubles here, which filters,
- * sampling and the destinations' columns need; the destinations send the line's own text
- * (numbers exactly as written). A line that does not parse, or not as a record, goes through the
- * project's exact reader for a precise reason.
- */
-function logRecord(line: TextLine): PatternRecord | string {
-  if (line.problem === undefined) {
-    try {
-      const value = JSON.parse(line.text);
-      if (
-        typeof value?.snapshot?.meta === "object" && typeof value?.metadata?.guard === "object"
-      ) {
-        return value as PatternRecord;
-      }
-    } catch {
-      // Not JSON: the exact reader says why.
-    }
-  }
-  return parseRecordLine(line);
+/** The bytes of a batch's lines. */
+function batchBytes(batch: readonly LoggedRecord[]): number {
+  let bytes = 0;
+  for (const { line } of batch) bytes += line.length + 1;
+  return bytes;
 }
 
 const describe = (error: unknown) => error instanceof Error ? error.message : String(error);
@@ -220,6 +209,7 @@ export class Follower {
   readonly #reader: LogReader;
   readonly #sampler: ReturnType<typeof compileSampler> | undefined;
   readonly #now: () => number;
+  readonly #chunkBytes: number;
   readonly #stop = new AbortController();
   #checkpoint: Checkpoint;
   #state: FollowerState = "catching_up";
@@ -246,6 +236,7 @@ export class Follower {
     this.#lock = lock;
     this.#checkpointPath = path;
     this.#now = options.now ?? Date.now;
+    this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.#checkpoint = checkpoint ?? {
       version: CHECKPOINT_VERSION,
       log: options.log.base,
@@ -422,6 +413,20 @@ export class Follower {
       if (this.#state !== "failing") this.#state = "catching_up";
       const skippedBefore = this.#skipped;
       const batch = this.#select(chunk);
+      // A filter or sampling that keeps few records: read on until the batch is as large as a
+      // chunk (or the log ends), so the destination gets few large batches, not many small ones.
+      const span = { end: chunk.end, identity: chunk.identity, lines: chunk.lines.length };
+      let bytes = batchBytes(batch);
+      while (bytes < this.#chunkBytes && !signal.aborted) {
+        const more = await this.#reader.next().catch(() => undefined);
+        if (more === undefined) break;
+        const selected = this.#select(more);
+        batch.push(...selected);
+        bytes += batchBytes(selected);
+        span.end = more.end;
+        span.identity = more.identity;
+        span.lines += more.lines.length;
+      }
       const skipped = this.#skipped - skippedBefore;
       prefetched = this.#reader.next();
       prefetched.catch(() => {}); // its error comes again when it is awaited
@@ -432,11 +437,7 @@ export class Follower {
           attempt = 0;
           this.#delivered += batch.length - refused;
           this.#refused += refused;
-          this.#commit(
-            chunk,
-            { delivered: batch.length - refused, refused, skipped },
-            batch.at(-1),
-          );
+          this.#commit(span, { delivered: batch.length - refused, refused, skipped }, batch.at(-1));
           break;
         } catch (error) {
           this.#fail(describe(error));
@@ -444,7 +445,7 @@ export class Follower {
         }
       }
       if (signal.aborted) break;
-      if (batch.length === 0) this.#commit(chunk, { delivered: 0, refused: 0, skipped }, undefined);
+      if (batch.length === 0) this.#commit(span, { delivered: 0, refused: 0, skipped }, undefined);
       try {
         await writeCheckpoint(this.#checkpointPath, this.#checkpoint);
       } catch (error) {
@@ -490,7 +491,7 @@ export class Follower {
 
   /** Moves the checkpoint past a chunk whose selected records the destination has. */
   #commit(
-    chunk: LogChunk,
+    span: { readonly end: LogPosition; readonly identity?: string; readonly lines: number },
     { delivered, refused, skipped }: { delivered: number; refused: number; skipped: number },
     last: LoggedRecord | undefined,
   ): void {
@@ -499,10 +500,10 @@ export class Follower {
     this.#checkpoint = {
       version: CHECKPOINT_VERSION,
       log: c.log,
-      file: chunk.end.file,
-      offset: chunk.end.offset,
-      identity: chunk.identity,
-      records: c.records + chunk.lines.length,
+      file: span.end.file,
+      offset: span.end.offset,
+      identity: span.identity,
+      records: c.records + span.lines,
       delivered: c.delivered + delivered,
       refused: c.refused + refused,
       skipped: c.skipped + skipped,

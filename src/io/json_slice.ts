@@ -51,26 +51,71 @@ function skipValue(text: string, at: number): number {
  * ```
  */
 export function memberText(text: string, key: string): string | undefined {
+  return memberTexts(text, [key])[0];
+}
+
+/**
+ * The texts of members `keys` of the JSON object `text` (top level only), in the order of
+ * `keys`, found in one pass that stops once all are found; undefined for each one absent (or all,
+ * past a place where the object is not well formed).
+ *
+ * @example
+ * ```ts
+ * import { memberTexts } from "./json_slice.ts";
+ * memberTexts('{"meta":{"a":1},"context":{"b":2},"x":3}', ["meta", "context"]);
+ * // => ['{"a":1}', '{"b":2}']
+ * ```
+ */
+export function memberTexts(text: string, keys: readonly string[]): (string | undefined)[] {
+  const found: (string | undefined)[] = keys.map(() => undefined);
+  let left = keys.length;
   let i = text.indexOf("{");
-  if (i < 0) return undefined;
+  if (i < 0) return found;
   i++;
-  while (i < text.length) {
+  while (i < text.length && left > 0) {
     while (i < text.length && text.charCodeAt(i) <= 0x20) i++;
-    if (text[i] !== '"') return undefined;
+    if (text[i] !== '"') return found;
     const keyEnd = skipString(text, i);
-    if (keyEnd < 0) return undefined;
+    if (keyEnd < 0) return found;
     const raw = text.slice(i + 1, keyEnd - 1);
     const name = raw.includes("\\") ? JSON.parse(text.slice(i, keyEnd)) : raw;
     i = text.indexOf(":", keyEnd) + 1;
-    if (i === 0) return undefined;
+    if (i === 0) return found;
     while (i < text.length && text.charCodeAt(i) <= 0x20) i++;
     const end = skipValue(text, i);
-    if (end < 0) return undefined;
-    if (name === key) return text.slice(i, end).trimEnd();
+    if (end < 0) return found;
+    const k = keys.indexOf(name);
+    if (k >= 0 && found[k] === undefined) {
+      found[k] = text.slice(i, end).trimEnd();
+      left--;
+    }
     i = end;
     while (i < text.length && text.charCodeAt(i) <= 0x20) i++;
-    if (text[i] !== ",") return undefined;
+    if (text[i] !== ",") return found;
     i++;
   }
-  return undefined;
+  return found;
+}
+
+const SNAPSHOT_FIRST = '{"snapshot":';
+const AFTER_SNAPSHOT = '},"regime_tags":';
+
+/**
+ * The text of the snapshot in a record line. Records this project (and the Python QTS) writes
+ * start with the snapshot and go on with `regime_tags`: the last `},"regime_tags":` ends the
+ * snapshot (inside strings quotes are escaped, and no key of the metadata after it has that
+ * name), found by the engine's own search. Any other line is scanned member by member.
+ *
+ * @example
+ * ```ts
+ * import { recordSnapshotText } from "./json_slice.ts";
+ * recordSnapshotText('{"snapshot":{"meta":{}},"regime_tags":{},"metadata":{}}'); // => '{"meta":{}}'
+ * ```
+ */
+export function recordSnapshotText(line: string): string | undefined {
+  if (line.startsWith(SNAPSHOT_FIRST)) {
+    const end = line.lastIndexOf(AFTER_SNAPSHOT);
+    if (end > SNAPSHOT_FIRST.length) return line.slice(SNAPSHOT_FIRST.length, end + 1);
+  }
+  return memberText(line, "snapshot");
 }

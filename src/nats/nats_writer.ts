@@ -9,7 +9,7 @@
  * @module
  */
 
-import { memberText } from "../io/json_slice.ts";
+import { recordSnapshotText } from "../io/json_slice.ts";
 import type { Logger } from "../log/logging.ts";
 import type { BatchDestination, Delivery, LoggedRecord } from "../sinks/sink.ts";
 import { PublishConnection } from "./publish_connection.ts";
@@ -32,23 +32,6 @@ export interface NatsWriterOptions {
   readonly ackWindow?: number;
   /** How long publishes may wait with no ack coming before the batch fails, ms. Default 5000. */
   readonly ackTimeoutMs?: number;
-}
-
-const SNAPSHOT_FIRST = '{"snapshot":';
-const AFTER_SNAPSHOT = '},"regime_tags":';
-
-/**
- * The snapshot's text in a record line. Records this project (and the Python QTS) writes start
- * with the snapshot and go on with `regime_tags`; the last `},"regime_tags":` ends the snapshot
- * (inside strings quotes are escaped, and no key of the metadata after it has that name). Any
- * other line is scanned member by member.
- */
-function snapshotText(line: string): string | undefined {
-  if (line.startsWith(SNAPSHOT_FIRST)) {
-    const end = line.lastIndexOf(AFTER_SNAPSHOT);
-    if (end > SNAPSHOT_FIRST.length) return line.slice(SNAPSHOT_FIRST.length, end + 1);
-  }
-  return memberText(line, "snapshot");
 }
 
 /** Refused messages logged one by one; the rest are counted at close. */
@@ -147,7 +130,7 @@ export class NatsWriter implements BatchDestination {
         const payload = encoder.encode(
           this.#payload === "records"
             ? line
-            : snapshotText(line) ?? JSON.stringify(record.snapshot),
+            : recordSnapshotText(line) ?? JSON.stringify(record.snapshot),
         );
         if (payload.length > maxPayload) {
           this.#refuse(runId, `${payload.length} bytes exceed the server's max_payload`);

@@ -87,7 +87,7 @@ function rowOf({ record, line }: LoggedRecord): Row | string {
     source: textOrNull(snapshot.context?.source),
     stage: textOrNull(snapshot.context?.stage),
     sessionId: textOrNull(snapshot.meta.session_id),
-    guardAction: record.metadata.guard.action,
+    guardAction: record.metadata?.guard?.action ?? "PASS",
     json: line,
   };
 }
