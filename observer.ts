@@ -196,7 +196,7 @@ addInputOptions(addCommonOptions(
     "after",
     "\nExit codes as for record.\n\nExamples:\n" +
       "  deno task observer replay --clock snapshot --file again.jsonl data/observer/observer.jsonl\n" +
-      "  deno task observer replay --format kis-swing --file kis.jsonl data/in/kis-swing-20260126.jsonl",
+      "  deno task observer replay --format kis-swing --file kis.jsonl tests/fixtures/kis-swing-20260126.jsonl",
   )
   .exitOverride()
   .action(async (files: string[], flags: ReplayFlags, command: Command) => {
