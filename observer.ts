@@ -527,6 +527,7 @@ addCommonOptions(
       ...configFlags(command, userPath),
       pipeline: { workers: workersFlag(command) },
       forceExit: Deno.exit,
+      followArgs: ["--instance", flags.instance],
       configure: async (config) => {
         nats = await natsBlock(config, "consume");
         return instanceConfig(config!, flags.instance);
@@ -563,6 +564,10 @@ program.command("follow")
   .requiredOption("--config <file>", "configuration file with the sinks to follow")
   .option("--watch", "keep following the log as it grows (like tail -F, with checkpoints)")
   .option(
+    "--instance <name>",
+    "the consume instance whose log to follow (its files are <base>.<instance>.jsonl)",
+  )
+  .option(
     "--follow-timeout <seconds>",
     "without --watch: give up (exit 1) after this long if not caught up",
     parseNonNegativeInt,
@@ -581,11 +586,18 @@ program.command("follow")
   .exitOverride()
   .action(
     async (
-      flags: { config: string; watch?: boolean; followTimeout: number; logLevel: LogLevelName },
+      flags: {
+        config: string;
+        watch?: boolean;
+        instance?: string;
+        followTimeout: number;
+        logLevel: LogLevelName;
+      },
     ) => {
       exitCode = await runFollowCommand({
         root,
         configPath: userPath(flags.config),
+        instance: flags.instance,
         watch: flags.watch ?? false,
         timeoutSeconds: flags.followTimeout,
         logLevel: flags.logLevel,

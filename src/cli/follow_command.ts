@@ -12,6 +12,8 @@ import { logLocation, recordingLayout } from "../app/recording_log.ts";
 import { type LogLevelName, setupLogging, teardownLogging } from "../log/logging.ts";
 import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./options.ts";
 import { loadRunConfig } from "./recording_command.ts";
+import { instanceConfig } from "./nats_commands.ts";
+import { listLogFiles } from "../follow/log_files.ts";
 import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
 import { writeAllSync } from "./stdio.ts";
 import { formatSinkLine } from "./summary_line.ts";
@@ -22,6 +24,8 @@ export interface FollowRun {
   readonly root: string;
   /** The configuration file (resolved path). */
   readonly configPath: string;
+  /** `consume`'s instance whose log to follow (its files are `<base>.<instance>.jsonl`). */
+  readonly instance?: string;
   /** Keep following until a signal instead of ending once caught up. */
   readonly watch: boolean;
   /** Without `watch`: how long to try before giving up (exit 1), in seconds. */
@@ -38,13 +42,14 @@ export interface FollowRun {
  * start (a bad configuration, none to run, one running elsewhere).
  */
 export async function runFollowCommand(run: FollowRun): Promise<number> {
-  const config = await loadRunConfig(run.configPath);
-  if (typeof config === "string") {
-    writeAllSync(Deno.stderr, `error: ${config}\n`);
+  const loaded = await loadRunConfig(run.configPath);
+  if (typeof loaded === "string") {
+    writeAllSync(Deno.stderr, `error: ${loaded}\n`);
     return EXIT_USAGE;
   }
   let layout;
   try {
+    const config = run.instance === undefined ? loaded : instanceConfig(loaded, run.instance);
     layout = recordingLayout(config);
   } catch (error) {
     writeAllSync(Deno.stderr, `error: ${(error as Error).message}\n`);
@@ -63,6 +68,14 @@ export async function runFollowCommand(run: FollowRun): Promise<number> {
     const controller = new AbortController();
     using _signals = abortOnShutdownSignals(controller, () => run.forceExit(FORCED_EXIT_CODE));
     const log = logLocation(run.root, layout.log);
+    if ((await listLogFiles(log)).length === 0) {
+      writeAllSync(
+        Deno.stderr,
+        `warning: the log ${layout.log.file} has no files in ${log.dir} yet` +
+          (run.instance === undefined ? " (a consume instance's log: give --instance)" : "") +
+          "\n",
+      );
+    }
     let followers;
     try {
       followers = await openFollowers(layout.followers, log);

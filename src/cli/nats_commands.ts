@@ -6,6 +6,7 @@
  * @module
  */
 
+import { recordingLayout } from "../app/recording_log.ts";
 import type { NatsConfig, ObserverConfig } from "../config/config_schema.ts";
 import { loadConfig } from "../config/load_config.ts";
 import { checkUserRecordFileName } from "../paths.ts";
@@ -45,9 +46,14 @@ export function instanceConfig(config: ObserverConfig, instance: string): Observ
       );
     }
   }
+  // Followers need a log of this instance's own: the one recordingLayout would add is shared.
+  const layout = recordingLayout(config);
+  const sinks = layout.implicitLog && layout.log !== undefined
+    ? [...config.sinks, layout.log]
+    : config.sinks;
   return {
     ...config,
-    sinks: config.sinks.map((sink) =>
+    sinks: sinks.map((sink) =>
       sink.type !== "jsonl" ? sink : {
         ...sink,
         file: checkUserRecordFileName(`${sink.file.slice(0, -".jsonl".length)}.${instance}.jsonl`),

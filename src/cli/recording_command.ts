@@ -37,6 +37,8 @@ export interface RecordingRun {
   readonly forceExit: (code: number) => void;
   /** The configuration file (resolved path), when `--config` was given. */
   readonly configPath?: string;
+  /** Further arguments of the `follow` command that finishes this run's job (`--instance a`). */
+  readonly followArgs?: readonly string[];
   /** Sink flags given on the command line (`sinkFlagsGiven`); an error beside `configPath`. */
   readonly sinkFlagsGiven?: readonly string[];
   /**
@@ -141,7 +143,8 @@ export async function runRecordingCommand(run: RecordingRun): Promise<number> {
       Deno.stderr,
       formatFollowersBehind(
         outcome.summary,
-        `deno task observer follow --config ${run.configPath ?? "<your configuration>"}`,
+        `deno task observer follow --config ${run.configPath ?? "<your configuration>"}` +
+          (run.followArgs ?? []).map((arg) => ` ${arg}`).join(""),
       ),
     );
     if (outcome.feedError !== undefined) {

@@ -10,6 +10,7 @@ import {
 import { type PrivateServer, startPrivateServer, testClient } from "../helpers/postgres.ts";
 import { snapshotLine, writeSnapshotFile } from "../helpers/snapshot_file.ts";
 import { startService } from "../helpers/service.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 /** A project copy with a config of a JSONL log and a postgres follower on `server`. */
 async function project(server: PrivateServer, count: number) {
@@ -32,15 +33,6 @@ async function lineCount(path: string): Promise<number> {
   let n = 0;
   for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) n++;
   return n;
-}
-
-/** Waits (2 min at most: a loaded machine) until `check` holds. */
-async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-  const until = Date.now() + 120_000;
-  while (!await check()) {
-    if (Date.now() > until) throw new Error(`still waiting for ${what} after 120 s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function rows(server: PrivateServer): Promise<{ count: number; distinct: number }> {
