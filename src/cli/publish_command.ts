@@ -14,7 +14,7 @@ import {
 } from "../runtime/qts_runtime.ts";
 import { requireNatsAccess } from "../nats/servers.ts";
 import { NATS_PUBLISH_DEFAULTS } from "../nats/settings.ts";
-import { backoffRetryDelayMs } from "../sinks/batching_queue.ts";
+import { backoffDelayMs, delay } from "../io/delay.ts";
 import { SnapshotSubjects } from "../nats/subjects.ts";
 import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./options.ts";
 import type { LogLevelName } from "../log/logging.ts";
@@ -76,7 +76,7 @@ export async function runPublishCommand(
         try {
           return await publisher.flush();
         } catch {
-          await new Promise((r) => setTimeout(r, backoffRetryDelayMs(attempt)));
+          await delay(backoffDelayMs(attempt), signal);
         }
       }
     };

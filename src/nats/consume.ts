@@ -25,7 +25,7 @@ import { ChunkWorkers } from "../parallel/chunk_workers.ts";
 import { messageChunks } from "../parallel/message_chunks.ts";
 import { textLineOfBytes } from "../io/line_reader.ts";
 import type { Logger } from "../log/logging.ts";
-import { backoffRetryDelayMs } from "../sinks/batching_queue.ts";
+import { backoffDelayMs, delay } from "../io/delay.ts";
 import { natsConnectOptions } from "./servers.ts";
 import type { NatsConsumerSettings } from "./settings.ts";
 import { ensureConsumer } from "./stream_setup.ts";
@@ -436,7 +436,7 @@ class Acker {
           return;
         }
         this.#reply(group, WORKING);
-        await new Promise((r) => setTimeout(r, backoffRetryDelayMs(attempt)));
+        await delay(backoffDelayMs(attempt));
       }
     }
     this.#reply(group, ACK);

@@ -3,15 +3,16 @@
  * message id (`Nats-Msg-Id`, so the stream's duplicate window drops a publish sent again), with
  * at most `ackWindow` publishes waiting for their acks at once. A batch counts as written up to
  * its first item without an ack; when the server is unreachable or an ack times out, the rest
- * stays queued and is retried with backoff (100 ms doubling to 5 s), overflow is counted, and the
- * producer is never blocked by a dead server (the queue's failure rules).
+ * stays queued and is retried with backoff (100 ms doubling to 5 s, with jitter); a full queue
+ * makes the producer wait under `block` and counts overflow under the drop policies (the queue's
+ * failure rules).
  *
  * @module
  */
 
+import { backoffDelayMs } from "../io/delay.ts";
 import type { Logger } from "../log/logging.ts";
 import {
-  backoffRetryDelayMs,
   type Batch,
   BatchingQueue,
   type QueueTuning,
@@ -113,7 +114,7 @@ export class NatsPublisher implements AsyncDisposable {
       // UTF-8 bytes plus one, as the JSONL sink counts a line.
       sizeOf: (item) => item.payload.length + 1,
       write: (batch) => this.#publishBatch(batch),
-      retryDelayMs: backoffRetryDelayMs,
+      retryDelayMs: (attempt) => backoffDelayMs(attempt),
       ...episodeLogging(
         options.logger,
         options.name,

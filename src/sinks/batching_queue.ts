@@ -3,8 +3,9 @@
  * (`block`, `drop_newest`, `drop_oldest`), batches cut by size or after an interval, failure
  * episodes (the queue is kept and retried with backoff; under `block` a full queue makes the
  * producer wait until the destination takes records again, under the drop policies what does
- * not fit meanwhile is counted as failed), counters for everything, and a drain on close. No I/O: the sink hands in the function that writes a batch, and time comes from an
- * injectable clock so the tests can drive it.
+ * not fit meanwhile is counted as failed), counters for everything, and a drain on close. No
+ * I/O: the sink hands in the function that writes a batch, and time comes from an injectable
+ * clock so the tests can drive it.
  *
  * @module
  */
@@ -80,7 +81,10 @@ export interface Batch<T> {
  */
 export const MAX_STREAMED_BATCH_ITEMS = 16384;
 
-/** Timers the queue uses; the defaults are the real ones, unref'd (they never keep a process up). */
+/**
+ * Timers the queue uses; the defaults are the real ones, unref'd (they never keep a process up;
+ * a producer waiting for room does).
+ */
 export interface QueueTimers {
   /** Calls `fn` after `ms` milliseconds; returns a handle for `clear`. */
   set(fn: () => void, ms: number): unknown;
@@ -99,20 +103,6 @@ export const REAL_TIMERS: QueueTimers = {
     clearTimeout(handle as ReturnType<typeof setTimeout>);
   },
 };
-
-/**
- * Retry delays for a network destination that is down: 100 ms, doubling up to 5 s.
- *
- * @example
- * ```ts
- * import { backoffRetryDelayMs } from "./batching_queue.ts";
- * backoffRetryDelayMs(1); // => 100
- * backoffRetryDelayMs(10); // => 5000
- * ```
- */
-export function backoffRetryDelayMs(attempt: number): number {
-  return Math.min(5000, 100 * 2 ** Math.min(attempt - 1, 16));
-}
 
 /** Options of a {@linkcode BatchingQueue}. */
 export interface BatchingQueueOptions<T> {
@@ -148,7 +138,8 @@ export interface BatchingQueueOptions<T> {
   readonly timers?: QueueTimers;
   /**
    * Delay before retry number `attempt` (1, 2, ...) of a failure episode, in ms. Default: the
-   * flush interval every time (a local disk); a network destination backs off.
+   * flush interval every time (a local disk); a network destination backs off (`backoffDelayMs`
+   * of `io/delay.ts`).
    */
   readonly retryDelayMs?: (attempt: number) => number;
 }
