@@ -118,6 +118,9 @@ export function wireObserver(sinks: readonly Sink[], options: ObserverWiring = {
   };
 }
 
+/** How long a run stopped by a signal waits for its followers at most, in ms. */
+export const INTERRUPTED_FOLLOW_TIMEOUT_MS = 5_000;
+
 /** What the feed tells {@linkcode Pipeline.close} for the summary. */
 export interface CloseCounts {
   /** Input items that were not snapshots. */
@@ -271,10 +274,13 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     await closeObserver();
     await deadLetters.close();
     opened.release();
+    // A run stopped by a signal waits a short while only: a live destination takes the tail in
+    // that time, and a dead one must not hold a Ctrl+C (the checkpoint keeps the place).
+    const timeoutMs = options.followTimeoutMs ?? DEFAULT_FOLLOW_TIMEOUT_SECONDS * 1000;
     const followed = await finishFollowers(
       followers,
       log?.base ?? "",
-      options.followTimeoutMs ?? DEFAULT_FOLLOW_TIMEOUT_SECONDS * 1000,
+      counts.interrupted ? Math.min(timeoutMs, INTERRUPTED_FOLLOW_TIMEOUT_MS) : timeoutMs,
     );
     const sinks = opened.sinks.map(sinkSummary);
     for (const sink of sinks.filter((s) => s.selective)) {

@@ -201,3 +201,26 @@ Deno.test("follow: the service shows each follower's state and lag in /v1/status
     }
   });
 });
+
+Deno.test("follow: a service stopped (SIGTERM) while PostgreSQL is down does not wait the whole --follow-timeout for its follower: it exits 1 soon, naming the lag and the follow command", async (t) => {
+  await withServer(t, async (server) => {
+    const { root, config, extraNet } = await project(server, 0);
+    await server.stop();
+    const service = await startService(root, ["--config", config], {}, extraNet);
+    let body = "";
+    for (let i = 0; i < 200; i++) body += snapshotLine(i) + "\n";
+    const posted = await fetch(`${service.base}/v1/snapshots?ack=durable`, {
+      method: "POST",
+      body,
+    });
+    assert.equal(posted.status, 200, await posted.text());
+    const started = performance.now();
+    const stopped = await service.stop();
+    const seconds = (performance.now() - started) / 1000;
+    assert.equal(stopped.code, 1, stopped.stderr);
+    assert.match(stopped.stderr, /follower db stopped 200 records .*behind the log/);
+    assert.match(stopped.stderr, /to deliver the rest: deno task observer follow --config /);
+    // The default --follow-timeout is 60 s; a stop waits 5 s at most (generous bound here).
+    assert.ok(seconds < 45, `stopped after ${seconds.toFixed(1)} s`);
+  });
+});
