@@ -281,14 +281,16 @@ addInputOptions(program.command("inspect"))
 interface ReportFlags extends InputFlags {
   out: string;
   symbols?: string[];
+  interval?: number;
   format: InputFormat;
   mode: string;
 }
 
 addInputOptions(program.command("report"))
   .description(
-    "Write one self-contained HTML report under data/observer (charts: price over time per " +
-      "symbol, records per minute, blocked/rejected/flagged counts; a summary table). Opens " +
+    "Write one self-contained HTML report under data/observer (charts: OHLC candles with volume " +
+      "per bar for the most recorded symbols, records per bar from zero, blocked/rejected and " +
+      "quality-flag counts in panels of their own, coverage and gaps per symbol). Opens " +
       "without a network.",
   )
   .argument("<files...>", "record files, snapshot files or market archives")
@@ -297,6 +299,11 @@ addInputOptions(program.command("report"))
     "--symbols <list>",
     "comma-separated symbols to chart (default: the 4 most recorded)",
     parseList,
+  )
+  .option(
+    "--interval <seconds>",
+    "bar interval in seconds (default: chosen from the span, at most 300 bars)",
+    parsePositiveInt,
   )
   .addOption(formatOption())
   .addOption(modeOption())
@@ -320,6 +327,7 @@ addInputOptions(program.command("report"))
     const progress = progressFor("report", totalBytes);
     const data = await collectReportData(paths, {
       symbols: flags.symbols,
+      interval: flags.interval,
       format: flags.format,
       mode: flags.mode,
       maxLineBytes: flags.maxLineBytes,

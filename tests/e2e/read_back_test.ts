@@ -172,8 +172,8 @@ Deno.test({
   const page = await loadPage(chromium, html);
   assert.deepEqual(page.console, [], "the page logged nothing");
   const body = /<body([^>]*)>/.exec(page.dom)?.[1] ?? "";
-  assert.match(body, /data-charts-rendered="4"/, body);
-  assert.match(body, /data-canvases-painted="4"/, body);
+  assert.match(body, /data-charts-rendered="5"/, body);
+  assert.match(body, /data-canvases-painted="5"/, body);
   for (const symbol of ["005930", "000660"]) {
     // 120 simulated ticks plus the one valid Python snapshot of each symbol
     assert.match(page.dom, new RegExp(`data-symbol="${symbol}" data-points="121"`));
