@@ -350,6 +350,8 @@ interface ServeFlags extends CommonFlags {
   backpressureWaitMs: number;
   headerTimeoutMs: number;
   bodyTimeoutMs: number;
+  maxConnectionsPerClient: number;
+  openMetrics?: boolean;
 }
 
 addCommonOptions(
@@ -360,8 +362,15 @@ addCommonOptions(
     )
     .option("--listen <host:port>", "address to listen on", `127.0.0.1:${DEFAULT_SERVE_PORT}`)
     .addOption(workersOption(navigator.hardwareConcurrency))
-    .option("--token-env <name>", "environment variable holding the bearer token for ingest")
-    .option("--token-file <path>", "file holding the bearer token for ingest")
+    .option(
+      "--token-env <name>",
+      "environment variable holding the bearer token (every route but /healthz, /readyz and the " +
+        "dashboard's page)",
+    )
+    .option(
+      "--token-file <path>",
+      "file holding the bearer token (every route but /healthz, /readyz and the dashboard's page)",
+    )
     .option(
       "--max-body-bytes <n>",
       "largest request body, decompressed (413 beyond)",
@@ -403,6 +412,16 @@ addCommonOptions(
       "time an ingest request has to send its whole body once its headers came (408 beyond)",
       parsePositiveInt,
       SERVER_LIMITS.bodyTimeoutMs,
+    )
+    .option(
+      "--max-connections-per-client <n>",
+      "connections open at once from one client address (503 beyond)",
+      parsePositiveInt,
+      SERVER_LIMITS.maxConnectionsPerClient,
+    )
+    .option(
+      "--open-metrics",
+      "with a token set, leave GET /metrics open too (for a scraper on loopback)",
     ),
 )
   .addHelpText(
@@ -455,6 +474,7 @@ addCommonOptions(
           ...listen,
           socketPath,
           token,
+          openMetrics: flags.openMetrics === true,
           limits: flags,
           logger: getObserverLogger("server"),
         });

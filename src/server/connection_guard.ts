@@ -32,13 +32,22 @@ export interface ConnectionLimits {
   readonly maxHeaderBytes: number;
   /** Connections open at once (503 beyond). */
   readonly maxConnections: number;
+  /**
+   * Connections open at once from one client address (503 beyond), so that one client cannot
+   * take every connection: at most `maxConnections` over all clients.
+   */
+  readonly maxConnectionsPerClient: number;
 }
 
-/** The default limits: 10 s for the headers, 64 KiB of them, 1,024 connections. */
+/**
+ * The default limits: 10 s for the headers, 64 KiB of them, 1,024 connections, 64 of them from
+ * one client address.
+ */
 export const CONNECTION_LIMITS: ConnectionLimits = {
   headerTimeoutMs: 10_000,
   maxHeaderBytes: 64 * 1024,
   maxConnections: 1024,
+  maxConnectionsPerClient: 64,
 };
 
 /** First wait before accepting again after a failed accept, in ms (doubled at each failure). */
@@ -77,6 +86,8 @@ export interface ConnectionStats {
   readonly headerTimeouts: number;
   /** Connections refused: headers too large, or too many connections. */
   readonly refused: number;
+  /** Of `refused`: connections over the limit of one client address. */
+  readonly refusedPerClient: number;
 }
 
 /** A running front door. */
@@ -133,13 +144,7 @@ function answerFraming(head: Uint8Array, isHead: boolean): "interim" | "close" |
   const code = Number(status);
   if (code >= 100 && code < 200) return "interim";
   if (isHead || code === 204 || code === 304) return 0;
-  const fields = text.split("\r\n").slice(1).filter((line) => line.includes(":")).map((line) => {
-    const colon = line.indexOf(":");
-    return [
-      line.slice(0, colon).toLowerCase(),
-      line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, ""),
-    ];
-  });
+  const fields = headFields(head);
   const chunked = fields.some(([name, value]) =>
     name === "transfer-encoding" && /(^|,)[ \t]*chunked[ \t]*(,|$)/i.test(value)
   );
@@ -147,6 +152,37 @@ function answerFraming(head: Uint8Array, isHead: boolean): "interim" | "close" |
   if (chunked || length === undefined || !/^\d{1,15}$/.test(length)) return "close";
   return Number(length);
 }
+
+/** The header fields of a head (its first line skipped), names in lower case, read as bytes. */
+function headFields(head: Uint8Array): [string, string][] {
+  let text = "";
+  for (const b of head) text += String.fromCharCode(b);
+  return text.split("\r\n").slice(1).filter((line) => line.includes(":")).map((line) => {
+    const colon = line.indexOf(":");
+    return [
+      line.slice(0, colon).toLowerCase(),
+      line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, ""),
+    ];
+  });
+}
+
+/**
+ * How a request whose head is `head` frames its body: its length in bytes (0 without one), or
+ * `"chunked"`. Tells the guard whether a client that ends its side sent its whole body.
+ */
+function requestFraming(head: Uint8Array): number | "chunked" {
+  const fields = headFields(head);
+  if (
+    fields.some(([name, value]) =>
+      name === "transfer-encoding" && /(^|,)[ \t]*chunked[ \t]*(,|$)/i.test(value)
+    )
+  ) return "chunked";
+  const length = fields.find(([name]) => name === "content-length")?.[1];
+  return length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : 0;
+}
+
+/** The end of a chunked body without trailers: the last chunk and the empty line. */
+const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -210,6 +246,46 @@ export async function relayResponse(
 async function drain(upstream: Deno.Conn, client: Deno.Conn, buffer: Uint8Array): Promise<void> {
   for (let n = await upstream.read(buffer); n !== null; n = await upstream.read(buffer)) {
     await writeAll(client, buffer.subarray(0, n));
+  }
+}
+
+/**
+ * Copies what the client sends after its head to the server behind, until the client ends its
+ * side (`"eof"`), its connection fails (`"error"`: reset, say) or the exchange is over (`"done"`:
+ * either connection was closed here, the answer complete). Read by hand, not through
+ * `conn.readable`, which closes the whole connection at the client's end of input: a client that
+ * shuts only its side after the body could then never be answered.
+ */
+async function relayRequest(
+  conn: Deno.Conn,
+  upstream: Deno.Conn,
+  sent: number,
+  framing: number | "chunked",
+  tail: Uint8Array = new Uint8Array(0),
+): Promise<"complete" | "eof" | "error" | "done"> {
+  const buffer = new Uint8Array(16 * 1024);
+  // The last bytes sent, for a chunked body: whether it ended with its last chunk.
+  let last = tail.slice(-LAST_CHUNK.length);
+  while (true) {
+    let n: number | null;
+    try {
+      n = await conn.read(buffer);
+    } catch (error) {
+      return error instanceof Deno.errors.BadResource ? "done" : "error";
+    }
+    if (n === null) {
+      const complete = framing === "chunked"
+        ? last.length === LAST_CHUNK.length && last.every((b, i) => b === LAST_CHUNK[i])
+        : sent >= framing;
+      return complete ? "complete" : "eof";
+    }
+    sent += n;
+    if (framing === "chunked") last = concat(last, buffer.subarray(0, n)).slice(-LAST_CHUNK.length);
+    try {
+      await writeAll(upstream, buffer.subarray(0, n));
+    } catch {
+      return "done"; // the server behind closed: its answer ends the exchange
+    }
   }
 }
 
@@ -288,6 +364,9 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
   let accepted = 0;
   let headerTimeouts = 0;
   let refused = 0;
+  let refusedPerClient = 0;
+  /** Connections open now by client address (its host, without the port). */
+  const byClient = new Map<string, number>();
 
   async function pass(conn: Deno.TcpConn): Promise<void> {
     const peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
@@ -354,11 +433,21 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
       await writeAll(upstream, forwarded.head);
       if (filled > end) await writeAll(upstream, buffer.subarray(end, filled));
       const bodyless = forwarded.method === "GET" || forwarded.method === "HEAD";
-      const toServer = conn.readable.pipeTo(upstream.writable, { preventClose: true })
-        .catch(() => {}).then(() => {
-          // A client that ends its side of a GET (a stream it no longer reads) is gone: end the
-          // exchange, so that the server lets go of the request (a stream subscriber, say).
-          if (bodyless) {
+      const framing = requestFraming(forwarded.head);
+      const sent = filled - end;
+      const toServer = relayRequest(conn, upstream, sent, framing, buffer.subarray(end, filled))
+        .then((ending) => {
+          if (ending === "complete" && !bodyless) {
+            // The client shut its side after its whole request, and still reads: it is answered
+            // (the server behind is not told: it would drop the request if it had not read it).
+          } else if (ending === "eof") {
+            // The client shut its side mid-body: the server behind is told, so that the body
+            // fails at once (408/400), and its ingest slot is free, not held until the timeout.
+            upstream.closeWrite().catch(() => closeQuietly(upstream));
+          } else if (ending !== "done") {
+            // A client that ends its side of a GET (a stream it no longer reads), or whose
+            // connection failed, is gone: end the exchange, so that the server lets go of the
+            // request (a stream subscriber, an upload) at once.
             closeQuietly(conn);
             closeQuietly(upstream);
           }
@@ -373,21 +462,37 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
     }
   }
 
+  function refuse(conn: Deno.TcpConn, message: string): void {
+    refused++;
+    writeAll(conn, plainAnswer("503 Service Unavailable", message)).catch(() => {})
+      .finally(() => closeQuietly(conn));
+  }
+
   function take(conn: Deno.TcpConn): void {
     accepted++;
     if (open.size >= limits.maxConnections) {
-      refused++;
-      writeAll(
-        conn,
-        plainAnswer("503 Service Unavailable", "expected fewer connections at once; retry"),
-      ).catch(() => {}).finally(() => closeQuietly(conn));
-      return;
+      return refuse(conn, "expected fewer connections at once; retry");
     }
+    const client = conn.remoteAddr.hostname;
+    const ofClient = byClient.get(client) ?? 0;
+    if (ofClient >= limits.maxConnectionsPerClient) {
+      refusedPerClient++;
+      return refuse(
+        conn,
+        `expected at most ${limits.maxConnectionsPerClient} connections at once from one ` +
+          "client; retry",
+      );
+    }
+    byClient.set(client, ofClient + 1);
     open.add(conn);
     pass(conn).catch((error) =>
       options.logger.error("Connection failed: {error}", { error: String(error) })
     ).finally(() => {
-      open.delete(conn);
+      if (open.delete(conn)) {
+        const left = (byClient.get(client) ?? 1) - 1;
+        if (left > 0) byClient.set(client, left);
+        else byClient.delete(client);
+      }
       closeQuietly(conn);
     });
   }
@@ -439,7 +544,7 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
 
   return {
     addr: listener.addr as Deno.NetAddr,
-    stats: () => ({ open: open.size, accepted, headerTimeouts, refused }),
+    stats: () => ({ open: open.size, accepted, headerTimeouts, refused, refusedPerClient }),
     stopAccepting() {
       stopping.abort();
       try {
@@ -451,6 +556,7 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
     closeAll() {
       for (const conn of [...open, ...upstreams]) closeQuietly(conn);
       open.clear();
+      byClient.clear();
       upstreams.clear();
     },
   };

@@ -1,5 +1,5 @@
 // The live dashboard of `observer.ts serve` (GET /), run in the browser. Every second it reads
-// /v1/status (open) for records per second by outcome and the sinks' queued bytes; it reads the
+// /v1/status (with the token when one is set) for records per second by outcome and the sinks' queued bytes; it reads the
 // record stream /v1/stream (bearer token from the page's #token=… fragment or the form) for the
 // last price per symbol and the blocked reasons. Charts are drawn by uPlot, inlined in the page.
 "use strict";
@@ -82,7 +82,10 @@ function renderTables() {
 
 async function pollStatus() {
   try {
-    const response = await fetch("/v1/status", { cache: "no-store" });
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    const response = await fetch("/v1/status", { cache: "no-store", headers });
+    if (response.status === 401) return; // the stream asks for the token
     const status = await response.json();
     const c = status.observer;
     const totals = {

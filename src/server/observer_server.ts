@@ -1,7 +1,9 @@
 /**
  * The Observer as an HTTP service (`observer.ts serve`): runtimes in any language POST snapshot
  * lines, which go through the same parser, validation, guard and dead-letter path as stdin;
- * health, readiness and status are open, ingest needs the bearer token when one is set.
+ * with a bearer token set, every route needs it but health, readiness and the dashboard's page
+ * (and `/metrics` when opened); without one, requests with a foreign `Host` (421) and
+ * cross-origin writes (403) are refused.
  *
  * Routes: `POST /v1/snapshots`, `GET /v1/stream` (Server-Sent Events), `GET /healthz`,
  * `GET /readyz`, `GET /v1/status`, `GET /metrics`, and the live dashboard at `GET /`.
@@ -25,7 +27,7 @@ import { serviceMetrics } from "./service_metrics.ts";
 import { RecordStreamHub, STREAM_HUB_LIMITS } from "./record_stream_hub.ts";
 import { RecordFileStream } from "./record_file_stream.ts";
 import { validateFilter } from "../config/config_schema.ts";
-import { dashboardHtml } from "./dashboard_page.ts";
+import { dashboardCsp, dashboardHtml } from "./dashboard_page.ts";
 import {
   CONNECTION_LIMITS,
   type ConnectionLimits,
@@ -71,6 +73,17 @@ export const SERVER_LIMITS: ServerLimits = {
   bodyTimeoutMs: 30_000,
 };
 
+/** The routes there are (a request for another is counted as `(other)`). */
+const KNOWN_ROUTES = new Set([
+  "/",
+  "/v1/snapshots",
+  "/v1/stream",
+  "/healthz",
+  "/readyz",
+  "/v1/status",
+  "/metrics",
+]);
+
 /** How long streams that ended get to hand their last bytes to their clients at shutdown, ms. */
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -99,8 +112,14 @@ export interface ObserverServerOptions {
    * the process may write; removed at shutdown).
    */
   readonly socketPath: string;
-  /** Bearer token required for ingest; none when absent (loopback only, checked by the caller). */
+  /**
+   * Bearer token required by every route but `/healthz`, `/readyz` and the dashboard's page
+   * (`/metrics` too unless `openMetrics`); none when absent (loopback only, checked by the
+   * caller: then requests are checked for a `Host` of this service and cross-origin writes).
+   */
   readonly token?: string;
+  /** With a token, leave `GET /metrics` open (a scraper on loopback). Default: false. */
+  readonly openMetrics?: boolean;
   /** Limits; defaults in {@linkcode SERVER_LIMITS}. */
   readonly limits?: Partial<ServerLimits>;
   /** Receives request errors and the listen line. */
@@ -221,6 +240,8 @@ export async function startObserverServer(
   let rejectedLines = 0;
   let requestNumber = 0;
   const requests = new Map<string, number>();
+  /** `Host` values of this service (set once it listens). */
+  const ownHosts = new Set<string>();
   const hub = new RecordStreamHub();
   pipeline.bus.add(hub);
   // NDJSON bodies are recorded by the pipeline's workers when it has them (one pool shared by
@@ -280,8 +301,6 @@ export async function startObserverServer(
   }
 
   async function ingest(request: Request, remote: string): Promise<Response> {
-    const denied = await unauthorized(request);
-    if (denied !== undefined) return denied;
     const ack = new URL(request.url).searchParams.get("ack") ?? "queued";
     if (ack !== "queued" && ack !== "durable") {
       return problem(400, `ack: expected queued or durable, got ${JSON.stringify(ack)}`);
@@ -402,9 +421,7 @@ export async function startObserverServer(
     }
   }
 
-  async function stream(request: Request): Promise<Response> {
-    const denied = await unauthorized(request);
-    if (denied !== undefined) return denied;
+  function stream(request: Request): Response {
     const query = new URL(request.url).searchParams;
     const spec: Record<string, string | string[]> = {};
     for (const key of new Set(query.keys())) {
@@ -430,10 +447,9 @@ export async function startObserverServer(
     if (source === fileStream) {
       body = fileStream.subscribe(predicate, lastId);
     } else {
-      const last = Number(lastId ?? NaN);
       body = hub.subscribe(
         takesBlocked ? predicate : (r) => r.metadata.guard.action === "PASS" && predicate(r),
-        Number.isSafeInteger(last) && last >= 0 ? last : undefined,
+        lastId,
         takesBlocked ? guardActionsOnly(filter) : undefined,
       );
     }
@@ -492,16 +508,60 @@ export async function startObserverServer(
     });
   }
 
+  /**
+   * Without a token, the answer to a request a browser may have been made to send by another
+   * site: a `Host` that is not this service's (DNS rebinding: 421), or a write from another
+   * origin (403). `/healthz` and `/readyz` are not checked.
+   */
+  function foreign(request: Request, pathname: string): Response | undefined {
+    if (options.token !== undefined || pathname === "/healthz" || pathname === "/readyz") return;
+    const host = (request.headers.get("host") ?? "").toLowerCase();
+    if (!ownHosts.has(host)) {
+      return problem(
+        421,
+        `expected Host ${[...ownHosts][0]} (or localhost, 127.0.0.1 with the port), got ${
+          JSON.stringify(host.slice(0, 100))
+        }`,
+      );
+    }
+    if (request.method === "GET" || request.method === "HEAD") return;
+    const origin = request.headers.get("origin");
+    const site = request.headers.get("sec-fetch-site");
+    if (
+      site === "cross-site" || site === "same-site" ||
+      (origin !== null && !(origin.startsWith("http://") && ownHosts.has(origin.slice(7))))
+    ) {
+      return problem(
+        403,
+        `expected a request from this service's own origin, got one from ${
+          JSON.stringify((origin ?? site ?? "").slice(0, 100))
+        }`,
+      );
+    }
+  }
+
+  /** Whether `pathname` needs the token (when one is set). */
+  const guarded = (pathname: string) =>
+    !(pathname === "/healthz" || pathname === "/readyz" || pathname === "/" ||
+      (pathname === "/metrics" && options.openMetrics === true));
+
   async function route(request: Request, remote: string): Promise<[string, Response]> {
     const { pathname } = new URL(request.url);
     const method = request.method;
+    const name = KNOWN_ROUTES.has(pathname) ? pathname : "(other)";
+    const refused = foreign(request, pathname);
+    if (refused !== undefined) return [name, refused];
+    if (guarded(pathname) && KNOWN_ROUTES.has(pathname)) {
+      const denied = await unauthorized(request);
+      if (denied !== undefined) return [name, denied];
+    }
     if (pathname === "/v1/snapshots") {
       if (method !== "POST") return [pathname, problem(405, "expected POST", { allow: "POST" })];
       return [pathname, await ingest(request, remote)];
     }
     if (pathname === "/v1/stream") {
       if (method !== "GET") return [pathname, problem(405, "expected GET", { allow: "GET" })];
-      return [pathname, await stream(request)];
+      return [pathname, stream(request)];
     }
     if (
       pathname === "/" || pathname === "/healthz" || pathname === "/readyz" ||
@@ -519,7 +579,10 @@ export async function startObserverServer(
             headers: {
               "content-type": "text/html; charset=utf-8",
               "cache-control": "no-cache",
+              "content-security-policy": dashboardCsp(),
+              "x-frame-options": "DENY",
               "x-content-type-options": "nosniff",
+              "referrer-policy": "no-referrer",
             },
           }),
         ];
@@ -568,6 +631,11 @@ export async function startObserverServer(
     throw error;
   }
   const addr = guard.addr;
+  const listened = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  for (const name of [listened, "localhost", "127.0.0.1"]) {
+    ownHosts.add(`${name.toLowerCase()}:${addr.port}`);
+    if (addr.port === 80) ownHosts.add(name.toLowerCase());
+  }
   logger.info("Observer service listening on http://{hostname}:{port}", {
     hostname: addr.hostname,
     port: addr.port,

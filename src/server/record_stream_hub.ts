@@ -1,8 +1,10 @@
 /**
  * The live stream of records (`GET /v1/stream`, Server-Sent Events): a sink on the service's bus
  * that keeps the last records in a bounded ring and fans them out to subscribers, each with its
- * own filter and a bounded buffer. Event ids are sequence numbers; a client that reconnects with
- * `Last-Event-ID` gets what it missed while that is still in the ring. A subscriber that does not
+ * own filter and a bounded buffer. Event ids are `<run>-<sequence number>`, the run naming this
+ * hub (a start of the service); a client that reconnects with `Last-Event-ID` gets what it missed
+ * while that is still in the ring, and an `event: gap` for what it cannot have (an id of another
+ * run: the service restarted, and what the client missed is not in memory). A subscriber that does not
  * keep up is disconnected (counted), never buffered without bound.
  *
  * @module
@@ -34,6 +36,15 @@ export const STREAM_HUB_LIMITS: StreamHubLimits = {
   maxSubscribers: 256,
   heartbeatMs: HEARTBEAT_MS,
 };
+
+/** Options of a {@linkcode RecordStreamHub}: its limits, and the run its event ids name. */
+export interface StreamHubOptions extends Partial<StreamHubLimits> {
+  /**
+   * Names this hub's events (`<run>-<seq>`); letters and digits. Default: random, so that ids
+   * of a hub before a restart are told apart from this one's.
+   */
+  readonly run?: string;
+}
 
 /** Counters of the stream. */
 export interface StreamHubStats {
@@ -94,9 +105,13 @@ export class RecordStreamHub implements Sink {
   #events = 0;
   #closed = false;
   readonly #heartbeat: StreamHeartbeat;
+  /** The run this hub's event ids name. */
+  readonly run: string;
 
   /** Starts with an empty ring; `heartbeatTimers` time the heartbeat (default: the global ones). */
-  constructor(limits: Partial<StreamHubLimits> = {}, heartbeatTimers?: QueueTimers) {
+  constructor(options: StreamHubOptions = {}, heartbeatTimers?: QueueTimers) {
+    const { run, ...limits } = options;
+    this.run = run ?? crypto.randomUUID().slice(0, 8);
     this.#limits = { ...STREAM_HUB_LIMITS, ...limits };
     this.#heartbeat = new StreamHeartbeat(
       this.#limits.heartbeatMs,
@@ -159,7 +174,7 @@ export class RecordStreamHub implements Sink {
   /** The event of `entry` (made on first use, then shared by every subscriber). */
   #eventOf(entry: RingEntry): Uint8Array {
     if (entry.event !== undefined) return entry.event;
-    const head = `id: ${entry.seq}\nevent: record\ndata: `;
+    const head = `id: ${this.run}-${entry.seq}\nevent: record\ndata: `;
     if (entry.line === undefined) {
       return entry.event = encoder.encode(`${head}${JSON.stringify(entry.record)}\n\n`);
     }
@@ -181,30 +196,52 @@ export class RecordStreamHub implements Sink {
   }
 
   /**
+   * The sequence number `id` names in this run, or `undefined` for an id of another run (or no
+   * id of this hub's at all).
+   */
+  #sequenceOf(id: string): number | undefined {
+    const dash = id.lastIndexOf("-");
+    if (id.slice(0, dash) !== this.run || !/^\d{1,15}$/.test(id.slice(dash + 1))) return;
+    const seq = Number(id.slice(dash + 1));
+    return seq <= this.#seq ? seq : undefined;
+  }
+
+  /**
    * A new subscriber's event stream: first what it missed since `lastEventId` (when that is
-   * still in the ring; else an `event: gap` naming the first id it can have), then live records.
+   * still in the ring; else an `event: gap` naming the ids it cannot have), then live records.
+   * An id of another run (before a restart of the service), or none of this hub's, gets an
+   * `event: gap` saying so, then every record in the ring, then live records.
    * `actions`, when given, says the filter tests the guard action alone and which it takes.
    */
   subscribe(
     filter: RecordPredicate,
-    lastEventId: number | undefined,
+    lastEventId: string | undefined,
     actions?: readonly string[],
   ): ReadableStream<Uint8Array> {
     let subscriber: Subscriber | undefined;
+    const gap = (data: Record<string, string>) =>
+      encoder.encode(`event: gap\ndata: ${JSON.stringify(data)}\n\n`);
     return new ReadableStream<Uint8Array>({
       start: (controller) => {
         subscriber = { filter, actions, controller, last: this.#seq };
         controller.enqueue(encoder.encode(`retry: 1000\n: qts-observer stream\n\n`));
-        if (lastEventId !== undefined && lastEventId < this.#seq) {
+        let from = lastEventId === undefined ? undefined : this.#sequenceOf(lastEventId);
+        if (lastEventId !== undefined && from === undefined) {
+          controller.enqueue(gap({
+            after: lastEventId.slice(0, 64),
+            reason: "Last-Event-ID is not of this run of the service (it restarted?): records " +
+              "after it are not in memory",
+          }));
+          from = 0;
+        }
+        if (from !== undefined && from < this.#seq) {
+          const lastEventId = from;
           const oldest = this.#ring[this.#ringStart]?.seq ?? this.#seq + 1;
           if (lastEventId + 1 < oldest) {
-            controller.enqueue(
-              encoder.encode(
-                `event: gap\ndata: ${
-                  JSON.stringify({ from: lastEventId + 1, to: oldest - 1 })
-                }\n\n`,
-              ),
-            );
+            controller.enqueue(gap({
+              from: `${this.run}-${lastEventId + 1}`,
+              to: `${this.run}-${oldest - 1}`,
+            }));
           }
           for (let k = 0; k < this.#ring.length && !subscriber.dropped; k++) {
             const entry = this.#ring[(this.#ringStart + k) % this.#ring.length];

@@ -32,6 +32,44 @@ export interface BodyLimits {
 }
 
 /**
+ * Compressed bytes given to the inflater at a time. DEFLATE inflates at most about 1,032 times,
+ * so one step makes at most about 1 MiB, and the body limit is checked after each: a gzip bomb
+ * is stopped within a step of the limit instead of inflating a whole read of the body (64 KiB,
+ * 64 MiB of zeros) at once.
+ */
+export const INFLATE_STEP_BYTES = 1024;
+
+/**
+ * `body` inflated (gzip), fed to the inflater {@linkcode INFLATE_STEP_BYTES} at a time and only
+ * as fast as the result is read. `failed` is called when reading `body` itself fails (the client
+ * went away), as opposed to its decompression.
+ */
+function inflateInSteps(
+  body: ReadableStream<Uint8Array>,
+  failed: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const pieces = new ReadableStream<BufferSource>({
+    async pull(controller) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        failed();
+        throw error;
+      }
+      if (result.done) return controller.close();
+      const chunk = result.value;
+      for (let at = 0; at < chunk.length; at += INFLATE_STEP_BYTES) {
+        controller.enqueue(chunk.subarray(at, at + INFLATE_STEP_BYTES) as Uint8Array<ArrayBuffer>);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+  return pieces.pipeThrough(new DecompressionStream("gzip"));
+}
+
+/**
  * The body of `request`, decompressed when `Content-Encoding: gzip`, or a {@linkcode
  * RequestRefused} (413 too large or too many lines, 415 another encoding, 400 bad gzip, 408 when
  * `signal` aborts before the body is all there: a client sending too slowly).
@@ -60,8 +98,10 @@ export async function readBoundedBody(
     throw new RequestRefused(415, `expected Content-Encoding gzip or none, got ${encoding}`);
   }
   if (request.body === null) return new Uint8Array(0);
+  /** Whether reading the body itself failed (not its decompression). */
+  let bodyFailed = false;
   const stream = encoding === "gzip"
-    ? request.body.pipeThrough(new DecompressionStream("gzip"))
+    ? inflateInSteps(request.body, () => bodyFailed = true)
     : request.body;
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -75,10 +115,15 @@ export async function readBoundedBody(
       try {
         result = await reader.read();
       } catch (error) {
-        if (encoding === "gzip") {
+        if (signal?.aborted) {
+          throw new RequestRefused(408, "expected the whole body in time, got it too slowly");
+        }
+        if (encoding === "gzip" && !bodyFailed) {
           throw new RequestRefused(400, `expected a gzip body: ${(error as Error).message}`);
         }
-        throw error;
+        // The client ended its connection before the whole body came (it is gone, or it shut
+        // its side of it early): refused like a malformed body, and the slot is free at once.
+        throw new RequestRefused(400, "expected the whole body, got the connection ended first");
       }
       if (signal?.aborted) {
         throw new RequestRefused(408, "expected the whole body in time, got it too slowly");

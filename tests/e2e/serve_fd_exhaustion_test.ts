@@ -46,6 +46,9 @@ Deno.test("serve: running out of file descriptors (ulimit -n 256, 300 idle conne
       "serve",
       "--listen",
       `127.0.0.1:${port}`,
+      // All the idle connections come from one address: let them all in, to run out of files.
+      "--max-connections-per-client",
+      "1024",
     ],
     cwd: await tempDir("cwd"),
     env: { NO_COLOR: "1" },

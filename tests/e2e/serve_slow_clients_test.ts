@@ -44,7 +44,7 @@ Deno.test("serve: slow clients are cut off (headers within --header-timeout-ms, 
   try {
     // 1. Half a request line, then nothing: closed after the header timeout, not before.
     const slow = await Deno.connect({ hostname: "127.0.0.1", port });
-    await slow.write(encoder.encode("POST /v1/snapshots HTTP/1.1\r\nHost: x\r\n"));
+    await slow.write(encoder.encode(`POST /v1/snapshots HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`));
     const opened = performance.now();
     const slowClosed = readUntilClosed(slow, 5000);
 
@@ -64,7 +64,7 @@ Deno.test("serve: slow clients are cut off (headers within --header-timeout-ms, 
     const body = snapshotLine(2) + "\n";
     const dribble = await Deno.connect({ hostname: "127.0.0.1", port });
     await dribble.write(encoder.encode(
-      `POST /v1/snapshots HTTP/1.1\r\nHost: x\r\ncontent-type: application/x-ndjson\r\n` +
+      `POST /v1/snapshots HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\ncontent-type: application/x-ndjson\r\n` +
         `content-length: ${encoder.encode(body).length}\r\n\r\n${body.slice(0, 20)}`,
     ));
     const answer = await readUntilClosed(dribble, 5000);
@@ -74,7 +74,9 @@ Deno.test("serve: slow clients are cut off (headers within --header-timeout-ms, 
     // 3. Headers larger than 64 KiB: 431.
     const huge = await Deno.connect({ hostname: "127.0.0.1", port });
     const padding = "x".repeat(70 * 1024);
-    await huge.write(encoder.encode(`GET /healthz HTTP/1.1\r\nHost: x\r\nx-pad: ${padding}`))
+    await huge.write(
+      encoder.encode(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-pad: ${padding}`),
+    )
       .catch(() => 0);
     const refused = await readUntilClosed(huge, 5000);
     assert.match(refused, /^HTTP\/1\.1 431 /);
@@ -111,7 +113,9 @@ Deno.test("serve: a head with bare LF line endings is refused (400), so no heade
   try {
     const sneaky = await Deno.connect({ hostname: "127.0.0.1", port });
     await sneaky.write(
-      encoder.encode("GET /healthz HTTP/1.1\r\nHost: x\nX-QTS-Peer: 6.6.6.6:1\r\n\r\n"),
+      encoder.encode(
+        `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\nX-QTS-Peer: 6.6.6.6:1\r\n\r\n`,
+      ),
     );
     const refused = await readUntilClosed(sneaky, 5000);
     assert.match(refused, /^HTTP\/1\.1 400 /);
@@ -119,7 +123,7 @@ Deno.test("serve: a head with bare LF line endings is refused (400), so no heade
 
     // A stream client that connects and hangs up: the service lets go of it.
     const gone = await Deno.connect({ hostname: "127.0.0.1", port });
-    await gone.write(encoder.encode("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await gone.write(encoder.encode(`GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
     await new Promise((r) => setTimeout(r, 300));
     const subscribers = async () =>
       (await (await fetch(`${service.base}/v1/status`)).json()).stream.subscribers;
@@ -135,7 +139,7 @@ Deno.test("serve: a head with bare LF line endings is refused (400), so no heade
     // A stream client that never reads while ~3 MB of records are written, then SIGTERM: the
     // service still stops (within its grace period), with every record written.
     const stuck = await Deno.connect({ hostname: "127.0.0.1", port });
-    await stuck.write(encoder.encode("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await stuck.write(encoder.encode(`GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
     for (let from = 0; from < 2000; from += 500) {
       let body = "";
       for (let i = from; i < from + 500; i++) body += snapshotLine(i) + "\n";

@@ -107,14 +107,15 @@ Deno.test("serve: snapshot lines posted over HTTP are recorded like stdin; block
     const badAck = await post(`${base}/v1/snapshots?ack=maybe`, snapshotLine(9));
     assert.equal(badAck.status, 400);
 
-    // Health, readiness and status need no token.
+    // Health and readiness need no token; status and metrics do.
     assert.equal((await fetch(`${base}/readyz`).then((r) => r.json())).ready, true);
-    const status = await fetch(`${base}/v1/status`).then((r) => r.json());
+    const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+    const status = await fetch(`${base}/v1/status`, auth).then((r) => r.json());
     assert.equal(status.observer.received, 8);
     assert.equal(status.sinks[0].written, 6);
     assert.equal(status.http["/v1/snapshots 413"], 3);
     assert.equal((await fetch(`${base}/nope`)).status, 404);
-    const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${base}/metrics`, auth).then((r) => r.text());
     assert.match(metrics, /^qts_snapshots_total\{outcome="dispatched"\} 6$/m);
     assert.match(metrics, /^qts_snapshots_total\{outcome="blocked_validation"\} 2$/m);
     assert.match(metrics, /^qts_snapshots_total\{outcome="rejected"\} 1$/m);
@@ -370,7 +371,7 @@ Deno.test("serve: /v1/stream sends records as Server-Sent Events, filtered, resu
     assert.deepEqual(missed.map((e) => [e.id, JSON.parse(e.data).snapshot.meta.run_id]), [
       [events[1].id, "r4"],
     ]);
-    const status = await fetch(`${base}/v1/status`).then((r) => r.json());
+    const status = await fetch(`${base}/v1/status`, { headers: auth }).then((r) => r.json());
     assert.equal(typeof status.stream.subscribers, "number");
   } finally {
     const result = await stop();
