@@ -110,12 +110,40 @@ async function pollStatus() {
       `v${status.version} · up ${status.uptime_seconds} s · accepted ${totals.accepted.toLocaleString()} · blocked ${totals.blocked.toLocaleString()} · rejected ${totals.rejected.toLocaleString()} · sinks ${
         status.sinks.map((s) => `${s.name}${s.failing ? " (failing)" : ""}`).join(", ")
       }`;
+    showFollowers(status.followers ?? []);
     document.body.dataset.accepted = String(totals.accepted);
     document.body.dataset.blocked = String(totals.blocked);
     document.body.dataset.rejected = String(totals.rejected);
   } catch (error) {
     $("summary").textContent = `status unavailable: ${error}`;
   }
+}
+
+/** The followers of the log: state and lag, one row each (as /v1/status gives them). */
+function showFollowers(followers) {
+  if (followers.length === 0) return;
+  const body = $("followers");
+  body.replaceChildren(...followers.map((f) => {
+    const row = document.createElement("tr");
+    row.dataset.follower = f.name;
+    row.dataset.state = f.state;
+    row.dataset.behind = String(f.behind_records ?? "");
+    for (
+      const text of [
+        f.name,
+        f.state,
+        f.behind_records === null ? "many" : f.behind_records.toLocaleString(),
+        f.behind_bytes.toLocaleString(),
+        f.delivered.toLocaleString(),
+        f.last_error ?? "",
+      ]
+    ) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    return row;
+  }));
 }
 
 function onRecord(record) {

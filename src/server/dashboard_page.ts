@@ -1,8 +1,8 @@
 /**
  * The live dashboard of `observer.ts serve` (`GET /`): one self-contained page (uPlot and the
  * page's script inlined, nothing fetched from elsewhere) showing records per second by outcome,
- * bytes queued in the sinks, the last price per symbol and the blocked reasons, updated from
- * `/v1/status` and the record stream.
+ * bytes queued in the sinks, the followers' lag, the last price per symbol and the blocked
+ * reasons, updated from `/v1/status` and the record stream.
  *
  * @module
  */
@@ -87,6 +87,8 @@ table { border-collapse: collapse; } th, td { padding: 3px 12px; border-bottom: 
 <div id="rates"></div>
 <h2>Queued in sinks</h2>
 <div id="queues"></div>
+<h2>Followers of the log</h2>
+<table><thead><tr><th>follower</th><th>state</th><th>behind (records)</th><th>behind (bytes)</th><th>delivered</th><th>last error</th></tr></thead><tbody id="followers"><tr><td colspan="6">none</td></tr></tbody></table>
 <div class="columns">
 <section>
 <h2>Last price per symbol</h2>

@@ -6,6 +6,12 @@ import { copyProject, fileLines, observerDir } from "../helpers/project.ts";
 import { startService } from "../helpers/service.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
 import { tempDir } from "../helpers/temp.ts";
+import {
+  SHARED_POSTGRES_URL,
+  sharedPostgresUnavailable,
+  testClient,
+  uniqueTable,
+} from "../helpers/postgres.ts";
 
 const TOKEN = "dashboard-token-0123456789";
 
@@ -90,6 +96,55 @@ Deno.test({
     } finally {
       await browser.close();
       if (!stopped) await service.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "serve: the dashboard shows each follower of the log with its state and lag (headless " +
+    "Chromium, a PostgreSQL follower)",
+  ignore: await chromiumUnavailable() !== undefined ||
+    await sharedPostgresUnavailable() !== undefined,
+  async fn() {
+    const executablePath = await ensureChromium();
+    const root = await copyProject();
+    const table = uniqueTable("qts_dash");
+    const config = join(root, "followed.json");
+    await Deno.writeTextFile(
+      config,
+      JSON.stringify({
+        sinks: [
+          { type: "jsonl", file: "dash.jsonl" },
+          { type: "postgres", name: "db", url: SHARED_POSTGRES_URL, table },
+        ],
+      }),
+    );
+    const service = await startService(root, ["--config", config]);
+    const browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
+    const sql = testClient();
+    try {
+      const page = await browser.newPage();
+      await page.goto(service.base);
+      const body = Array.from({ length: 20 }, (_, i) => snapshotLine(i)).join("\n") + "\n";
+      const posted = await fetch(`${service.base}/v1/snapshots`, { method: "POST", body });
+      assert.equal(posted.status, 200, await posted.text());
+      await page.waitForSelector(
+        'tr[data-follower="db"][data-state="following"][data-behind="0"]',
+        {
+          timeout: 30_000,
+        },
+      );
+      const row = await page.textContent('tr[data-follower="db"]');
+      assert.equal(
+        row,
+        "dbfollowing0020",
+        "name, state, behind 0 records and 0 bytes, 20 delivered",
+      );
+    } finally {
+      await browser.close();
+      await service.stop();
+      await sql`DROP TABLE IF EXISTS ${sql(table)}`;
+      await sql.end();
     }
   },
 });
