@@ -128,6 +128,7 @@ function showFollowers(followers) {
     row.dataset.follower = f.name;
     row.dataset.state = f.state;
     row.dataset.behind = String(f.behind_records ?? "");
+    row.dataset.delivered = String(f.delivered);
     for (
       const text of [
         f.name,

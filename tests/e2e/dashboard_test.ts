@@ -129,7 +129,7 @@ Deno.test({
       const posted = await fetch(`${service.base}/v1/snapshots`, { method: "POST", body });
       assert.equal(posted.status, 200, await posted.text());
       await page.waitForSelector(
-        'tr[data-follower="db"][data-state="following"][data-behind="0"]',
+        'tr[data-follower="db"][data-state="following"][data-behind="0"][data-delivered="20"]',
         {
           timeout: 30_000,
         },
