@@ -5,6 +5,7 @@
  * @module
  */
 
+import { maskPassword } from "../sinks/postgres_table.ts";
 import type { ObservationSnapshot } from "../contract/snapshot.ts";
 import { getObserverLogger, setupLogging, teardownLogging } from "../log/logging.ts";
 import {
@@ -49,7 +50,7 @@ export async function runPublishCommand(
   urls: readonly string[],
   options: PublishCommandOptions,
 ): Promise<number> {
-  const url = urls.join(",");
+  const url = urls.map(maskPassword).join(",");
   try {
     if (urls.length === 0) throw new Error("--publish: expected a nats://host:port URL");
     await requireNatsAccess("--publish", urls);

@@ -533,6 +533,11 @@ const observerConfigSchema: z.ZodType<ObserverConfig, unknown> = z.strictObject(
   ...(config.nats === undefined ? {} : { nats: config.nats }),
 }));
 
+/** True for a URL with a password in it. */
+function hasPassword(text: string): boolean {
+  return URL.canParse(text) && new URL(text).password !== "";
+}
+
 /**
  * Formats a field path as people write it: `sinks[2].sample.every`.
  *
@@ -579,8 +584,8 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[], input: unknown): st
       }`
       : issue.message;
     const value = valueAt(input, issue.path);
-    // A URL may hold a password: it is never echoed whole.
-    const shown = issue.path[issue.path.length - 1] === "url" && typeof value === "string"
+    // A URL may hold a password (a PostgreSQL or NATS URL): it is never echoed whole.
+    const shown = typeof value === "string" && hasPassword(value)
       ? `${JSON.stringify(printable(maskPassword(value)))} (string)`
       : describeValue(value);
     const got = message.includes(", got ") ? "" : `, got ${shown}`;

@@ -60,7 +60,7 @@ function sinkJson(sink: SinkConfig): Record<string, unknown> {
     return {
       type: "nats",
       name: sink.name,
-      servers: sink.servers,
+      servers: sink.servers.map(maskPassword),
       payload: sink.payload,
       subject_prefix: sink.subjectPrefix,
       ack_window: sink.ackWindow,
@@ -113,7 +113,7 @@ export function effectiveConfig(
   const { stream, consumer } = nats;
   return {
     nats: {
-      servers: nats.servers,
+      servers: nats.servers.map(maskPassword),
       stream: {
         name: stream.name,
         subjects: stream.subjects,

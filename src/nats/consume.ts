@@ -9,6 +9,7 @@
  * @module
  */
 
+import { maskPassword } from "../sinks/postgres_table.ts";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import {
   type ConsumerMessages,
@@ -189,7 +190,9 @@ export async function consumeIntoPipeline(
     );
   } catch (error) {
     throw new ConsumeSetupError(
-      `cannot reach NATS at ${options.servers.join(",")}: ${(error as Error).message}`,
+      `cannot reach NATS at ${options.servers.map(maskPassword).join(",")}: ${
+        (error as Error).message
+      }`,
     );
   }
   let messages: ConsumerMessages;

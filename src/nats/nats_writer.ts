@@ -9,6 +9,7 @@
  * @module
  */
 
+import { maskPassword } from "../sinks/postgres_table.ts";
 import { recordSnapshotText } from "../io/json_slice.ts";
 import type { Logger } from "../log/logging.ts";
 import type { BatchDestination, Delivery, LoggedRecord } from "../sinks/sink.ts";
@@ -73,7 +74,7 @@ export class NatsWriter implements BatchDestination {
   constructor(options: NatsWriterOptions) {
     this.name = options.name;
     this.#connection = new PublishConnection(options.servers, options.name);
-    this.description = `NATS ${options.servers.join(",")}`;
+    this.description = `NATS ${options.servers.map(maskPassword).join(",")}`;
     this.#options = options;
     this.#payload = options.payload ?? "snapshots";
     this.#subjects = new SnapshotSubjects(

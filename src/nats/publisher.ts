@@ -10,6 +10,7 @@
  * @module
  */
 
+import { maskPassword } from "../sinks/postgres_table.ts";
 import { backoffDelayMs } from "../io/delay.ts";
 import type { Logger } from "../log/logging.ts";
 import {
@@ -118,7 +119,7 @@ export class NatsPublisher implements AsyncDisposable {
       ...episodeLogging(
         options.logger,
         options.name,
-        `NATS ${options.servers.join(",")}`,
+        `NATS ${options.servers.map(maskPassword).join(",")}`,
         "with backoff",
       ),
     });

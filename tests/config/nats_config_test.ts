@@ -48,3 +48,16 @@ Deno.test("config: bad nats settings are named with their path, what was expecte
     /nats\.stream\.duplicate_window_seconds: expected at most max_age_seconds \(60\), got 120/,
   );
 });
+
+Deno.test("config check never prints a NATS URL's password: credentials in a URL are refused, the URL shown masked", () => {
+  const problems = validateConfig({
+    nats: { servers: ["nats://qts:s3cret-word@127.0.0.1:4222"] },
+    sinks: [{ type: "nats", servers: "nats://qts:s3cret-word@127.0.0.1:4222" }],
+  });
+  assert.ok(Array.isArray(problems));
+  assert.doesNotMatch(problems.join("\n"), /s3cret-word/);
+  assert.deepEqual(problems, [
+    'nats.servers[0]: expected a nats://host:port URL without credentials (not supported), got "nats://qts:***@127.0.0.1:4222" (string)',
+    'sinks[0].servers: expected a nats://host:port URL without credentials (not supported), got "nats://qts:***@127.0.0.1:4222" (string)',
+  ]);
+});
