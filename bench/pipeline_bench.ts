@@ -42,7 +42,7 @@ import { Observer } from "../src/observer/observer.ts";
 import { JsonlFileSink, SINK_DEFAULTS } from "../src/sinks/jsonl_file_sink.ts";
 import { copyProject, spawnScript } from "../tests/helpers/project.ts";
 import { benchHttp, benchPostLatency, benchStreamRss } from "./service_bench.ts";
-import { parseInputJson } from "../src/io/input_json.ts";
+import { parseInputJson } from "../src/contract/input_json.ts";
 import { inlineRecord } from "./inline_record.mjs";
 import { LineChunkWriter } from "./line_chunk_writer.ts";
 import { benchParallel, type ProcessUse, watchPeakRss } from "./parallel_bench.ts";

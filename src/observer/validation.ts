@@ -13,7 +13,7 @@ import {
   isEventMs,
   isEventTimeText,
 } from "../contract/event_time.ts";
-import { MAX_NESTING_DEPTH } from "../io/input_json.ts";
+import { MAX_NESTING_DEPTH } from "../contract/input_json.ts";
 import type { Severity } from "../contract/pattern_record.ts";
 import { MAX_IDENTIFIER_LENGTH } from "../contract/snapshot.ts";
 

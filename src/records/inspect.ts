@@ -9,7 +9,7 @@
 import { DEAD_LETTER_FORMAT } from "../contract/dead_letter_entry.ts";
 import { isEventMs } from "../contract/event_time.ts";
 import { isPlainObject } from "../contract/json_value.ts";
-import { parseInputJson } from "../io/input_json.ts";
+import { parseInputJson } from "../contract/input_json.ts";
 import { isBlankLine, readLines, type TextLine } from "../io/line_reader.ts";
 import { type BadLine, RecordReader } from "./record_reader.ts";
 

@@ -8,7 +8,7 @@
 import { formatFieldIssues } from "../contract/field_issue.ts";
 import { parsePatternRecord, type PatternRecord } from "../contract/pattern_record.ts";
 import { isBlankLine, readLines, type TextLine } from "../io/line_reader.ts";
-import { parseInputJson } from "../io/input_json.ts";
+import { parseInputJson } from "../contract/input_json.ts";
 
 /** `strict` stops at the first bad line; `lenient` skips and counts bad lines. */
 export type ReadMode = "strict" | "lenient";

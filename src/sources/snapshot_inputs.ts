@@ -7,7 +7,7 @@
 
 import { isPlainObject } from "../contract/json_value.ts";
 import { isBlankLine, readLines, type TextLine } from "../io/line_reader.ts";
-import { parseInputJson } from "../io/input_json.ts";
+import { parseInputJson } from "../contract/input_json.ts";
 import { type BadLine, parseRecordLine, RecordReader } from "../records/record_reader.ts";
 import { DEAD_LETTER_FORMAT, parseDeadLetterEntry } from "../contract/dead_letter_entry.ts";
 import { formatFieldIssues } from "../contract/field_issue.ts";

@@ -8,7 +8,7 @@
 import { formatFieldIssues } from "../contract/field_issue.ts";
 import { type ObservationSnapshot, parseSnapshot } from "../contract/snapshot.ts";
 import { isBlankLine, type TextLine } from "../io/line_reader.ts";
-import { parseInputJson } from "../io/input_json.ts";
+import { parseInputJson } from "../contract/input_json.ts";
 
 /**
  * One input line, judged. `source` is the line as read (for a dead-letter file); `format`, on a

@@ -3,7 +3,7 @@ import { formatFieldIssue } from "../../src/contract/field_issue.ts";
 import { validateSnapshot } from "../../src/observer/validation.ts";
 import { marketSnapshot } from "../helpers/snapshots.ts";
 import { type JsonValue, rawJsonNumber } from "../../src/contract/json_value.ts";
-import { parseInputJson } from "../../src/io/input_json.ts";
+import { parseInputJson } from "../../src/contract/input_json.ts";
 
 Deno.test("a complete snapshot validates as INFO with no issues", () => {
   assert.deepEqual(validateSnapshot(marketSnapshot()), { severity: "INFO", issues: [] });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { EventBus } from "../../src/bus/event_bus.ts";
 import { getObserverLogger } from "../../src/log/logging.ts";
-import { InputJsonError, parseInputJson } from "../../src/io/input_json.ts";
+import { InputJsonError, parseInputJson } from "../../src/contract/input_json.ts";
 import { isBlankLine, readLines, type TextLine } from "../../src/io/line_reader.ts";
 import { Observer } from "../../src/observer/observer.ts";
 import { parseSnapshotLine } from "../../src/sources/snapshot_lines.ts";

@@ -18,9 +18,9 @@
  * @module
  */
 
-import { childPath } from "../contract/field_issue.ts";
-import { rawJsonNumber } from "../contract/json_value.ts";
-import { printable } from "./printable.ts";
+import { childPath } from "./field_issue.ts";
+import { rawJsonNumber } from "./json_value.ts";
+import { printable } from "../io/printable.ts";
 
 /** Deepest nesting of objects and arrays accepted in one JSON text. */
 export const MAX_NESTING_DEPTH = 512;

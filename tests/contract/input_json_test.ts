@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { isRawJsonNumber } from "../../src/contract/json_value.ts";
-import { InputJsonError, MAX_NESTING_DEPTH, parseInputJson } from "../../src/io/input_json.ts";
+import {
+  InputJsonError,
+  MAX_NESTING_DEPTH,
+  parseInputJson,
+} from "../../src/contract/input_json.ts";
 
 const roundTrip = (text: string) => JSON.stringify(parseInputJson(text));
 
