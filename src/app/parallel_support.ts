@@ -9,7 +9,6 @@
  */
 
 import type { ObserverConfig } from "../config/config_schema.ts";
-import type { ObserverWiring } from "./pipeline.ts";
 
 /**
  * Why the pipeline of `config` and `wiring` cannot record in parallel, or undefined when it can.
@@ -23,7 +22,7 @@ import type { ObserverWiring } from "./pipeline.ts";
  */
 export function parallelUnsupported(
   config: ObserverConfig,
-  wiring: ObserverWiring,
+  wiring: { readonly now?: () => number },
 ): string | undefined {
   const sinks = config.sinks;
   if (sinks.length !== 1) {
