@@ -561,7 +561,7 @@ addCommonOptions(
         return instanceConfig(config!, flags.instance);
       },
       feed: async (_observer, signal, _deadLetters, pipeline) => {
-        const { consumeIntoPipeline } = await import("./src/nats/consume.ts");
+        const { consumeIntoPipeline } = await import("./src/app/consume.ts");
         const result = await consumeIntoPipeline(pipeline, {
           servers: nats!.servers,
           stream: nats!.stream.name,

@@ -15,7 +15,7 @@ import { getObserverLogger } from "../log/logging.ts";
 import { compileFilter } from "../sinks/record_filter.ts";
 import { postgresEndpoint } from "../sinks/postgres_table.ts";
 import type { BatchDestination } from "../sinks/sink.ts";
-import { requireNetAccess } from "./net_access.ts";
+import { requireNetAccess } from "../io/net_access.ts";
 import type { SinkSummary } from "./run_summary.ts";
 import type { FollowerSinkConfig } from "./recording_log.ts";
 

@@ -16,7 +16,7 @@ import {
   type RecordLinesOptions,
   recordSnapshotLine,
   recordSnapshotLines,
-} from "./record_snapshots.ts";
+} from "../sources/record_snapshots.ts";
 import { ChunkWorkers } from "../parallel/chunk_workers.ts";
 import {
   type ParallelRecordOptions,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { requireNetAccess } from "../app/net_access.ts";
+import { requireNetAccess } from "../io/net_access.ts";
 
 /** The port a `nats://` URL without one means. */
 export const DEFAULT_NATS_PORT = 4222;

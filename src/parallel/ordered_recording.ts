@@ -26,7 +26,7 @@ import type { BadLine } from "../records/record_reader.ts";
 import type { EncodedLines } from "../sinks/jsonl_file_sink.ts";
 import type { InputFormat } from "../sources/snapshot_inputs.ts";
 import type { SnapshotLine } from "../sources/snapshot_lines.ts";
-import type { RecordLinesOptions } from "../app/record_snapshots.ts";
+import type { RecordLinesOptions } from "../sources/record_snapshots.ts";
 import { type ChunkVerdict, judgeChunk } from "./chunk_judge.ts";
 import type { ChunkWorkers } from "./chunk_workers.ts";
 import { ChunkBuffers } from "./chunk_buffers.ts";

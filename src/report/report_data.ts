@@ -6,7 +6,7 @@
  * @module
  */
 
-import { recordSnapshotLines } from "../app/record_snapshots.ts";
+import { recordSnapshotLines } from "../sources/record_snapshots.ts";
 import { wireObserver } from "../app/pipeline.ts";
 import { RecordReader } from "../records/record_reader.ts";
 import { type InputFormat, openInput, snapshotsOf } from "../sources/snapshot_inputs.ts";

@@ -19,17 +19,17 @@ import {
   jetstreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
-import { type Pipeline, recordsLetGo } from "../app/pipeline.ts";
-import { recordStreamInParallel, textLineRecorder } from "../app/replay.ts";
+import { type Pipeline, recordsLetGo } from "./pipeline.ts";
+import { recordStreamInParallel, textLineRecorder } from "./replay.ts";
 import { ChunkBuffers } from "../parallel/chunk_buffers.ts";
 import { ChunkWorkers } from "../parallel/chunk_workers.ts";
 import { messageChunks } from "../parallel/message_chunks.ts";
 import { textLineOfBytes } from "../io/line_reader.ts";
 import type { Logger } from "../log/logging.ts";
 import { backoffDelayMs, delay } from "../io/delay.ts";
-import { natsConnectOptions } from "./servers.ts";
-import type { NatsConsumerSettings } from "./settings.ts";
-import { ensureConsumer } from "./stream_setup.ts";
+import { natsConnectOptions } from "../nats/servers.ts";
+import type { NatsConsumerSettings } from "../nats/settings.ts";
+import { ensureConsumer } from "../nats/stream_setup.ts";
 
 /**
  * Bytes of messages in one chunk for the workers (`--workers` 2 or more): a chunk is cut sooner
@@ -168,9 +168,9 @@ export class ConsumeSetupError extends Error {
  * @example
  * ```ts
  * import { consumeIntoPipeline } from "./consume.ts";
- * import type { Pipeline } from "../app/pipeline.ts";
+ * import type { Pipeline } from "./pipeline.ts";
  * import { getObserverLogger } from "../log/logging.ts";
- * import { NATS_CONSUMER_DEFAULTS } from "./settings.ts";
+ * import { NATS_CONSUMER_DEFAULTS } from "../nats/settings.ts";
  * declare const pipeline: Pipeline;
  * await consumeIntoPipeline(pipeline, {
  *   servers: ["nats://127.0.0.1:4222"], stream: "QTS_SNAPSHOTS", consumer: NATS_CONSUMER_DEFAULTS,

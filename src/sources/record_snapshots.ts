@@ -5,7 +5,7 @@
  */
 
 import type { Observer } from "../observer/observer.ts";
-import type { SnapshotLine } from "../sources/snapshot_lines.ts";
+import type { SnapshotLine } from "./snapshot_lines.ts";
 
 /** Counts of a {@linkcode recordSnapshotLines} run. */
 export interface RecordLinesResult {
@@ -44,7 +44,7 @@ export interface RecordLinesOptions {
  * import { recordSnapshotLines } from "./record_snapshots.ts";
  * import { readLines } from "../io/line_reader.ts";
  * import type { Observer } from "../observer/observer.ts";
- * import { snapshotLines } from "../sources/snapshot_lines.ts";
+ * import { snapshotLines } from "./snapshot_lines.ts";
  * declare const observer: Observer;
  * await recordSnapshotLines(observer, snapshotLines(readLines(Deno.stdin.readable)));
  * ```
@@ -72,7 +72,7 @@ export async function recordSnapshotLines(
  * @example
  * ```ts
  * import { recordSnapshotLine } from "./record_snapshots.ts";
- * import { parseSnapshotLine } from "../sources/snapshot_lines.ts";
+ * import { parseSnapshotLine } from "./snapshot_lines.ts";
  * import type { Observer } from "../observer/observer.ts";
  * declare const observer: Observer;
  * const line = parseSnapshotLine({ text: "[1]", number: 1, terminated: true })!;
