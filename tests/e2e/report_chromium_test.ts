@@ -118,7 +118,10 @@ Deno.test({
   async fn() {
     const executablePath = await ensureChromium();
     // Kept after the run (not a tempDir, which is removed at exit), to look at.
-    const shots = await Deno.makeTempDir({ prefix: "qts-report-shots-" });
+    // One folder, replaced by each run (kept for a person to look at; never piles up).
+    const shots = join(Deno.env.get("TMPDIR") ?? "/tmp", "qts-report-shots");
+    await Deno.remove(shots, { recursive: true }).catch(() => {});
+    await Deno.mkdir(shots, { recursive: true });
     const root = await copyProject();
     const archive = join(root, "kis-swing-20260126.jsonl");
     await Deno.copyFile(fixture("kis-swing-20260126.jsonl"), archive);
