@@ -56,15 +56,7 @@ export async function* scanSource(
   await file.seek(0, Deno.SeekMode.Start);
   digest.tailBytes = size - limit;
   const hash = createHash("sha256");
-  const stream = boundedStream(file, limit, (chunk) => {
-    hash.update(chunk);
-    digest.bytes += chunk.length;
-    let at = chunk.indexOf(0x0a);
-    while (at >= 0) {
-      digest.lines++;
-      at = chunk.indexOf(0x0a, at + 1);
-    }
-  });
+  const stream = digestingStream(file, limit, digest, hash);
   const reader = new RecordReader(path, stream, {
     mode: "lenient",
     maxLineBytes: options.maxLineBytes,
@@ -102,6 +94,24 @@ function boundedStream(
   });
 }
 
+/** The first `limit` bytes of `file`, each chunk added to `digest` (bytes, lines) and `hash`. */
+function digestingStream(
+  file: Deno.FsFile,
+  limit: number,
+  digest: SourceDigest,
+  hash: ReturnType<typeof createHash>,
+): ReadableStream<Uint8Array> {
+  return boundedStream(file, limit, (chunk) => {
+    hash.update(chunk);
+    digest.bytes += chunk.length;
+    let at = chunk.indexOf(0x0a);
+    while (at >= 0) {
+      digest.lines++;
+      at = chunk.indexOf(0x0a, at + 1);
+    }
+  });
+}
+
 /**
  * SHA-256, byte count and line count of the first `bytes` bytes of `path` (or the whole file),
  * without parsing: what `catalog verify` checks a manifest's source entry against. `bytes` is
@@ -121,15 +131,7 @@ export async function digestFile(path: string, bytes?: number): Promise<SourceDi
   const limit = bytes === undefined ? size : Math.min(bytes, size);
   const digest: SourceDigest = { bytes: 0, lines: 0, sha256: "", tailBytes: size - limit };
   const hash = createHash("sha256");
-  const reader = boundedStream(file, limit, (chunk) => {
-    hash.update(chunk);
-    digest.bytes += chunk.length;
-    let at = chunk.indexOf(0x0a);
-    while (at >= 0) {
-      digest.lines++;
-      at = chunk.indexOf(0x0a, at + 1);
-    }
-  }).getReader();
+  const reader = digestingStream(file, limit, digest, hash).getReader();
   while (!(await reader.read()).done);
   digest.sha256 = hash.digest("hex");
   return digest;
