@@ -2,35 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { copyProject, fileLines, observerDir, serveNet, spawnScript } from "../helpers/project.ts";
 import { freePort } from "../helpers/net.ts";
-import { startService, waitUntilHealthy } from "../helpers/service.ts";
+import { readUntilClosed, startService, waitUntilHealthy } from "../helpers/service.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
 
 const encoder = new TextEncoder();
-
-/** Everything the server sends on `conn` until it closes it, or what came within `ms`. */
-async function readAnswer(conn: Deno.Conn, ms: number): Promise<string> {
-  const timer = setTimeout(() => conn.close(), ms);
-  let text = "";
-  const decoder = new TextDecoder();
-  const buffer = new Uint8Array(65536);
-  try {
-    while (true) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      text += decoder.decode(buffer.subarray(0, n), { stream: true });
-    }
-  } catch {
-    // closed by the timer: what came is the answer
-  } finally {
-    clearTimeout(timer);
-  }
-  try {
-    conn.close();
-  } catch {
-    // closed
-  }
-  return text + decoder.decode();
-}
 
 Deno.test("serve: clients that hang up mid-body free their ingest slots at once (not after --body-timeout-ms)", async () => {
   const root = await copyProject();
@@ -90,7 +65,7 @@ Deno.test("serve: a POST whose client shuts its side after the body (half-close)
         }\r\n\r\n${second}`,
     ));
     await half.closeWrite();
-    const answer = await readAnswer(half, 5000);
+    const answer = await readUntilClosed(half, 5000, { onTimeout: "return" });
     assert.match(answer, /^HTTP\/1\.1 200 /, `answer: ${JSON.stringify(answer)}`);
     assert.match(answer, /"accepted":1/);
 

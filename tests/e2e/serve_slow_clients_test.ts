@@ -1,35 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { copyProject, fileLines, observerDir } from "../helpers/project.ts";
-import { startService } from "../helpers/service.ts";
+import { readUntilClosed, startService } from "../helpers/service.ts";
 import { snapshotLine } from "../helpers/snapshot_file.ts";
 
 const encoder = new TextEncoder();
-
-/** Everything the server sends on `conn` until it closes it (or `ms` pass: then throws). */
-async function readUntilClosed(conn: Deno.Conn, ms: number): Promise<string> {
-  const timer = setTimeout(() => conn.close(), ms);
-  let text = "";
-  const decoder = new TextDecoder();
-  const buffer = new Uint8Array(65536);
-  try {
-    while (true) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      text += decoder.decode(buffer.subarray(0, n), { stream: true });
-    }
-  } catch (error) {
-    throw new Error(`the server did not close the connection within ${ms} ms (${error})`);
-  } finally {
-    clearTimeout(timer);
-  }
-  try {
-    conn.close();
-  } catch {
-    // closed
-  }
-  return text + decoder.decode();
-}
 
 Deno.test("serve: slow clients are cut off (headers within --header-timeout-ms, bodies within --body-timeout-ms, 431 for huge headers) while others are served", async () => {
   const root = await copyProject();

@@ -59,6 +59,40 @@ export async function startService(
   return { base, port, stop };
 }
 
+/**
+ * Everything the server sends on `conn` until it closes it. When `ms` pass first the connection
+ * is closed and, by default, this throws; with `onTimeout: "return"` what came is returned.
+ */
+export async function readUntilClosed(
+  conn: Deno.Conn,
+  ms: number,
+  options: { readonly onTimeout?: "throw" | "return" } = {},
+): Promise<string> {
+  const timer = setTimeout(() => conn.close(), ms);
+  let text = "";
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(65536);
+  try {
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      text += decoder.decode(buffer.subarray(0, n), { stream: true });
+    }
+  } catch (error) {
+    if (options.onTimeout !== "return") {
+      throw new Error(`the server did not close the connection within ${ms} ms (${error})`);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  try {
+    conn.close();
+  } catch {
+    // closed
+  }
+  return text + decoder.decode();
+}
+
 /** One Server-Sent Event. */
 export interface SseEvent {
   readonly id?: string;
