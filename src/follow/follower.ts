@@ -371,7 +371,7 @@ export class Follower {
         : { file: this.#checkpoint.file, offset: this.#checkpoint.offset },
     );
     const bytes = await measure.bytesBehind();
-    const records = bytes === 0 ? 0 : await measure.linesBehind(countLinesUpTo);
+    const records = bytes === 0 ? 0 : await measure.linesBehind(countLinesUpTo, bytes);
     const caughtUp = bytes === 0;
     const since = this.#caughtUpAt;
     return {

@@ -135,10 +135,13 @@ export class LogReader implements Disposable {
 
   /**
    * Lines (line ends) of the log after the position, counted by reading it (at most
-   * `limitBytes`; past that, undefined).
+   * `limitBytes`; past that, undefined). `bytesBehind` spares measuring it again when known.
    */
-  async linesBehind(limitBytes = 256 * 1024 * 1024): Promise<number | undefined> {
-    if (await this.bytesBehind() > limitBytes) return undefined;
+  async linesBehind(
+    limitBytes = 256 * 1024 * 1024,
+    bytesBehind?: number,
+  ): Promise<number | undefined> {
+    if ((bytesBehind ?? await this.bytesBehind()) > limitBytes) return undefined;
     const files = await listLogFiles(this.#log);
     const position = this.#position;
     const buffer = new Uint8Array(DEFAULT_CHUNK_BYTES);
