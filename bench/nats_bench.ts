@@ -108,7 +108,7 @@ async function spawnBare(port: number, args: string[]): Promise<Deno.ChildProces
  * One contestant's run: its rate, its CPU seconds per 10,000 items and how many cores the whole
  * machine had busy meanwhile (every process: nats-server, the bench, anything else running).
  */
-interface Run {
+export interface Run {
   readonly rate: number;
   readonly cpuPer10k: number;
   readonly busyCores: number;
@@ -120,7 +120,8 @@ const run = (n: number, seconds: number, cpu: number, busy = NaN): Run => ({
   busyCores: busy,
 });
 
-async function freshStream(jsm: JetStreamManager): Promise<void> {
+/** Deletes the bench stream and makes it again, empty. */
+export async function freshStream(jsm: JetStreamManager): Promise<void> {
   await jsm.streams.delete(STREAM).catch(() => {});
   await applyStream(jsm, {
     ...NATS_STREAM_DEFAULTS,
@@ -134,7 +135,7 @@ async function freshStream(jsm: JetStreamManager): Promise<void> {
  * j, bare: a publisher process (bench/bare_nats.ts) of `n` snapshots, `how` (inbox or client)
  * of `what` (runtime or synthetic); snapshots/s.
  */
-async function barePublish(
+export async function barePublish(
   port: number,
   url: string,
   n: number,
@@ -161,7 +162,12 @@ async function barePublish(
  * j2: `observer.ts follow` catching up a log of `n` records into the stream (a nats sink,
  * payload snapshots), process start to exit, from an empty checkpoint; records/s.
  */
-async function followPublish(root: string, config: string, port: number, n: number): Promise<Run> {
+export async function followPublish(
+  root: string,
+  config: string,
+  port: number,
+  n: number,
+): Promise<Run> {
   await Deno.remove(join(observerDir(root), "follow_log.follow.bus.checkpoint.json"))
     .catch(() => {});
   const t0 = performance.now();
@@ -182,7 +188,7 @@ async function followPublish(root: string, config: string, port: number, n: numb
 }
 
 /** A project copy's log of `n` records (the synthetic snapshots) and a config that follows it. */
-async function followerSetup(root: string, url: string, n: number): Promise<string> {
+export async function followerSetup(root: string, url: string, n: number): Promise<string> {
   const { recordLine } = await import("../tests/helpers/snapshot_file.ts");
   using file = await Deno.open(join(observerDir(root), "follow_log.jsonl"), {
     write: true,

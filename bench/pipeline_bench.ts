@@ -17,6 +17,8 @@
  *   g. records/s of a recording fanned out to three sinks (JSONL all, JSONL filtered, PostgreSQL
  *      1 in 10) against one JSONL sink, alternating
  *   h. rows/s of the PostgreSQL sink against a plain COPY of the same rows from the same client
+ *   g2. a live recording with a PostgreSQL follower against the same recording with no network
+ *      sink, whole observer.ts processes, alternating (bench/follow_recording_bench.ts)
  * g and h need PostgreSQL on 127.0.0.1:5432 (database test); --skip-postgres leaves them out.
  *   i. records/s ingested over HTTP by `observer.ts serve` (batches of 1,000 lines, 4 clients at
  *      once) with its default --workers and with --workers 1, against `observer.ts --input`
@@ -498,6 +500,8 @@ if (typeof pg === "string") {
     `${fmt(pg.sink)} rows/s`,
     `vs plain COPY ${fmt(pg.copy)} rows/s: ratio ${fmt(pg.sink / pg.copy, 2)} (target ≥ 0.70)`,
   ]);
+  const { followRecordingRows } = await import("./follow_recording_bench.ts");
+  rows.push(...await followRecordingRows(Math.min(N, 100_000), ROUNDS));
 }
 if (SKIP_HTTP) {
   console.log("skipped: i (HTTP ingest): --skip-http");

@@ -28,7 +28,9 @@ const LAYERS: Readonly<Record<string, number>> = {
   app: 8,
   report: 9,
   server: 10,
-  cli: 10,
+  cli: 11,
+  // src/mod.ts: the public library surface re-exports from below and nothing imports it.
+  "(surface)": 12,
 };
 
 const SRC = join(PROJECT_ROOT, "src");
@@ -36,6 +38,7 @@ const IMPORT = /(?:\bfrom|\bimport)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g;
 
 function folderOf(path: string): string {
   const rel = relative(SRC, path);
+  if (rel === "mod.ts") return "(surface)";
   return rel.includes("/") ? rel.split("/")[0] : "(root)";
 }
 

@@ -24,10 +24,10 @@ const TARGETS: readonly Target[] = [
 ];
 
 /**
- * Modules a binary loads only as Web Workers (parallel recording), which `deno compile` finds
- * only when told.
+ * Modules a binary loads only as Web Workers (parallel recording, followers), which `deno compile`
+ * finds only when told.
  */
-const WORKER_MODULES = ["src/parallel/chunk_worker.ts"];
+const WORKER_MODULES = ["src/parallel/chunk_worker.ts", "src/app/follower_worker.ts"];
 
 /** The `deno compile` arguments for every binary of the project at `root`. */
 export function compileCommands(configText: string, root: string): string[][] {

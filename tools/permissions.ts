@@ -13,7 +13,7 @@ import { Command } from "commander";
 import { dirname } from "node:path";
 import { denoRunLine, type ExtraGrants, RUNNABLE_TASKS } from "./run_line.ts";
 import { configReach } from "../src/config/config_reach.ts";
-import { loadResolvedConfig } from "../src/config/load_config.ts";
+import { loadConfig } from "../src/config/load_config.ts";
 import { entryRoot, initCwd, userPathResolver } from "../src/cli/entry.ts";
 
 const root = dirname(entryRoot(import.meta.dirname));
@@ -28,7 +28,8 @@ interface Flags {
 const program = new Command("permissions")
   .description(
     "Print the `deno run` line of a task with the permissions one run needs added: the servers " +
-      "of --config, the config file, --read paths and a --listen address. Nothing is edited.",
+      "and files of --config (TLS, password, token, seed and .creds files), the config file, " +
+      "--read paths and a --listen address. Nothing is edited; no secret is read.",
   )
   .argument("<task>", `the task whose line to print: ${RUNNABLE_TASKS.join(", ")}`)
   .option("--config <file>", "a configuration: its file is readable and its servers reachable")
@@ -49,9 +50,9 @@ const program = new Command("permissions")
     const grants: ExtraGrants = { read: flags.read.map(userPath), net: [] };
     if (flags.config !== undefined) {
       const path = userPath(flags.config);
-      const config = await loadResolvedConfig(path, (name) => Deno.env.get(name));
-      grants.read.push(path);
-      grants.net.push(...configReach(config).net);
+      const reach = configReach(await loadConfig(path), (name) => Deno.env.get(name));
+      grants.read.push(path, ...reach.files);
+      grants.net.push(...reach.net);
     }
     if (flags.listen !== undefined) grants.net.push(flags.listen);
     const configText = await Deno.readTextFile(`${root}/deno.json`);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ObserverConfig, SinkConfig } from "../config/config_schema.ts";
+import type { ObserverConfig, SinkConfig } from "../config/config_types.ts";
 import { getObserverLogger } from "../log/logging.ts";
 import {
   deadLetterFileName,

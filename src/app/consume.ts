@@ -9,8 +9,7 @@
  * @module
  */
 
-import { maskPassword } from "../sinks/postgres_table.ts";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import {
   type ConsumerMessages,
   jetstream,
@@ -27,7 +26,8 @@ import { messageChunks } from "../parallel/message_chunks.ts";
 import { textLineOfBytes } from "../io/line_reader.ts";
 import type { Logger } from "../log/logging.ts";
 import { backoffDelayMs, delay } from "../io/delay.ts";
-import { natsConnectOptions } from "../nats/servers.ts";
+import { connectNats } from "../nats/connect.ts";
+import type { NatsCredentials } from "../nats/credentials.ts";
 import type { NatsConsumerSettings } from "../nats/settings.ts";
 import { ensureConsumer } from "../nats/stream_setup.ts";
 
@@ -121,8 +121,10 @@ function deliveryOf(message: JsMsg, handle: AckHandle): DeliveryNumbers {
 
 /** What {@linkcode consumeIntoPipeline} needs. */
 export interface ConsumeOptions {
-  /** `nats://host:port` of the servers. */
+  /** `nats://host:port` or `tls://host:port` of the servers. */
   readonly servers: readonly string[];
+  /** Credentials and TLS material (the `nats` block's `auth` and `tls`), if any. */
+  readonly credentials?: NatsCredentials;
   /** The stream. */
   readonly stream: string;
   /** The durable consumer (made when missing). */
@@ -185,15 +187,15 @@ export async function consumeIntoPipeline(
   const { logger, signal, consumer: settings } = options;
   let nc;
   try {
-    nc = await connect(
-      natsConnectOptions(options.servers, `qts-consume:${options.instance}`, 5000),
-    );
+    nc = await connectNats({
+      servers: options.servers,
+      name: `qts-consume:${options.instance}`,
+      timeout: 5000,
+      credentials: options.credentials,
+      where: "nats",
+    });
   } catch (error) {
-    throw new ConsumeSetupError(
-      `cannot reach NATS at ${options.servers.map(maskPassword).join(",")}: ${
-        (error as Error).message
-      }`,
-    );
+    throw new ConsumeSetupError((error as Error).message);
   }
   let messages: ConsumerMessages;
   try {

@@ -6,9 +6,11 @@
  * @module
  */
 
-import type { NatsSinkConfig, PostgresSinkConfig } from "../config/config_schema.ts";
+import type { NatsSinkConfig, PostgresSinkConfig } from "../config/config_types.ts";
 import { requireNatsAccess } from "../nats/servers.ts";
-import { Follower, type FollowerSummary } from "../follow/follower.ts";
+import type { FollowerSummary, RunningFollower } from "../follow/follower_types.ts";
+import type { FollowerParts } from "../follow/follower_worker_host.ts";
+import { WorkerFollower } from "../follow/worker_follower.ts";
 import type { LogLocation } from "../follow/log_files.ts";
 import { delay } from "../io/delay.ts";
 import { getObserverLogger } from "../log/logging.ts";
@@ -18,6 +20,7 @@ import type { BatchDestination } from "../sinks/sink.ts";
 import { requireNetAccess } from "../io/net_access.ts";
 import type { SinkSummary } from "./run_summary.ts";
 import type { FollowerSinkConfig } from "./recording_log.ts";
+import { sendableFollowerConfig } from "./follower_worker_config.ts";
 
 /**
  * How long a run from a file input waits at its end for its followers, by default: 60 s rides
@@ -43,21 +46,46 @@ async function openPostgresDestination(config: PostgresSinkConfig): Promise<Batc
     "127.0.0.1:5432,localhost:5432",
   );
   const { PostgresWriter } = await import("../sinks/postgres_writer.ts");
-  return new PostgresWriter({
+  const writer = new PostgresWriter({
+    ...config,
     url: config.url,
-    table: config.table,
-    tls: config.tls,
-    name: config.name,
     logger: getObserverLogger("sink"),
   });
+  // A refused login or an untrusted certificate stops the run here (exit 2); an outage does not.
+  try {
+    await writer.checkStart();
+  } catch (error) {
+    await writer.close();
+    throw new Error(`sink ${config.name}: ${(error as Error).message}`, { cause: error });
+  }
+  return writer;
 }
 
 /** The destination of a nats sink description (checks the fence, loads the client). */
 async function openNatsDestination(config: NatsSinkConfig): Promise<BatchDestination> {
   await requireNatsAccess(`sink ${config.name}`, config.servers);
+  if (config.security !== undefined && config.credentials === undefined) {
+    throw new Error(
+      `sink ${config.name}: expected its auth and tls secrets to be read with the configuration ` +
+        "(resolveConnectionUrls), got none",
+    );
+  }
+  // Refused credentials or certificates stop the run here (exit 2); an outage does not.
+  const { checkNatsLogin } = await import("../nats/connect.ts");
+  try {
+    await checkNatsLogin({
+      servers: config.servers,
+      name: `qts:${config.name}`,
+      timeout: 5000,
+      credentials: config.credentials,
+    });
+  } catch (error) {
+    throw new Error(`sink ${config.name}: ${(error as Error).message}`, { cause: error });
+  }
   const { NatsWriter } = await import("../nats/nats_writer.ts");
   return new NatsWriter({
     servers: config.servers,
+    credentials: config.credentials,
     name: config.name,
     payload: config.payload,
     subjectPrefix: config.subjectPrefix,
@@ -68,8 +96,39 @@ async function openNatsDestination(config: NatsSinkConfig): Promise<BatchDestina
 }
 
 /**
- * Opens a follower for each description (its destination, its lock, its checkpoint) and starts
- * it. When one cannot be opened, those already open are closed and the error is thrown.
+ * What a follower of `config` is made of (its destination opened: the fence checked, the client
+ * loaded, a PostgreSQL login checked), on the thread that runs it: its worker.
+ *
+ * @example
+ * ```ts
+ * import { followerParts } from "./followers.ts";
+ * import type { FollowerSinkConfig } from "./recording_log.ts";
+ * declare const config: FollowerSinkConfig;
+ * const { destination } = await followerParts(config);
+ * await destination.close();
+ * ```
+ */
+export async function followerParts(config: FollowerSinkConfig): Promise<FollowerParts> {
+  const destination = config.type === "postgres"
+    ? await openPostgresDestination(config)
+    : await openNatsDestination(config);
+  return {
+    name: config.name,
+    destination,
+    filter: config.filter === undefined ? undefined : compileFilter(config.filter),
+    sample: config.sample,
+    chunkBytes: config.tuning.flushBytes,
+  };
+}
+
+/** The module each follower's worker runs. */
+const FOLLOWER_WORKER = new URL("./follower_worker.ts", import.meta.url);
+
+/**
+ * Opens a follower for each description, each in a worker of its own (a second core: reading
+ * the log back, parsing, filtering, the destination's client and the checkpoint writes are off
+ * the recording's thread), and starts it. When one cannot be opened, those already open are
+ * closed and the error is thrown.
  *
  * @example
  * ```ts
@@ -83,29 +142,13 @@ async function openNatsDestination(config: NatsSinkConfig): Promise<BatchDestina
 export async function openFollowers(
   configs: readonly FollowerSinkConfig[],
   log: LogLocation,
-): Promise<Follower[]> {
-  const followers: Follower[] = [];
+): Promise<RunningFollower[]> {
+  const followers: RunningFollower[] = [];
   try {
     for (const config of configs) {
-      const destination = config.type === "postgres"
-        ? await openPostgresDestination(config)
-        : await openNatsDestination(config);
-      try {
-        followers.push(
-          await Follower.open({
-            name: config.name,
-            log,
-            destination,
-            filter: config.filter === undefined ? undefined : compileFilter(config.filter),
-            sample: config.sample,
-            chunkBytes: config.tuning.flushBytes,
-            logger: getObserverLogger("follow"),
-          }),
-        );
-      } catch (error) {
-        await destination.close();
-        throw error;
-      }
+      followers.push(
+        await WorkerFollower.open(FOLLOWER_WORKER, sendableFollowerConfig(config), log),
+      );
     }
   } catch (error) {
     for (const follower of followers) await follower.close();
@@ -123,14 +166,14 @@ export async function openFollowers(
  * @example
  * ```ts
  * import { finishFollowers } from "./followers.ts";
- * import type { Follower } from "../follow/follower.ts";
- * declare const followers: Follower[];
+ * import type { RunningFollower } from "../follow/follower_types.ts";
+ * declare const followers: RunningFollower[];
  * const summaries = await finishFollowers(followers, "observer", 60_000);
  * summaries.every((f) => f.lag.bytes === 0); // caught up
  * ```
  */
 export async function finishFollowers(
-  followers: readonly Follower[],
+  followers: readonly RunningFollower[],
   log: string,
   timeoutMs: number,
   signal?: AbortSignal,
@@ -163,7 +206,7 @@ export async function finishFollowers(
  * @example
  * ```ts
  * import { followerSinkSummary } from "./followers.ts";
- * import type { FollowerSummary } from "../follow/follower.ts";
+ * import type { FollowerSummary } from "../follow/follower_types.ts";
  * declare const follower: FollowerSummary;
  * followerSinkSummary(follower, "postgres").written; // records delivered
  * ```

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ObserverConfig } from "../config/config_schema.ts";
+import type { ObserverConfig } from "../config/config_types.ts";
 
 /**
  * Why the pipeline of `config` and `wiring` cannot record in parallel, or undefined when it can.

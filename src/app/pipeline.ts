@@ -10,7 +10,7 @@ import type { RecordStamp } from "../contract/pattern_record.ts";
 import { getObserverLogger } from "../log/logging.ts";
 import type { GuardPolicy } from "../observer/guard.ts";
 import { type GeneratedAtClock, Observer } from "../observer/observer.ts";
-import type { ObserverConfig } from "../config/config_schema.ts";
+import type { ObserverConfig } from "../config/config_types.ts";
 import { checkUserRecordFileName, DEFAULT_RECORD_FILE } from "../paths.ts";
 import type { DeadLetterFile } from "../sinks/dead_letter.ts";
 import { JsonlFileSink, type JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
@@ -21,7 +21,7 @@ import type { RunSummary, SinkSummary } from "./run_summary.ts";
 import type { ParallelTarget } from "../parallel/ordered_recording.ts";
 import { parallelUnsupported } from "./parallel_support.ts";
 import { join } from "node:path";
-import type { Follower } from "../follow/follower.ts";
+import type { RunningFollower } from "../follow/follower_types.ts";
 import { compareLogFiles } from "../follow/log_files.ts";
 import {
   DEFAULT_FOLLOW_TIMEOUT_SECONDS,
@@ -147,7 +147,7 @@ export interface Pipeline extends AsyncDisposable {
    */
   readonly parallel?: ParallelTarget;
   /** The followers of the log (network sinks), running. */
-  readonly followers: readonly Follower[];
+  readonly followers: readonly RunningFollower[];
   /**
    * Lets producers waiting for room in any sink go on at once (the run is stopping); see
    * `Sink.unblock`.
@@ -190,7 +190,7 @@ const noStdout: ByteOutput = {
 };
 
 /** The oldest log file some follower has not finished (undefined: none needs one). */
-function oldestNeeded(followers: readonly Follower[], base: string): string | undefined {
+function oldestNeeded(followers: readonly RunningFollower[], base: string): string | undefined {
   let oldest: string | undefined;
   for (const follower of followers) {
     const file = follower.stats().position?.file;
@@ -238,7 +238,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
         "use --workers 1 (see README, Parallel recording)",
     );
   }
-  let followers: Follower[] = [];
+  let followers: RunningFollower[] = [];
   const log = layout.log === undefined ? undefined : logLocation(options.root, layout.log);
   const opened = await openConfiguredSinks(layout.bus, {
     root: options.root,

@@ -13,7 +13,7 @@ import type {
   ObserverConfig,
   PostgresSinkConfig,
   SinkConfig,
-} from "../config/config_schema.ts";
+} from "../config/config_types.ts";
 import type { LogLocation } from "../follow/log_files.ts";
 import { mentionsGuard } from "../sinks/record_filter.ts";
 import { observerDataDir } from "../paths.ts";

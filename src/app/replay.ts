@@ -6,7 +6,12 @@
  */
 
 import type { Observer } from "../observer/observer.ts";
-import type { BadLine } from "../records/record_reader.ts";
+import {
+  type BadLine,
+  inputName,
+  openRecordInput,
+  type RecordInput,
+} from "../records/record_reader.ts";
 import { type InputFormat, readSnapshotInputs } from "../sources/snapshot_inputs.ts";
 import { deadLetterEntry, type DeadLetterInputFormat } from "../contract/dead_letter_entry.ts";
 import type { DeadLetters } from "../sinks/dead_letter.ts";
@@ -258,8 +263,9 @@ export function textLineRecorder(
 }
 
 /**
- * Replays `paths` in order into `observer` (see {@linkcode recordStream}). Files are streamed;
- * each must be readable under the process's permissions.
+ * Replays `paths` in order into `observer` (see {@linkcode recordStream}). Files (and named
+ * inputs such as standard input) are streamed; each file must be readable under the process's
+ * permissions.
  *
  * @example
  * ```ts
@@ -271,7 +277,7 @@ export function textLineRecorder(
  */
 export async function replayFiles(
   observer: Observer,
-  paths: readonly string[],
+  paths: readonly RecordInput[],
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   let snapshots = 0;
@@ -280,9 +286,10 @@ export async function replayFiles(
   await using workers = parallel === undefined || parallel.workers < 2
     ? undefined
     : new ChunkWorkers(parallel.workers, parallel.judge);
-  for (const path of paths) {
+  for (const input of paths) {
     if (options.signal?.aborted) break;
-    using file = await Deno.open(path);
+    const path = inputName(input);
+    using file = await openRecordInput(input);
     const result = workers === undefined
       ? await recordStream(observer, path, file.readable, options)
       : await recordStreamInParallel(workers, parallel!, path, file.readable, options);

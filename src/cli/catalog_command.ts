@@ -16,7 +16,7 @@ import { loadConfig } from "../config/load_config.ts";
 import { listLogFiles } from "../follow/log_files.ts";
 import { printable } from "../io/printable.ts";
 import { observerDataDir } from "../paths.ts";
-import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./options.ts";
+import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { writeAllSync } from "./stdio.ts";
 
 function fail(error: unknown): number {

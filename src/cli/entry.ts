@@ -7,6 +7,7 @@
 
 import { isAbsolute, resolve } from "node:path";
 import { resolveProjectRoot } from "../paths.ts";
+import type { CommandContext } from "./commands/context.ts";
 
 /**
  * The project root of an entry script, from its `import.meta.dirname` (or the executable, in a
@@ -44,4 +45,29 @@ export function initCwd(): string | undefined {
   return Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" }).state === "granted"
     ? Deno.env.get("INIT_CWD")
     : undefined;
+}
+
+/**
+ * What the commands get of the process itself, besides the root and the user's paths: the
+ * environment, the standard streams and the exit for a second signal. Only the entry scripts
+ * call this; commands read these through their context.
+ *
+ * @example
+ * ```ts
+ * import { entryRoot, initCwd, processContext, userPathResolver } from "./entry.ts";
+ * const context = {
+ *   root: entryRoot(import.meta.dirname),
+ *   userPath: userPathResolver(initCwd()),
+ *   ...processContext(),
+ * };
+ * ```
+ */
+export function processContext(): Omit<CommandContext, "root" | "userPath"> {
+  return {
+    env: (name) => Deno.env.get(name),
+    stdin: Deno.stdin,
+    stdout: Deno.stdout,
+    stderr: Deno.stderr,
+    forceExit: Deno.exit,
+  };
 }

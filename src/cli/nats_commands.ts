@@ -7,11 +7,11 @@
  */
 
 import { recordingLayout } from "../app/recording_log.ts";
-import type { NatsConfig, ObserverConfig } from "../config/config_schema.ts";
-import { loadConfig } from "../config/load_config.ts";
+import type { NatsConfig, ObserverConfig } from "../config/config_types.ts";
+import { type EnvReader, loadRunConfig } from "./recording_command.ts";
 import { checkUserRecordFileName } from "../paths.ts";
-import { requireNatsAccess } from "../nats/servers.ts";
-import { EXIT_OK, EXIT_USAGE } from "./options.ts";
+import { natsEndpoint, requireNatsAccess } from "../nats/servers.ts";
+import { EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { writeAllSync } from "./stdio.ts";
 
 /** An instance name: what `consume --instance` accepts. */
@@ -63,13 +63,14 @@ export function instanceConfig(config: ObserverConfig, instance: string): Observ
 }
 
 /**
- * The `nats` block of a configuration, after checking the process may reach its servers; throws
- * with what is missing otherwise.
+ * The `nats` block of a configuration, after checking the process may reach its servers and,
+ * when the block has `auth` or TLS, that a server accepts them (one connection, up front);
+ * throws with what is missing or refused otherwise.
  *
  * @example
  * ```ts
  * import { natsBlock } from "./nats_commands.ts";
- * import type { ObserverConfig } from "../config/config_schema.ts";
+ * import type { ObserverConfig } from "../config/config_types.ts";
  * declare const config: ObserverConfig;
  * const nats = await natsBlock(config, "consume");
  * ```
@@ -83,25 +84,50 @@ export async function natsBlock(
       `${command}: expected --config with a "nats" block (servers, stream, consumer; see README, NATS)`,
     );
   }
-  await requireNatsAccess(command, config.nats.servers);
-  return config.nats;
+  const nats = config.nats;
+  await requireNatsAccess(command, nats.servers);
+  if (nats.security !== undefined && nats.credentials === undefined) {
+    throw new Error(`${command}: expected the secrets of nats.auth and nats.tls to be read`);
+  }
+  if (nats.credentials !== undefined || nats.servers.some((s) => natsEndpoint(s).tls)) {
+    const { checkNatsLogin } = await import("../nats/connect.ts");
+    await checkNatsLogin({
+      servers: nats.servers,
+      name: `qts-${command.replaceAll(" ", "-")}`,
+      timeout: 5000,
+      credentials: nats.credentials,
+      where: "nats",
+    }).catch((error) => {
+      throw new Error(`${command}: ${error.message}`);
+    });
+  }
+  return nats;
 }
 
 /**
  * `observer.ts stream create --config <file>`: creates (or updates) the stream with the block's
- * explicit limits and makes the durable consumer when missing; prints what it did. Returns the
- * exit code (2 when the file, the permission or the server says no).
+ * explicit limits and makes the durable consumer when missing; prints what it did. The secrets
+ * the block's `auth` and `tls` name are read with `env` (environment variables) and from their
+ * files. Returns the exit code (2 when the file, a secret, the permission or the server says no).
  */
-export async function runStreamCreate(configPath: string): Promise<number> {
+export async function runStreamCreate(
+  configPath: string,
+  env: EnvReader,
+): Promise<number> {
   try {
-    const nats = await natsBlock(await loadConfig(configPath), "stream create");
-    const { connect } = await import("@nats-io/transport-node");
+    const config = await loadRunConfig(configPath, env);
+    if (typeof config === "string") throw new Error(config);
+    const nats = await natsBlock(config, "stream create");
     const { jetstreamManager } = await import("@nats-io/jetstream");
     const { applyStream, ensureConsumer } = await import("../nats/stream_setup.ts");
-    const { natsConnectOptions } = await import("../nats/servers.ts");
-    const nc = await connect({
-      ...natsConnectOptions(nats.servers, "qts-stream-create", 5000),
-      maxReconnectAttempts: 0,
+    const { connectNats } = await import("../nats/connect.ts");
+    const nc = await connectNats({
+      servers: nats.servers,
+      name: "qts-stream-create",
+      timeout: 5000,
+      credentials: nats.credentials,
+      where: "nats",
+      reconnect: false,
     });
     try {
       const jsm = await jetstreamManager(nc);

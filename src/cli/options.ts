@@ -1,28 +1,22 @@
 /**
- * Command-line options shared by both entry scripts (commander), and their conversion into
- * library options. Parsers throw commander's `InvalidArgumentError` with what was expected.
+ * Command-line options shared by the commands of both entry scripts (commander): line limits,
+ * `--mode`, `--workers`, the script's own arguments and command suggestions. The number parsers
+ * are in `flag_parsers.ts`, the sink flags in `sink_options.ts`, the exit codes in
+ * `exit_codes.ts`.
  *
  * @module
  */
 
 import type * as commander from "commander";
-import { CommanderError, InvalidArgumentError, Option } from "commander";
-import { LOG_LEVELS, type LogLevelName } from "../log/logging.ts";
+import { Option } from "commander";
 import { DEFAULT_MODE } from "../contract/snapshot.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/line_reader.ts";
-import { DEFAULT_RECORD_FILE } from "../paths.ts";
-import { DEFAULT_FOLLOW_TIMEOUT_SECONDS } from "../app/followers.ts";
 import {
-  MAX_TOTAL_QUEUE_BYTES,
-  WHEN_FULL_POLICIES,
-  type WhenFull,
-} from "../sinks/batching_queue.ts";
-import {
-  FSYNC_POLICIES,
-  type FsyncPolicy,
-  type JsonlFileSinkTuning,
-  SINK_DEFAULTS,
-} from "../sinks/jsonl_file_sink.ts";
+  MAX_LINE_BYTES_FLAG,
+  MAX_WORKERS,
+  parseMaxLineBytes,
+  parseWorkers,
+} from "./flag_parsers.ts";
 
 /**
  * commander's `Command`, as the option helpers take and return it. Named here so the public API
@@ -33,90 +27,6 @@ export type Command = commander.Command;
 
 /** commander's `Option` (an instance), as {@linkcode modeOption} returns it; see {@linkcode Command}. */
 export type CommanderOption = commander.Option;
-
-/**
- * Parses a positive integer flag value.
- *
- * @example
- * ```ts
- * parsePositiveInt("20"); // => 20
- * parsePositiveInt("0"); // throws InvalidArgumentError
- * ```
- */
-export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n <= 0) {
-    throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-/**
- * Parses a non-negative integer flag value (seeds).
- *
- * @example
- * ```ts
- * parseNonNegativeInt("0"); // => 0
- * ```
- */
-export function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError(`expected a whole number ≥ 0, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-/**
- * Largest `--queue-bytes` the entry scripts accept: the tasks cap V8's old generation at 128 MB
- * (`--max-old-space-size=128` in deno.json), and a queue beyond this would not fit beside the
- * rest of the heap.
- */
-export const MAX_QUEUE_BYTES_FLAG: number = MAX_TOTAL_QUEUE_BYTES;
-
-/**
- * Parses `--queue-bytes`: a positive integer up to {@linkcode MAX_QUEUE_BYTES_FLAG}.
- *
- * @example
- * ```ts
- * parseQueueBytes("1048576"); // => 1048576
- * ```
- */
-export function parseQueueBytes(value: string): number {
-  const n = parsePositiveInt(value);
-  if (n > MAX_QUEUE_BYTES_FLAG) {
-    throw new InvalidArgumentError(
-      `expected at most ${MAX_QUEUE_BYTES_FLAG} (the tasks cap the V8 heap at 128 MB), got ${n}`,
-    );
-  }
-  return n;
-}
-
-/**
- * Largest `--max-line-bytes`: the default, 4 MiB. The densest JSON (`[{},{},...]`) grows about
- * ten times when parsed, and the tasks cap V8's old generation at 128 MB; 8 MiB lines of it were
- * seen to exhaust that heap, 4 MiB lines pass.
- */
-export const MAX_LINE_BYTES_FLAG: number = DEFAULT_MAX_LINE_BYTES;
-
-/**
- * Parses `--max-line-bytes`: a positive integer up to {@linkcode MAX_LINE_BYTES_FLAG}.
- *
- * @example
- * ```ts
- * import { parseMaxLineBytes } from "./options.ts";
- * parseMaxLineBytes("65536"); // => 65536
- * ```
- */
-export function parseMaxLineBytes(value: string): number {
-  const n = parsePositiveInt(value);
-  if (n > MAX_LINE_BYTES_FLAG) {
-    throw new InvalidArgumentError(
-      `expected at most ${MAX_LINE_BYTES_FLAG} (what the tasks' 128 MB heap holds), got ${n}`,
-    );
-  }
-  return n;
-}
 
 /** The flags of every command that reads input lines. */
 export interface InputFlags {
@@ -160,26 +70,6 @@ export function modeOption(): CommanderOption {
     "--mode <mode>",
     "meta.mode of snapshots made by the Observer (simulated market, market archives), e.g. PROD",
   ).default(DEFAULT_MODE);
-}
-
-/** Most `--workers` accepted (each worker is a V8 isolate of its own, with its own heap). */
-export const MAX_WORKERS = 64;
-
-/**
- * Parses `--workers`: a positive integer up to {@linkcode MAX_WORKERS}.
- *
- * @example
- * ```ts
- * import { parseWorkers } from "./options.ts";
- * parseWorkers("2"); // => 2
- * ```
- */
-export function parseWorkers(value: string): number {
-  const n = parsePositiveInt(value);
-  if (n > MAX_WORKERS) {
-    throw new InvalidArgumentError(`expected at most ${MAX_WORKERS}, got ${n}`);
-  }
-  return n;
 }
 
 /**
@@ -232,98 +122,6 @@ export function workersFlag(command: Command): WorkersFlag {
   };
 }
 
-/** The sink and logging flags after parsing. */
-export interface CommonFlags {
-  /** `--file`: record file name inside `data/observer` (bare name ending in `.jsonl`). */
-  file: string;
-  /** `--fsync`: when written bytes are forced to disk. */
-  fsync: FsyncPolicy;
-  /** `--when-full`: what a full sink queue does with the next record. */
-  whenFull: WhenFull;
-  /** `--queue-bytes`: bound of the sink queue, in bytes of UTF-8 record lines. */
-  queueBytes: number;
-  /** `--flush-bytes`: write as soon as this many bytes are queued. */
-  flushBytes: number;
-  /** `--flush-interval-ms`: write queued records at most this many ms after they arrived. */
-  flushIntervalMs: number;
-  /** `--rotate-minutes`: start a new file every n minutes (UTC); absent when off. */
-  rotateMinutes?: number;
-  /** `--rotate-bytes`: rotate before a file would pass n bytes; absent when off. */
-  rotateBytes?: number;
-  /** `--keep`: with rotation, keep at most n rotated files; absent deletes none. */
-  keep?: number;
-  /** `--log-level`: lowest level logged to stderr. */
-  logLevel: LogLevelName;
-  /** `--config`: the configuration file (sinks, filters, sampling), as typed. */
-  config?: string;
-  /** `--follow-timeout`: seconds the end of a run waits for the log's followers. */
-  followTimeout: number;
-}
-
-/** The `CommonFlags` keys that describe the one sink of a run without `--config`. */
-const SINK_FLAG_KEYS: ReadonlySet<string> = new Set([
-  "file",
-  "fsync",
-  "whenFull",
-  "queueBytes",
-  "flushBytes",
-  "flushIntervalMs",
-  "rotateMinutes",
-  "rotateBytes",
-  "keep",
-]);
-
-/**
- * The sink flags given on the command line (not defaults), e.g. `["--file", "--fsync"]`: with
- * `--config` they are an error, since the file describes the sinks.
- *
- * @example
- * ```ts
- * import { Command } from "commander";
- * import { addCommonOptions, sinkFlagsGiven } from "./options.ts";
- * const command = addCommonOptions(new Command("record")).exitOverride();
- * command.parse(["--file", "a.jsonl"], { from: "user" });
- * sinkFlagsGiven(command); // => ["--file"]
- * ```
- */
-export function sinkFlagsGiven(command: Command): string[] {
-  return command.options
-    .filter((o) =>
-      SINK_FLAG_KEYS.has(o.attributeName()) &&
-      command.getOptionValueSource(o.attributeName()) === "cli"
-    )
-    .map((o) => o.long ?? o.flags);
-}
-
-/** Where the sinks of a recording come from: `--config`, checked against the sink flags. */
-export interface ConfigFlags {
-  /** The configuration file, resolved; absent without `--config`. */
-  readonly configPath?: string;
-  /** Sink flags given on the command line (an error beside `--config`). */
-  readonly sinkFlagsGiven: readonly string[];
-}
-
-/**
- * `--config` resolved with `resolvePath` (paths are typed relative to where the user ran the
- * task), and the sink flags given beside it.
- *
- * @example
- * ```ts
- * import { Command } from "commander";
- * import { addCommonOptions, configFlags } from "./options.ts";
- * const command = addCommonOptions(new Command("record")).exitOverride();
- * command.parse(["--config", "c.jsonc"], { from: "user" });
- * configFlags(command, (p) => `/work/${p}`); // => { configPath: "/work/c.jsonc", sinkFlagsGiven: [] }
- * ```
- */
-export function configFlags(command: Command, resolvePath: (path: string) => string): ConfigFlags {
-  const config = command.opts<CommonFlags>().config;
-  return {
-    configPath: config === undefined ? undefined : resolvePath(config),
-    sinkFlagsGiven: sinkFlagsGiven(command),
-  };
-}
-
 /**
  * The script's own arguments: `deno task run -- --flag` passes the `--` through; drop it.
  *
@@ -366,127 +164,4 @@ export function suggestCommandsBeforeDefault(program: Command): Command {
     if (typeof own.unknownCommand === "function") own.unknownCommand();
     parent.error(`error: unknown command '${first}'`, { code: "commander.unknownCommand" });
   });
-}
-
-/**
- * Parses a comma-separated list, dropping blanks.
- *
- * @example
- * ```ts
- * parseList("005930, 000660,"); // => ["005930", "000660"]
- * ```
- */
-export function parseList(value: string): string[] {
-  return value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-/**
- * Adds `--file`, the sink flags (`--fsync`, `--when-full`, `--queue-bytes`, `--flush-bytes`,
- * `--flush-interval-ms`, `--rotate-minutes`, `--rotate-bytes`, `--keep`), `--config` and
- * `--log-level`.
- */
-export function addCommonOptions(command: Command, defaultFile = DEFAULT_RECORD_FILE): Command {
-  return command
-    .option(
-      "--file <name>",
-      "record file name inside data/observer (bare name ending in .jsonl)",
-      defaultFile,
-    )
-    .addOption(
-      new Option("--fsync <policy>", "when written bytes are forced to disk")
-        .choices([...FSYNC_POLICIES]).default(SINK_DEFAULTS.fsync),
-    )
-    .addOption(
-      new Option("--when-full <policy>", "what a full sink queue does with the next record")
-        .choices([...WHEN_FULL_POLICIES]).default(SINK_DEFAULTS.whenFull),
-    )
-    .option(
-      "--queue-bytes <n>",
-      "bound of the sink queue, in bytes of UTF-8 record lines (at most 33554432)",
-      parseQueueBytes,
-      SINK_DEFAULTS.maxQueueBytes,
-    )
-    .option(
-      "--flush-bytes <n>",
-      "write as soon as this many bytes are queued",
-      parsePositiveInt,
-      SINK_DEFAULTS.flushBytes,
-    )
-    .option(
-      "--flush-interval-ms <n>",
-      "write queued records at most this long after they arrived",
-      parsePositiveInt,
-      SINK_DEFAULTS.flushIntervalMs,
-    )
-    .option(
-      "--rotate-minutes <n>",
-      "start a new file {base}_YYYYMMDD_HHMM.jsonl every n minutes (UTC; off by default)",
-      parsePositiveInt,
-    )
-    .option(
-      "--rotate-bytes <n>",
-      "start a new rotated file before one would pass n bytes (off by default)",
-      parsePositiveInt,
-    )
-    .option(
-      "--keep <n>",
-      "with rotation: delete the oldest rotated files beyond n",
-      parsePositiveInt,
-    )
-    .option(
-      "--config <file>",
-      "sinks, filters and sampling from a JSON-with-comments file (see README, Configuration); " +
-        "the file then replaces --file and the sink flags",
-    )
-    .option(
-      "--follow-timeout <seconds>",
-      "at the end, wait this long for network sinks (they follow the record log) to deliver " +
-        "it all; past it exit 1 and print the `follow` command that finishes the job",
-      parseNonNegativeInt,
-      DEFAULT_FOLLOW_TIMEOUT_SECONDS,
-    )
-    .addOption(
-      new Option("--log-level <level>", "lowest level logged to stderr")
-        .choices([...LOG_LEVELS]).default("info"),
-    );
-}
-
-/**
- * The sink tuning the common flags describe. Throws when `--keep` comes without rotation.
- */
-export function sinkTuningFrom(flags: CommonFlags): JsonlFileSinkTuning {
-  const rotating = flags.rotateMinutes !== undefined || flags.rotateBytes !== undefined;
-  if (flags.keep !== undefined && !rotating) {
-    throw new InvalidArgumentError(
-      "--keep needs rotation: expected --rotate-minutes and/or --rotate-bytes as well",
-    );
-  }
-  return {
-    fsync: flags.fsync,
-    whenFull: flags.whenFull,
-    maxQueueBytes: flags.queueBytes,
-    flushBytes: flags.flushBytes,
-    flushIntervalMs: flags.flushIntervalMs,
-    rotation: rotating
-      ? { everyMinutes: flags.rotateMinutes, maxBytes: flags.rotateBytes, keep: flags.keep }
-      : undefined,
-  };
-}
-
-/** Exit code: the run finished and every input became a written record. */
-export const EXIT_OK = 0;
-/** Exit code: the run finished, but some input was rejected, blocked, dropped or not written. */
-export const EXIT_INCOMPLETE = 1;
-/** Exit code: bad flags or the pipeline could not start (bad --file, unreadable input, ...). */
-export const EXIT_USAGE = 2;
-
-/**
- * The exit code for an error thrown by commander's `parse()` (with `exitOverride()`): 0 after
- * `--help`, {@linkcode EXIT_USAGE} for bad flags (commander already printed why). Anything else
- * is printed to stderr first.
- */
-export function exitCodeOfParseError(error: unknown): number {
-  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-  console.error(`error: ${error instanceof Error ? error.message : error}`);
-  return EXIT_USAGE;
 }

@@ -6,7 +6,7 @@
 
 import { SnapshotPoster } from "../client/snapshot_poster.ts";
 import { runSimulatedSession, type SimulatedSessionOptions } from "../runtime/qts_runtime.ts";
-import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./options.ts";
+import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { writeAllSync } from "./stdio.ts";
 
 /** What `--post` needs besides the URL. */
@@ -17,6 +17,8 @@ export interface PostCommandOptions {
   readonly batch: number;
   /** The session to simulate. */
   readonly session: SimulatedSessionOptions;
+  /** Reads an environment variable (the entry script's `Deno.env.get`): the token. */
+  readonly env: (name: string) => string | undefined;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function runPostCommand(url: string, options: PostCommandOptions): 
           `localhost:8089: run deno with --allow-net=${host}`,
       );
     }
-    const token = options.tokenEnv === undefined ? undefined : Deno.env.get(options.tokenEnv);
+    const token = options.tokenEnv === undefined ? undefined : options.env(options.tokenEnv);
     if (options.tokenEnv !== undefined && token === undefined) {
       throw new Error(`--post-token-env ${options.tokenEnv}: expected it set, got nothing`);
     }

@@ -15,9 +15,10 @@ import {
 } from "../runtime/qts_runtime.ts";
 import { requireNatsAccess } from "../nats/servers.ts";
 import { NATS_PUBLISH_DEFAULTS } from "../nats/settings.ts";
+import type { NatsCredentials } from "../nats/credentials.ts";
 import { backoffDelayMs, delay } from "../io/delay.ts";
 import { SnapshotSubjects } from "../nats/subjects.ts";
-import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./options.ts";
+import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import type { LogLevelName } from "../log/logging.ts";
 import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
 import { writeAllSync } from "./stdio.ts";
@@ -28,6 +29,8 @@ export interface PublishCommandOptions {
   readonly subjectPrefix: string;
   /** Publishes waiting for their ack at most. */
   readonly ackWindow: number;
+  /** Credentials and TLS material for the servers (a configuration's `nats` block), if any. */
+  readonly credentials?: NatsCredentials;
   /** The session to simulate (its `signal` is set here). */
   readonly session: Omit<SimulatedSessionOptions, "signal">;
   /** `--log-level`. */
@@ -63,6 +66,7 @@ export async function runPublishCommand(
     const { NatsPublisher } = await import("../nats/publisher.ts");
     const publisher = new NatsPublisher({
       servers: urls,
+      credentials: options.credentials,
       name: "publish",
       logger: getObserverLogger("publish"),
       ackWindow: options.ackWindow,

@@ -9,7 +9,7 @@ import { queryCatalog } from "../catalog/catalog_query.ts";
 import { catalogDirectory } from "../catalog/catalog_schema.ts";
 import { formatQueryResult, type QueryFormat } from "../catalog/query_output.ts";
 import { printable } from "../io/printable.ts";
-import { EXIT_OK, EXIT_USAGE } from "./options.ts";
+import { EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { writeAllSync } from "./stdio.ts";
 
 /** What `query` needs. */

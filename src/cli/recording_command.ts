@@ -9,14 +9,10 @@ import type { PipelineOptions } from "../app/pipeline.ts";
 import { type Feed, runRecording } from "../app/recording.ts";
 import { isCleanRun } from "../app/run_summary.ts";
 import { setupLogging, teardownLogging } from "../log/logging.ts";
-import {
-  type CommonFlags,
-  EXIT_INCOMPLETE,
-  EXIT_OK,
-  EXIT_USAGE,
-  sinkTuningFrom,
-} from "./options.ts";
-import { type ObserverConfig, resolveConnectionUrls } from "../config/config_schema.ts";
+import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
+import { type CommonFlags, sinkTuningFrom } from "./sink_options.ts";
+import { type ObserverConfig } from "../config/config_types.ts";
+import { resolveConnectionUrls } from "../config/resolve_config.ts";
 import { ConfigError, loadConfig } from "../config/load_config.ts";
 import { printable } from "../io/printable.ts";
 import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
@@ -35,6 +31,11 @@ export interface RecordingRun {
   readonly feed: Feed;
   /** Exit used by a second shutdown signal. */
   readonly forceExit: (code: number) => void;
+  /**
+   * Reads an environment variable (the entry script's `Deno.env.get`): the connection URLs a
+   * configuration names by variable.
+   */
+  readonly env: EnvReader;
   /** The configuration file (resolved path), when `--config` was given. */
   readonly configPath?: string;
   /** Further arguments of the `follow` command that finishes this run's job (`--instance a`). */
@@ -48,24 +49,30 @@ export interface RecordingRun {
   readonly configure?: (config: ObserverConfig | undefined) => Promise<ObserverConfig | undefined>;
 }
 
-/** An environment variable, or why it cannot be read (the tasks grant only some). */
-function readEnvironment(name: string): string | undefined {
+/** Reads an environment variable: its value, or undefined when it is not set. */
+export type EnvReader = (name: string) => string | undefined;
+
+/** An environment variable through `env`, or why it cannot be read (the tasks grant only some). */
+function readEnvironment(env: EnvReader, name: string): string | undefined {
   if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
     throw new Error(
       "no permission to read it; the tasks grant QTS_* and PG* variables (see README, Permissions)",
     );
   }
-  return Deno.env.get(name);
+  return env(name);
 }
 
 /**
  * Loads a configuration file with its connection URLs resolved from the environment variables it
- * names; returns the message saying why it cannot be used instead.
+ * names (read with `env`); returns the message saying why it cannot be used instead.
  */
-export async function loadRunConfig(path: string): Promise<ObserverConfig | string> {
+export async function loadRunConfig(
+  path: string,
+  env: EnvReader,
+): Promise<ObserverConfig | string> {
   try {
     const config = await loadConfig(path);
-    const resolved = resolveConnectionUrls(config, readEnvironment);
+    const resolved = resolveConnectionUrls(config, (name) => readEnvironment(env, name));
     if (Array.isArray(resolved)) return new ConfigError(path, resolved).message;
     return resolved;
   } catch (error) {
@@ -82,7 +89,7 @@ async function configOf(run: RecordingRun): Promise<ObserverConfig | undefined |
     return `${given.join(", ")} and --config: expected the sinks in one place; with --config, ` +
       `set them in the file (${printable(run.configPath)})`;
   }
-  return await loadRunConfig(run.configPath);
+  return await loadRunConfig(run.configPath, run.env);
 }
 
 /** {@linkcode configOf}, then the run's own checks (`configure`). */

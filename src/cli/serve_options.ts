@@ -34,12 +34,13 @@ export function parseListen(text: string): { hostname: string; port: number } {
 }
 
 /**
- * The bearer token from `--token-env` or `--token-file` (a path resolved with `resolvePath`), if
- * one is given: at least 16 characters.
+ * The bearer token from `--token-env` (read with `env`) or `--token-file` (a path resolved with
+ * `resolvePath`), if one is given: at least 16 characters.
  */
 export async function readToken(
   flags: TokenFlags,
   resolvePath: (path: string) => string,
+  env: (name: string) => string | undefined,
 ): Promise<string | undefined> {
   if (flags.tokenEnv !== undefined && flags.tokenFile !== undefined) {
     throw new Error("--token-env and --token-file: expected one of them");
@@ -51,7 +52,7 @@ export async function readToken(
         `--token-env ${flags.tokenEnv}: no permission to read it; the tasks grant QTS_* variables`,
       );
     }
-    token = Deno.env.get(flags.tokenEnv);
+    token = env(flags.tokenEnv);
     if (token === undefined) {
       throw new Error(`--token-env ${flags.tokenEnv}: expected it set, got nothing`);
     }
@@ -64,4 +65,48 @@ export async function readToken(
     throw new Error("the bearer token: expected at least 16 characters, got fewer");
   }
   return token.trim();
+}
+
+/** The `--tls-cert` and `--tls-key` flags. */
+export interface TlsFlags {
+  /** `--tls-cert`: the certificate chain, PEM. */
+  tlsCert?: string;
+  /** `--tls-key`: the private key, PEM. */
+  tlsKey?: string;
+}
+
+async function readPem(flag: string, path: string, label: RegExp): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new Error(`${flag} ${path}: cannot read it: ${(error as Error).message}`);
+  }
+  if (!label.test(text)) {
+    throw new Error(`${flag} ${path}: expected a PEM file (${label.source}), got something else`);
+  }
+  return text;
+}
+
+/**
+ * The service's TLS certificate and key from `--tls-cert` and `--tls-key` (files resolved with
+ * `resolvePath`), or undefined when neither is given. Throws with the message to print when only
+ * one is given or a file is not PEM. The key's text is never put in a message.
+ */
+export async function readTlsCertificate(
+  flags: TlsFlags,
+  resolvePath: (path: string) => string,
+): Promise<{ cert: string; key: string } | undefined> {
+  if (flags.tlsCert === undefined && flags.tlsKey === undefined) return undefined;
+  if (flags.tlsCert === undefined || flags.tlsKey === undefined) {
+    throw new Error("--tls-cert and --tls-key: expected both (a certificate and its key), got one");
+  }
+  return {
+    cert: await readPem("--tls-cert", resolvePath(flags.tlsCert), /-----BEGIN CERTIFICATE-----/),
+    key: await readPem(
+      "--tls-key",
+      resolvePath(flags.tlsKey),
+      /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+    ),
+  };
 }

@@ -56,3 +56,17 @@ export function synchronousCommanderOutput(): {
 export function reportRejectedLine(input: string, line: number, reason: string): void {
   writeAllSync(Deno.stderr, printable(`${input}:${line}: rejected: ${reason}`, 2000) + "\n");
 }
+
+/**
+ * Reports a line of a record file that was not read as a record (a bad line, a torn last line)
+ * on stderr as `<file>:<line>: <reason>`, with control characters escaped and a huge reason cut.
+ *
+ * @example
+ * ```ts
+ * import { reportBadLine } from "./stdio.ts";
+ * reportBadLine({ file: "a.jsonl", line: 7, reason: "partial last line (no newline)" });
+ * ```
+ */
+export function reportBadLine(bad: { file: string; line: number; reason: string }): void {
+  writeAllSync(Deno.stderr, printable(`${bad.file}:${bad.line}: ${bad.reason}`, 2000) + "\n");
+}

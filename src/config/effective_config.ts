@@ -11,7 +11,9 @@ import { maskPassword, POSTGRES_SINK_DEFAULTS } from "../sinks/postgres_table.ts
 import { STREAM_SINK_DEFAULTS } from "../sinks/stream_sink.ts";
 import type { QueueTuning } from "../sinks/batching_queue.ts";
 import { NATS_PUBLISH_DEFAULTS } from "../nats/settings.ts";
-import type { ObserverConfig, SinkConfig } from "./config_schema.ts";
+import type { ObserverConfig, SinkConfig } from "./config_types.ts";
+import { postgresSecurityJson } from "./postgres_security.ts";
+import { natsSecurityJson } from "./nats_security.ts";
 
 /** A condition as the configuration file writes it, e.g. `inputs.volume >= 1000`. */
 export function formatCondition(condition: FieldCondition): string {
@@ -51,7 +53,7 @@ function sinkJson(sink: SinkConfig): Record<string, unknown> {
       name: sink.name,
       ...(sink.url !== undefined ? { url: maskPassword(sink.url) } : { url_env: sink.urlEnv }),
       table: sink.table,
-      tls: sink.tls,
+      ...postgresSecurityJson(sink),
       ...queueJson(sink.tuning, POSTGRES_SINK_DEFAULTS),
       ...selection,
     };
@@ -65,6 +67,7 @@ function sinkJson(sink: SinkConfig): Record<string, unknown> {
       subject_prefix: sink.subjectPrefix,
       ack_window: sink.ackWindow,
       ack_timeout_ms: sink.ackTimeoutMs,
+      ...natsSecurityJson(sink.security),
       ...queueJson(sink.tuning, NATS_PUBLISH_DEFAULTS),
       ...selection,
     };
@@ -114,6 +117,7 @@ export function effectiveConfig(
   return {
     nats: {
       servers: nats.servers.map(maskPassword),
+      ...natsSecurityJson(nats.security),
       stream: {
         name: stream.name,
         subjects: stream.subjects,

@@ -8,13 +8,12 @@
  */
 
 import * as jsonc from "jsonc-parser";
+import { dirname } from "node:path";
 import { printable } from "../io/printable.ts";
-import {
-  formatPath,
-  type ObserverConfig,
-  resolveConnectionUrls,
-  validateConfig,
-} from "./config_schema.ts";
+import { resolveNatsFiles, resolvePostgresFiles } from "./resolve_config.ts";
+import { formatPath } from "./config_problems.ts";
+import { type ObserverConfig } from "./config_types.ts";
+import { validateConfig } from "./config_schema.ts";
 
 /** A configuration that could not be read or is not valid; `problems` lists each one. */
 export class ConfigError extends Error {
@@ -130,25 +129,8 @@ export async function loadConfig(path: string): Promise<ObserverConfig> {
     const why = error instanceof TypeError ? "not valid UTF-8" : (error as Error).message;
     throw new ConfigError(path, [`cannot read it: ${why}`]);
   }
-  return parseConfig(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, path);
-}
-
-/**
- * Reads and validates a configuration file and fills in the connection URLs it names by
- * environment variable (`url_env`), read through `readEnv` (the caller owns the environment).
- * Throws {@linkcode ConfigError} listing every problem.
- *
- * @example
- * ```ts
- * import { loadResolvedConfig } from "./load_config.ts";
- * const config = await loadResolvedConfig("examples/config/fan_out.jsonc", () => undefined);
- * ```
- */
-export async function loadResolvedConfig(
-  path: string,
-  readEnv: (name: string) => string | undefined,
-): Promise<ObserverConfig> {
-  const resolved = resolveConnectionUrls(await loadConfig(path), readEnv);
-  if (Array.isArray(resolved)) throw new ConfigError(path, resolved);
-  return resolved;
+  const config = parseConfig(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, path);
+  // A postgres sink's TLS and password files, and the files of NATS auth and tls objects, are
+  // named relative to the configuration file.
+  return resolveNatsFiles(resolvePostgresFiles(config, dirname(path)), dirname(path));
 }

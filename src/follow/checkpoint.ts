@@ -9,6 +9,8 @@
 
 import { join } from "node:path";
 import type { SamplerState } from "../sinks/record_sampler.ts";
+import type { LogLocation } from "./log_files.ts";
+import { fileIdentity } from "./log_reader.ts";
 
 /** The checkpoint format's version. */
 export const CHECKPOINT_VERSION = 1;
@@ -178,4 +180,45 @@ export async function writeCheckpoint(path: string, checkpoint: Checkpoint): Pro
     file.close();
   }
   await Deno.rename(temporary, path);
+}
+
+/**
+ * The checkpoint, or a copy of it at the start of its file when that file was replaced since
+ * (another inode, or shorter than the offset: deleted and recorded again under the same name);
+ * `onReplaced` is told so. A file that is gone keeps the checkpoint (the reader goes on with the
+ * next file and says so).
+ *
+ * @example
+ * ```ts
+ * import { checkpointStillValid, type Checkpoint } from "./checkpoint.ts";
+ * declare const checkpoint: Checkpoint;
+ * const dir = await Deno.makeTempDir();
+ * await checkpointStillValid(checkpoint, { dir, base: "observer" }, () => {});
+ * ```
+ */
+export async function checkpointStillValid(
+  checkpoint: Checkpoint | undefined,
+  log: LogLocation,
+  onReplaced: (checkpoint: Checkpoint) => void,
+): Promise<Checkpoint | undefined> {
+  if (checkpoint === undefined) return undefined;
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(join(log.dir, checkpoint.file), { read: true });
+  } catch {
+    return checkpoint;
+  }
+  let identity: string | undefined;
+  let size: number;
+  try {
+    identity = await fileIdentity(file);
+    size = (await file.stat()).size;
+  } finally {
+    file.close();
+  }
+  const replaced = (checkpoint.identity !== undefined && identity !== checkpoint.identity) ||
+    size < checkpoint.offset;
+  if (!replaced) return checkpoint;
+  onReplaced(checkpoint);
+  return { ...checkpoint, offset: 0, identity, sampler: undefined };
 }

@@ -2,52 +2,50 @@
  * A follower: ships a log to a network destination from a durable checkpoint, as a kdb+tick
  * subscriber replays the tickerplant's log. It reads a chunk of whole lines, applies its filter
  * and sampling, hands the batch to its destination, and only once the destination acknowledged
- * it writes the checkpoint past those lines. While the destination fails it retries the same
- * batch with backoff and falls behind: nothing is dropped, and its memory is one batch whatever
- * the outage's length. After a crash the next follower of the same name resumes at the
- * checkpoint; the destination drops the records of the last batch it already had, by `run_id`.
+ * it moves the checkpoint past those lines (written while the next batch is delivered, one write
+ * at a time). While the destination fails it retries the same batch with backoff and falls
+ * behind: nothing is dropped, and its memory is one batch whatever the outage's length. After a
+ * crash the next follower of the same name resumes at the checkpoint; the destination drops the
+ * records of the last batches it already had, by `run_id`.
+ *
+ * This class runs on the thread that calls it; `WorkerFollower` runs one in a worker.
  *
  * @module
  */
 
-import { acquireRecordLock, RecordFileBusyError, type RecordLock } from "../sinks/record_lock.ts";
-import { join } from "node:path";
+import type { RecordLock } from "../sinks/record_lock.ts";
 import type { Logger } from "../log/logging.ts";
-import { isBlankLine } from "../io/line_reader.ts";
-import { logRecord } from "./logged_record.ts";
 import { type Backoff, backoffDelayMs, delay } from "../io/delay.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
 import { compileSampler, type RecordSampleSpec } from "../sinks/record_sampler.ts";
 import type { BatchDestination, LoggedRecord } from "../sinks/sink.ts";
-import {
-  type Checkpoint,
-  CHECKPOINT_VERSION,
-  checkpointPath,
-  followerFileBase,
-  readCheckpoint,
-  writeCheckpoint,
-} from "./checkpoint.ts";
+import { type Checkpoint, CHECKPOINT_VERSION } from "./checkpoint.ts";
+import { CheckpointKeeper } from "./checkpoint_keeper.ts";
 import type { LogLocation } from "./log_files.ts";
 import {
   DEFAULT_CHUNK_BYTES,
-  fileIdentity,
   type LogChunk,
   type LogPosition,
-  LogReader,
+  type LogReader,
 } from "./log_reader.ts";
+import { followerFooting, followerLogReader } from "./follower_start.ts";
+import { DEFAULT_COUNT_LINES_UP_TO, measureLag } from "./follower_lag.ts";
+import { batchBytes, RecordSelection } from "./record_selection.ts";
+import type {
+  FollowerLag,
+  FollowerState,
+  FollowerStats,
+  RunningFollower,
+} from "./follower_types.ts";
 
-/** What a follower is doing. */
-export type FollowerState =
-  /** Reading a backlog and delivering it. */
-  | "catching_up"
-  /** At the end of the log, waiting for more. */
-  | "following"
-  /** The destination (or the log) failed; the same batch is retried with backoff. */
-  | "failing"
-  /** The log was declared complete and everything in it was delivered. */
-  | "finished"
-  /** Stopped before the end (the checkpoint holds where it was). */
-  | "stopped";
+export {
+  FollowerBusyError,
+  type FollowerLag,
+  type FollowerState,
+  type FollowerStats,
+  type FollowerSummary,
+  type RunningFollower,
+} from "./follower_types.ts";
 
 /** Options of {@linkcode Follower.open}. */
 export interface FollowerOptions {
@@ -71,108 +69,15 @@ export interface FollowerOptions {
   readonly backoff?: Backoff;
   /** Wall clock (epoch ms). Default `Date.now`. */
   readonly now?: () => number;
+  /** Told after each change of its state or counters (a worker reports them from here). */
+  readonly onChange?: () => void;
 }
 
-/** How far behind the log a follower is. */
-export interface FollowerLag {
-  /** Bytes of the log not yet read past. */
-  readonly bytes: number;
-  /** Lines of the log not yet read past (undefined when too many to count quickly). */
-  readonly records?: number;
-  /** Event time of the log's newest record minus that of the last record delivered, in s. */
-  readonly eventSeconds?: number;
-  /** Seconds since the follower was last at the end of the log (0 when it is there now). */
-  readonly wallSeconds: number;
-}
-
-/** A follower's counters, for the summary, the status route and the metrics. */
-export interface FollowerStats {
-  /** Its name. */
-  readonly name: string;
-  /** What it delivers to. */
-  readonly destination: string;
-  /** What it is doing. */
-  readonly state: FollowerState;
-  /** The last failure (kept until the next success). */
-  readonly lastError?: string;
-  /** Records delivered in this process. */
-  readonly delivered: number;
-  /** Records the destination refused for their content, in this process. */
-  readonly refused: number;
-  /** Log lines that were not records, in this process. */
-  readonly skipped: number;
-  /** Records the filter did not take, in this process. */
-  readonly filtered: number;
-  /** Records the filter took and the sampling did not keep, in this process. */
-  readonly sampled: number;
-  /** Records delivered over the follower's life (from its checkpoint). */
-  readonly deliveredTotal: number;
-  /** Where it stands (the checkpoint's position). */
-  readonly position?: LogPosition;
-  /** Its checkpoint file. */
-  readonly checkpoint: string;
-}
-
-/** A follower's state at the end of a run, for the summary. */
-export interface FollowerSummary extends FollowerStats {
-  /** How far behind the log it stopped. */
-  readonly lag: FollowerLag;
-  /** The log it follows (its base name). */
-  readonly log: string;
-}
-
-/** Thrown when a follower of the same log and name runs in another process. */
-export class FollowerBusyError extends Error {
-  /** Says who has it. */
-  constructor(name: string, log: string, ownerPid: number | undefined) {
-    super(
-      `follower ${name} of the log ${log} is running in another process` +
-        (ownerPid === undefined ? "" : ` (pid ${ownerPid})`) +
-        ": one process per follower; stop it, or let it finish",
-    );
-    this.name = "FollowerBusyError";
-  }
-}
-
-/**
- * The checkpoint, or a copy of it at the start of its file when that file was replaced since
- * (another inode, or shorter than the offset: deleted and recorded again under the same name).
- */
-async function stillValid(
-  checkpoint: Checkpoint | undefined,
-  options: FollowerOptions,
-): Promise<Checkpoint | undefined> {
-  if (checkpoint === undefined) return undefined;
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(join(options.log.dir, checkpoint.file), { read: true });
-  } catch {
-    return checkpoint; // gone: the reader goes on with the next file and says so
-  }
-  let identity: string | undefined;
-  let size: number;
-  try {
-    identity = await fileIdentity(file);
-    size = (await file.stat()).size;
-  } finally {
-    file.close();
-  }
-  const replaced = (checkpoint.identity !== undefined && identity !== checkpoint.identity) ||
-    size < checkpoint.offset;
-  if (!replaced) return checkpoint;
-  options.logger.warn(
-    "Follower {follower}: {file} was replaced since its checkpoint (byte {offset}); delivering " +
-      "it from its start, sampling afresh (records the destination has are dropped by run_id)",
-    { follower: options.name, file: checkpoint.file, offset: checkpoint.offset },
-  );
-  return { ...checkpoint, offset: 0, identity, sampler: undefined };
-}
-
-/** The bytes of a batch's lines. */
-function batchBytes(batch: readonly LoggedRecord[]): number {
-  let bytes = 0;
-  for (const { line } of batch) bytes += line.length + 1;
-  return bytes;
+/** The lines a batch spans: where they end, that file's identity, how many. */
+interface Span {
+  end: LogPosition;
+  identity?: string;
+  lines: number;
 }
 
 const describe = (error: unknown) => error instanceof Error ? error.message : String(error);
@@ -199,19 +104,18 @@ const describe = (error: unknown) => error instanceof Error ? error.message : St
  * await follower.close();
  * ```
  */
-export class Follower {
+export class Follower implements RunningFollower {
   /** Its name. */
   readonly name: string;
   readonly #options: FollowerOptions;
   readonly #destination: BatchDestination;
   readonly #lock: RecordLock;
-  readonly #checkpointPath: string;
   readonly #reader: LogReader;
-  readonly #sampler: ReturnType<typeof compileSampler> | undefined;
+  readonly #selection: RecordSelection;
   readonly #now: () => number;
   readonly #chunkBytes: number;
   readonly #stop = new AbortController();
-  #checkpoint: Checkpoint;
+  readonly #checkpoint: CheckpointKeeper;
   #state: FollowerState = "catching_up";
   #lastError: string | undefined;
   #finishing = false;
@@ -220,9 +124,6 @@ export class Follower {
   #running: Promise<void> | undefined;
   #delivered = 0;
   #refused = 0;
-  #skipped = 0;
-  #filtered = 0;
-  #sampled = 0;
 
   private constructor(
     options: FollowerOptions,
@@ -234,41 +135,29 @@ export class Follower {
     this.#options = options;
     this.#destination = options.destination;
     this.#lock = lock;
-    this.#checkpointPath = path;
     this.#now = options.now ?? Date.now;
     this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    this.#checkpoint = checkpoint ?? {
-      version: CHECKPOINT_VERSION,
-      log: options.log.base,
-      file: "",
-      offset: 0,
-      records: 0,
-      delivered: 0,
-      refused: 0,
-      skipped: 0,
-      updatedAt: new Date(this.#now()).toISOString(),
-    };
-    this.#sampler = options.sample === undefined
+    this.#checkpoint = new CheckpointKeeper(
+      path,
+      checkpoint ?? {
+        version: CHECKPOINT_VERSION,
+        log: options.log.base,
+        file: "",
+        offset: 0,
+        records: 0,
+        delivered: 0,
+        refused: 0,
+        skipped: 0,
+        updatedAt: new Date(this.#now()).toISOString(),
+      },
+      // The next acknowledged batch writes it again; a crash before then re-sends this one.
+      (error) => this.#fail(`cannot write the checkpoint ${path}: ${describe(error)}`),
+    );
+    const sampler = options.sample === undefined
       ? undefined
       : compileSampler(options.sample, checkpoint?.sampler);
-    const from = checkpoint === undefined
-      ? undefined
-      : { file: checkpoint.file, offset: checkpoint.offset };
-    this.#reader = new LogReader(options.log, from, {
-      chunkBytes: options.chunkBytes,
-      onMissingFile: (missing, next) =>
-        options.logger.warn(
-          "Follower {follower}: the log file {missing} is gone (deleted by hand?); going on " +
-            "with {next}: records only in it are not delivered",
-          { follower: this.name, missing, next: next ?? "the oldest file" },
-        ),
-      onTornTail: (file, bytes) =>
-        options.logger.warn(
-          "Follower {follower}: {file} ends in {bytes} bytes that are not a whole line " +
-            "(left by a crash); skipped",
-          { follower: this.name, file, bytes },
-        ),
-    });
+    this.#selection = new RecordSelection(options.name, options.logger, options.filter, sampler);
+    this.#reader = followerLogReader(options.name, options.log, this.#position(), options);
   }
 
   /**
@@ -277,24 +166,12 @@ export class Follower {
    * `CheckpointError`.
    */
   static async open(options: FollowerOptions): Promise<Follower> {
-    const { dir, base } = options.log;
-    const path = checkpointPath(dir, base, options.name);
-    let lock: RecordLock;
-    try {
-      lock = await acquireRecordLock(dir, followerFileBase(base, options.name), path);
-    } catch (error) {
-      if (error instanceof RecordFileBusyError) {
-        throw new FollowerBusyError(options.name, base, error.ownerPid);
-      }
-      throw error;
-    }
-    try {
-      const checkpoint = await readCheckpoint(path, base);
-      return new Follower(options, lock, path, await stillValid(checkpoint, options));
-    } catch (error) {
-      lock.release();
-      throw error;
-    }
+    const { lock, path, checkpoint } = await followerFooting(
+      options.name,
+      options.log,
+      options.logger,
+    );
+    return new Follower(options, lock, path, checkpoint);
   }
 
   /** What it writes to. */
@@ -335,6 +212,7 @@ export class Follower {
   /** Stops, closes the destination and releases the follower's lock. */
   async close(): Promise<void> {
     await this.stop();
+    await this.#checkpoint.settle();
     this.#reader.close();
     await this.#destination.close();
     this.#lock.release();
@@ -342,7 +220,7 @@ export class Follower {
 
   /** Counters and state. */
   stats(): FollowerStats {
-    const c = this.#checkpoint;
+    const c = this.#checkpoint.current;
     return {
       name: this.name,
       destination: this.#destination.description,
@@ -350,36 +228,35 @@ export class Follower {
       lastError: this.#lastError,
       delivered: this.#delivered,
       refused: this.#refused,
-      skipped: this.#skipped,
-      filtered: this.#filtered,
-      sampled: this.#sampled,
+      skipped: this.#selection.skipped,
+      filtered: this.#selection.filtered,
+      sampled: this.#selection.sampled,
       deliveredTotal: c.delivered,
-      position: c.file === "" ? undefined : { file: c.file, offset: c.offset },
-      checkpoint: this.#checkpointPath,
+      position: this.#position(),
+      checkpoint: this.#checkpoint.path,
     };
+  }
+
+  /** When it was last at the end of the log (epoch ms), if ever. */
+  get caughtUpAt(): number | undefined {
+    return this.#caughtUpAt;
   }
 
   /**
    * How far behind the log it is now: its size after the checkpoint, and its lines when there
    * are at most `countLinesUpTo` bytes of them to read (default 256 MiB).
    */
-  async lag(countLinesUpTo = 256 * 1024 * 1024): Promise<FollowerLag> {
-    const measure = new LogReader(
+  lag(countLinesUpTo = DEFAULT_COUNT_LINES_UP_TO): Promise<FollowerLag> {
+    return measureLag(
       this.#options.log,
-      this.#checkpoint.file === ""
-        ? undefined
-        : { file: this.#checkpoint.file, offset: this.#checkpoint.offset },
+      { position: this.#position(), caughtUpAt: this.#caughtUpAt, now: this.#now() },
+      countLinesUpTo,
     );
-    const bytes = await measure.bytesBehind();
-    const records = bytes === 0 ? 0 : await measure.linesBehind(countLinesUpTo, bytes);
-    const caughtUp = bytes === 0;
-    const since = this.#caughtUpAt;
-    return {
-      bytes,
-      records,
-      wallSeconds: caughtUp || since === undefined ? 0 : (this.#now() - since) / 1000,
-      eventSeconds: caughtUp ? 0 : undefined,
-    };
+  }
+
+  #position(): LogPosition | undefined {
+    const c = this.#checkpoint.current;
+    return c.file === "" ? undefined : { file: c.file, offset: c.offset };
   }
 
   async #loop(): Promise<void> {
@@ -388,6 +265,8 @@ export class Follower {
     /** The next chunk, read while the destination takes the current one. */
     let prefetched: Promise<LogChunk | undefined> | undefined;
     while (!signal.aborted) {
+      // Told the log is complete before this read: its end is the log's end.
+      const complete = this.#finishing;
       let chunk: LogChunk | undefined;
       try {
         // A prefetched end of the log is read again: the log may have grown meanwhile.
@@ -401,103 +280,103 @@ export class Follower {
         continue;
       }
       if (chunk === undefined) {
-        this.#caughtUpAt = this.#now();
-        if (this.#finishing) {
-          this.#state = "finished";
-          return;
-        }
-        if (this.#state !== "failing") this.#state = "following";
-        await this.#idle();
+        if (await this.#atEnd(complete)) return;
         continue;
       }
-      if (this.#state !== "failing") this.#state = "catching_up";
-      const skippedBefore = this.#skipped;
-      const batch = this.#select(chunk);
-      // A filter or sampling that keeps few records: read on until the batch is as large as a
-      // chunk (or the log ends), so the destination gets few large batches, not many small ones.
-      const span = { end: chunk.end, identity: chunk.identity, lines: chunk.lines.length };
-      let bytes = batchBytes(batch);
-      while (bytes < this.#chunkBytes && !signal.aborted) {
-        const more = await this.#reader.next().catch(() => undefined);
-        if (more === undefined) break;
-        const selected = this.#select(more);
-        batch.push(...selected);
-        bytes += batchBytes(selected);
-        span.end = more.end;
-        span.identity = more.identity;
-        span.lines += more.lines.length;
-      }
-      const skipped = this.#skipped - skippedBefore;
+      if (this.#state !== "failing") this.#setState("catching_up");
+      const { batch, span, skipped } = await this.#gather(chunk, signal);
       prefetched = this.#reader.next();
       prefetched.catch(() => {}); // its error comes again when it is awaited
-      while (batch.length > 0 && !signal.aborted) {
-        try {
-          const { refused } = await this.#destination.deliver(batch);
-          this.#recover(attempt);
-          attempt = 0;
-          this.#delivered += batch.length - refused;
-          this.#refused += refused;
-          this.#commit(span, { delivered: batch.length - refused, refused, skipped }, batch.at(-1));
-          break;
-        } catch (error) {
-          this.#fail(describe(error));
-          await delay(backoffDelayMs(++attempt, this.#options.backoff), signal);
-        }
-      }
+      attempt = await this.#deliver(batch, span, skipped, attempt, signal);
       if (signal.aborted) break;
-      if (batch.length === 0) this.#commit(span, { delivered: 0, refused: 0, skipped }, undefined);
+      // Written while the next batch is delivered (after the write before it).
+      await this.#checkpoint.save();
+    }
+    await this.#checkpoint.settle();
+    this.#setState("stopped");
+  }
+
+  /**
+   * At the end of the log: true once finished (the log was complete when read to its end), else
+   * waits there for more.
+   */
+  async #atEnd(complete: boolean): Promise<boolean> {
+    await this.#checkpoint.settle();
+    this.#caughtUpAt = this.#now();
+    if (complete) {
+      this.#setState("finished");
+      return true;
+    }
+    if (this.#state !== "failing") this.#setState("following");
+    await this.#idle();
+    return false;
+  }
+
+  /**
+   * The records of `chunk` to deliver, read on while the filter or sampling keeps few of them
+   * until the batch is as large as a chunk (or the log ends): few large batches, not many small.
+   */
+  async #gather(
+    chunk: LogChunk,
+    signal: AbortSignal,
+  ): Promise<{ batch: LoggedRecord[]; span: Span; skipped: number }> {
+    const skippedBefore = this.#selection.skipped;
+    const batch = this.#selection.select(chunk);
+    const span: Span = { end: chunk.end, identity: chunk.identity, lines: chunk.lines.length };
+    let bytes = batchBytes(batch);
+    while (bytes < this.#chunkBytes && !signal.aborted) {
+      const more = await this.#reader.next().catch(() => undefined);
+      if (more === undefined) break;
+      const selected = this.#selection.select(more);
+      for (const item of selected) batch.push(item);
+      bytes += batchBytes(selected);
+      span.end = more.end;
+      span.identity = more.identity;
+      span.lines += more.lines.length;
+    }
+    return { batch, span, skipped: this.#selection.skipped - skippedBefore };
+  }
+
+  /**
+   * Delivers `batch` (retrying with backoff until acknowledged or stopped) and moves the
+   * checkpoint past its lines; returns the failed attempts since the last success.
+   */
+  async #deliver(
+    batch: LoggedRecord[],
+    span: Span,
+    skipped: number,
+    attempt: number,
+    signal: AbortSignal,
+  ): Promise<number> {
+    if (batch.length === 0) {
+      this.#commit(span, { delivered: 0, refused: 0, skipped }, undefined);
+      return attempt;
+    }
+    while (!signal.aborted) {
       try {
-        await writeCheckpoint(this.#checkpointPath, this.#checkpoint);
+        const { refused } = await this.#destination.deliver(batch);
+        this.#recover(attempt);
+        this.#delivered += batch.length - refused;
+        this.#refused += refused;
+        this.#commit(span, { delivered: batch.length - refused, refused, skipped }, batch.at(-1));
+        return 0;
       } catch (error) {
-        // The next acknowledged batch writes it again; a crash before then re-sends this one.
-        this.#fail(`cannot write the checkpoint ${this.#checkpointPath}: ${describe(error)}`);
+        this.#fail(describe(error));
+        await delay(backoffDelayMs(++attempt, this.#options.backoff), signal);
       }
     }
-    this.#state = "stopped";
+    return attempt;
   }
 
-  /** The records of a chunk this follower delivers (counting what it leaves out). */
-  #select(chunk: LogChunk): LoggedRecord[] {
-    const batch: LoggedRecord[] = [];
-    for (const line of chunk.lines) {
-      if (isBlankLine(line)) continue;
-      const record = logRecord(line);
-      if (typeof record === "string") {
-        this.#skipped++;
-        this.#options.logger.warn(
-          "Follower {follower}: a line of {file} near byte {offset} is not a record ({reason}); " +
-            "skipped",
-          {
-            follower: this.name,
-            file: chunk.start.file,
-            offset: chunk.start.offset,
-            reason: record,
-          },
-        );
-        continue;
-      }
-      if (this.#options.filter !== undefined && !this.#options.filter(record)) {
-        this.#filtered++;
-        continue;
-      }
-      if (this.#sampler !== undefined && !this.#sampler(record)) {
-        this.#sampled++;
-        continue;
-      }
-      batch.push({ record, line: line.text });
-    }
-    return batch;
-  }
-
-  /** Moves the checkpoint past a chunk whose selected records the destination has. */
+  /** Moves the checkpoint past a span whose selected records the destination has. */
   #commit(
-    span: { readonly end: LogPosition; readonly identity?: string; readonly lines: number },
+    span: Span,
     { delivered, refused, skipped }: { delivered: number; refused: number; skipped: number },
     last: LoggedRecord | undefined,
   ): void {
-    const c = this.#checkpoint;
+    const c = this.#checkpoint.current;
     const lastMs = last?.record.snapshot?.meta?.timestamp_ms;
-    this.#checkpoint = {
+    this.#checkpoint.advance({
       version: CHECKPOINT_VERSION,
       log: c.log,
       file: span.end.file,
@@ -508,9 +387,16 @@ export class Follower {
       refused: c.refused + refused,
       skipped: c.skipped + skipped,
       lastEventMs: typeof lastMs === "number" ? lastMs : c.lastEventMs,
-      sampler: this.#sampler?.state(),
+      sampler: this.#selection.samplerState(),
       updatedAt: new Date(this.#now()).toISOString(),
-    };
+    });
+    this.#options.onChange?.();
+  }
+
+  #setState(state: FollowerState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#options.onChange?.();
   }
 
   #fail(cause: string): void {
@@ -521,8 +407,9 @@ export class Follower {
         { follower: this.name, destination: this.#destination.description, cause },
       );
     }
-    this.#state = "failing";
     this.#lastError = cause;
+    this.#state = "failing";
+    this.#options.onChange?.();
   }
 
   #recover(attempts: number): void {
@@ -531,8 +418,8 @@ export class Follower {
       "Follower {follower} delivers to {destination} again after {attempts} failed attempt(s)",
       { follower: this.name, destination: this.#destination.description, attempts },
     );
-    this.#state = "catching_up";
     this.#lastError = undefined;
+    this.#setState("catching_up");
   }
 
   /** Waits for a wake, the idle interval, or a stop. */

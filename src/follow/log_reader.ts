@@ -291,28 +291,23 @@ export async function fileIdentity(file: Deno.FsFile): Promise<string | undefine
   return `${(await file.stat()).ino ?? 0}:${hex}`;
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * The lines of `bytes` (whole lines, each ending in `\n`). The log is UTF-8 with `\n` line ends
  * only (a record's JSON escapes every control character), so the fast way decodes the chunk once
- * and splits it; anything else (invalid UTF-8, a `\r`) takes the project's line reader, which
- * names the problem of each line.
+ * (replacing: 2-3 times faster than a fatal decoder) and splits it; anything else (a U+FFFD in
+ * the text: invalid UTF-8, or that character written; a `\r`) takes the project's line reader,
+ * which names the problem of each line.
  */
 function wholeLines(bytes: Uint8Array, maxLineBytes: number): TextLine[] {
-  if (bytes.indexOf(0x0d) < 0) {
-    let text: string | undefined;
-    try {
-      text = strictUtf8.decode(bytes);
-    } catch {
-      text = undefined;
-    }
-    if (text !== undefined) {
-      const parts = text.split("\n");
-      parts.pop(); // after the last line end
-      if (parts.every((part) => part.length <= maxLineBytes)) {
-        return parts.map((part, i) => ({ text: part, number: i + 1, terminated: true }));
-      }
+  // Searched in the text, not the bytes: a typed array's indexOf is several times slower.
+  const text = utf8.decode(bytes);
+  if (!text.includes("\uFFFD") && !text.includes("\r")) {
+    const parts = text.split("\n");
+    parts.pop(); // after the last line end
+    if (parts.every((part) => part.length <= maxLineBytes)) {
+      return parts.map((part, i) => ({ text: part, number: i + 1, terminated: true }));
     }
   }
   return splitLines(bytes, { startOfInput: false, endOfInput: false, maxLineBytes });

@@ -27,9 +27,53 @@ function objectOrUndefined(value: unknown): Record<string, unknown> | undefined 
     : undefined;
 }
 
+/** A snapshot with `meta` and `context` parsed and its observation parsed on first use. */
+class LazySnapshot {
+  readonly meta: Record<string, unknown>;
+  readonly context: Record<string, unknown>;
+  readonly #text: string;
+  #observation: unknown;
+
+  constructor(meta: Record<string, unknown>, context: Record<string, unknown>, text: string) {
+    this.meta = meta;
+    this.context = context;
+    this.#text = text;
+  }
+
+  get observation(): unknown {
+    return this.#observation ??= parsedMember(this.#text, "observation");
+  }
+
+  toJSON(): unknown {
+    return { meta: this.meta, context: this.context, observation: this.observation };
+  }
+}
+
+/** A record whose metadata is parsed on first use. */
+class LazyRecord {
+  readonly snapshot: LazySnapshot;
+  readonly #line: string;
+  #metadata: unknown;
+
+  constructor(snapshot: LazySnapshot, line: string) {
+    this.snapshot = snapshot;
+    this.#line = line;
+  }
+
+  get metadata(): unknown {
+    return this.#metadata ??= parsedMember(this.#line, "metadata");
+  }
+
+  toJSON(): unknown {
+    return JSON.parse(this.#line);
+  }
+}
+
 /**
  * The record of a log line with its observation and metadata parsed on first use, or undefined
  * when the line is not laid out as this project writes records (then the caller parses it whole).
+ * The lazy parts are getters of classes, not of object literals: an object with its own
+ * accessors costs more to make than the parse it spares.
  *
  * @example
  * ```ts
@@ -52,21 +96,10 @@ export function lazyLoggedRecord(line: string): PatternRecord | undefined {
     return undefined;
   }
   if (meta === undefined || context === undefined) return undefined;
-  let observation: unknown;
-  let metadata: unknown;
-  const snapshot = {
-    meta,
-    context,
-    get observation() {
-      return observation ??= parsedMember(snapshotText, "observation");
-    },
-  };
-  return {
-    snapshot,
-    get metadata() {
-      return metadata ??= parsedMember(line, "metadata");
-    },
-  } as unknown as PatternRecord;
+  return new LazyRecord(
+    new LazySnapshot(meta, context, snapshotText),
+    line,
+  ) as unknown as PatternRecord;
 }
 
 /**

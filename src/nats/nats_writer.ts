@@ -13,14 +13,17 @@ import { maskPassword } from "../sinks/postgres_table.ts";
 import { recordSnapshotText } from "../io/json_slice.ts";
 import type { Logger } from "../log/logging.ts";
 import type { BatchDestination, Delivery, LoggedRecord } from "../sinks/sink.ts";
+import type { NatsCredentials } from "./credentials.ts";
 import { PublishConnection } from "./publish_connection.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
 import { DEFAULT_SUBJECT_PREFIX, type NatsPayload, SnapshotSubjects } from "./subjects.ts";
 
 /** Options of a {@linkcode NatsWriter}. */
 export interface NatsWriterOptions {
-  /** `nats://host:port` of the servers (any of them will do). */
+  /** `nats://host:port` or `tls://host:port` of the servers (any of them will do). */
   readonly servers: readonly string[];
+  /** Credentials and TLS material (from the configuration's `auth` and `tls`), if any. */
+  readonly credentials?: NatsCredentials;
   /** Name in logs, summaries and the server's connection list. */
   readonly name: string;
   /** Receives refusals. */
@@ -73,7 +76,7 @@ export class NatsWriter implements BatchDestination {
   /** Checks the options; connects on the first batch. */
   constructor(options: NatsWriterOptions) {
     this.name = options.name;
-    this.#connection = new PublishConnection(options.servers, options.name);
+    this.#connection = new PublishConnection(options.servers, options.name, options.credentials);
     this.description = `NATS ${options.servers.map(maskPassword).join(",")}`;
     this.#options = options;
     this.#payload = options.payload ?? "snapshots";

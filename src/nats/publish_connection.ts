@@ -5,9 +5,10 @@
  * @module
  */
 
-import * as nats from "@nats-io/transport-node";
+import type * as nats from "@nats-io/transport-node";
+import { connectNats } from "./connect.ts";
+import type { NatsCredentials } from "./credentials.ts";
 import { PubAckInbox } from "./pub_ack_inbox.ts";
-import { natsConnectOptions } from "./servers.ts";
 
 /**
  * The client library's connection, as {@linkcode Publishing} holds it. Named here so the public
@@ -24,7 +25,8 @@ export interface Publishing {
 }
 
 /**
- * A lazily made publishing connection to `servers`, named `qts:<name>` on the server.
+ * A lazily made publishing connection to `servers`, named `qts:<name>` on the server, with the
+ * configuration's credentials and TLS (`credentials`) when it has any.
  *
  * @example
  * ```ts
@@ -37,22 +39,29 @@ export interface Publishing {
 export class PublishConnection {
   readonly #servers: readonly string[];
   readonly #name: string;
+  readonly #credentials: NatsCredentials | undefined;
   #connection: Promise<Publishing> | undefined;
 
   /** Connects on the first {@linkcode PublishConnection.open}. */
-  constructor(servers: readonly string[], name: string) {
+  constructor(servers: readonly string[], name: string, credentials?: NatsCredentials) {
     this.#servers = servers;
     this.#name = name;
+    this.#credentials = credentials;
   }
 
   /**
    * The open connection (made now when there is none); throws when the servers cannot be
-   * reached or the connection was closed (the next call tries again).
+   * reached, refuse the credentials or the TLS certificates (a `NatsConnectError` saying which),
+   * or the connection was closed (the next call tries again).
    */
   async open(): Promise<Publishing> {
     if (this.#connection === undefined) {
-      this.#connection = nats.connect(natsConnectOptions(this.#servers, `qts:${this.#name}`, 2000))
-        .then((nc) => ({ nc, inbox: new PubAckInbox(nc) }));
+      this.#connection = connectNats({
+        servers: this.#servers,
+        name: `qts:${this.#name}`,
+        timeout: 2000,
+        credentials: this.#credentials,
+      }).then((nc) => ({ nc, inbox: new PubAckInbox(nc) }));
       // A failed connection attempt is forgotten so the next batch tries again.
       this.#connection.catch(() => this.#connection = undefined);
     }

@@ -22,6 +22,7 @@ import {
 import { closeQueueLogged, episodeLogging } from "../sinks/queue_logging.ts";
 import type { SinkStats } from "../sinks/sink.ts";
 import { PayloadArena } from "./payload_arena.ts";
+import type { NatsCredentials } from "./credentials.ts";
 import { PublishConnection } from "./publish_connection.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
 
@@ -47,8 +48,10 @@ interface QueuedItem {
 
 /** Options of a {@linkcode NatsPublisher}. */
 export interface NatsPublisherOptions extends QueueTuning {
-  /** `nats://host:port` of the servers (any of them will do). */
+  /** `nats://host:port` or `tls://host:port` of the servers (any of them will do). */
   readonly servers: readonly string[];
+  /** Credentials and TLS material (from the configuration's `auth` and `tls`), if any. */
+  readonly credentials?: NatsCredentials;
   /** Name in logs, summaries and the server's connection list. */
   readonly name: string;
   /** Receives failure episodes and refusals. */
@@ -100,7 +103,7 @@ export class NatsPublisher implements AsyncDisposable {
   /** Checks the options; connects on the first batch. */
   constructor(options: NatsPublisherOptions) {
     this.name = options.name;
-    this.#connection = new PublishConnection(options.servers, options.name);
+    this.#connection = new PublishConnection(options.servers, options.name, options.credentials);
     this.#options = options;
     this.#window = options.ackWindow ?? NATS_PUBLISH_DEFAULTS.ackWindow;
     this.#timeout = options.ackTimeoutMs ?? NATS_PUBLISH_DEFAULTS.ackTimeoutMs;

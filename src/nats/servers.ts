@@ -1,7 +1,8 @@
 /**
- * NATS server addresses as the configuration and flags give them (`nats://host:port`), the
- * network fence for them, and the one set of connection options every NATS client of the
- * project uses (reconnect forever, only to the listed servers).
+ * NATS server addresses as the configuration and flags give them (`nats://host:port`, or
+ * `tls://host:port` for a server that must speak TLS), the network fence for them, and the one
+ * set of connection options every NATS client of the project uses (reconnect forever, only to
+ * the listed servers).
  *
  * @module
  */
@@ -20,38 +21,89 @@ export interface NatsEndpoint {
   readonly host: string;
   /** TCP port. */
   readonly port: number;
+  /** True for a `tls://` URL: the connection must use TLS. */
+  readonly tls: boolean;
 }
 
 /**
- * The endpoint of a `nats://host[:port]` URL (a bare `host:port` is taken too). Throws a
- * `RangeError` saying what was expected for anything else (credentials and TLS are not
- * supported: see README, Limits).
+ * The endpoint of a `nats://host[:port]` or `tls://host[:port]` URL (a bare `host:port` is taken
+ * as `nats://`). Throws a `RangeError` saying what was expected for anything else; a URL with a
+ * user or password in it is refused (credentials go in the configuration's `auth`, read from a
+ * file or an environment variable), and the message never repeats the URL's user part.
  *
  * @example
  * ```ts
  * import { natsEndpoint } from "./servers.ts";
- * natsEndpoint("nats://127.0.0.1:4222"); // => { host: "127.0.0.1", port: 4222 }
+ * natsEndpoint("nats://127.0.0.1:4222"); // => { host: "127.0.0.1", port: 4222, tls: false }
+ * natsEndpoint("tls://nats.example:4443"); // => { host: "nats.example", port: 4443, tls: true }
  * ```
  */
 export function natsEndpoint(server: string): NatsEndpoint {
   const text = server.includes("://") ? server : `nats://${server}`;
+  const expected = "expected a nats://host:port or tls://host:port URL";
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new RangeError(`expected a nats://host:port URL, got ${JSON.stringify(server)}`);
+    throw new RangeError(`${expected}, got ${JSON.stringify(maskNatsUrl(server))}`);
   }
-  if (url.protocol !== "nats:") {
-    throw new RangeError(`expected a nats://host:port URL, got ${url.protocol}//...`);
+  if (url.protocol !== "nats:" && url.protocol !== "tls:") {
+    throw new RangeError(`${expected}, got ${url.protocol}//...`);
   }
   if (url.username !== "" || url.password !== "") {
-    throw new RangeError("expected a nats://host:port URL without credentials (not supported)");
+    throw new RangeError(
+      `${expected} without credentials (a user, password or token goes in auth, read from a ` +
+        "file or an environment variable)",
+    );
   }
   if (url.hostname === "" || (url.pathname !== "" && url.pathname !== "/")) {
-    throw new RangeError(`expected a nats://host:port URL, got ${JSON.stringify(server)}`);
+    throw new RangeError(`${expected}, got ${JSON.stringify(server)}`);
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  return { host, port: url.port === "" ? DEFAULT_NATS_PORT : Number(url.port) };
+  return {
+    host,
+    port: url.port === "" ? DEFAULT_NATS_PORT : Number(url.port),
+    tls: url.protocol === "tls:",
+  };
+}
+
+/**
+ * `text` with the user part of a URL (a user and password, or a token) replaced by `***`;
+ * anything else as it was.
+ *
+ * @example
+ * ```ts
+ * import { maskNatsUrl } from "./servers.ts";
+ * maskNatsUrl("nats://s3cret@127.0.0.1:4222"); // => "nats://***@127.0.0.1:4222"
+ * ```
+ */
+export function maskNatsUrl(text: string): string {
+  return text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, "$1***@");
+}
+
+/**
+ * The problem of a list of servers whose schemes differ (`nats://` and `tls://` mixed: the
+ * connection has one TLS setting), or undefined.
+ *
+ * @example
+ * ```ts
+ * import { mixedSchemeProblem } from "./servers.ts";
+ * mixedSchemeProblem(["tls://a:4222", "nats://b:4222"]); // => "expected every server ..."
+ * ```
+ */
+export function mixedSchemeProblem(servers: readonly string[]): string | undefined {
+  const schemes = new Set<boolean>();
+  for (const server of servers) {
+    try {
+      schemes.add(natsEndpoint(server).tls);
+    } catch {
+      // Reported on its own.
+    }
+  }
+  return schemes.size > 1
+    ? "expected every server with the same scheme (all tls:// or all nats://): the connection " +
+      "uses TLS with all of them or with none"
+    : undefined;
 }
 
 /**

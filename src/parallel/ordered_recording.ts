@@ -30,7 +30,7 @@ import type { RecordLinesOptions } from "../sources/record_snapshots.ts";
 import { type ChunkVerdict, judgeChunk } from "./chunk_judge.ts";
 import type { ChunkWorkers } from "./chunk_workers.ts";
 import { ChunkBuffers } from "./chunk_buffers.ts";
-import { DEFAULT_CHUNK_BYTES, type LineChunk, readLineChunks } from "./line_chunks.ts";
+import { DEFAULT_CHUNK_BYTES, type LineChunk, readLineChunks } from "../io/line_chunks.ts";
 
 /** Where parallel recording puts what the workers made. */
 export interface ParallelTarget {

@@ -11,7 +11,14 @@ import { isEventMs } from "../contract/event_time.ts";
 import { isPlainObject } from "../contract/json_value.ts";
 import { parseInputJson } from "../contract/input_json.ts";
 import { isBlankLine, readLines, type TextLine } from "../io/line_reader.ts";
-import { type BadLine, RecordReader } from "./record_reader.ts";
+import type { PatternRecord } from "../contract/pattern_record.ts";
+import {
+  type BadLine,
+  inputName,
+  openRecordInput,
+  type RecordInput,
+  RecordReader,
+} from "./record_reader.ts";
 
 /** Counts by key (a null-prototype object: any key from input, `constructor` too, is data). */
 export type Counts = Record<string, number>;
@@ -107,6 +114,36 @@ function bump(counts: Counts, key: string | null | undefined): void {
   counts[k] = (counts[k] ?? 0) + 1;
 }
 
+/** The counts of {@linkcode InspectReport} one record adds to. */
+type RecordCounts = Pick<
+  InspectReport,
+  | "bySymbol"
+  | "bySource"
+  | "byStage"
+  | "bySession"
+  | "guardActions"
+  | "qualityFlags"
+  | "schemaVersions"
+  | "producers"
+>;
+
+/** Adds `record` to the counts. */
+function countRecord(counts: RecordCounts, record: PatternRecord): void {
+  const { meta, context } = record.snapshot;
+  const metadata = record.metadata;
+  bump(counts.bySymbol, context.symbol);
+  bump(counts.bySource, context.source);
+  bump(counts.byStage, context.stage);
+  bump(counts.bySession, meta.session_id);
+  bump(counts.guardActions, metadata.guard?.action);
+  for (const flag of metadata._quality?.flags ?? []) bump(counts.qualityFlags, flag);
+  bump(
+    counts.schemaVersions,
+    metadata._schema?.record_schema_version ?? `${metadata.schema_version} (no _schema)`,
+  );
+  bump(counts.producers, metadata._schema?.producer);
+}
+
 /** Options of {@linkcode inspectRecordFiles}. */
 export interface InspectOptions {
   /** Stops reading when aborted. */
@@ -128,7 +165,7 @@ export interface InspectOptions {
  * ```
  */
 export async function inspectRecordFiles(
-  paths: readonly string[],
+  paths: readonly RecordInput[],
   options: InspectOptions = {},
 ): Promise<InspectReport> {
   const report = {
@@ -156,8 +193,9 @@ export async function inspectRecordFiles(
   const onBadLine = (bad: BadLine) => {
     if (report.badLineSamples.length < MAX_BAD_SAMPLES) report.badLineSamples.push(bad);
   };
-  for (const path of paths) {
-    using file = await Deno.open(path);
+  for (const input of paths) {
+    const path = inputName(input);
+    using file = await openRecordInput(input);
     const lines = readLines(file.readable, {
       signal: options.signal,
       onBytes: options.onBytes,
@@ -172,23 +210,12 @@ export async function inspectRecordFiles(
     }
     const reader = new RecordReader(path, allLines, { mode: "lenient", onBadLine });
     for await (const { record } of reader) {
-      const { meta, context } = record.snapshot;
-      const metadata = record.metadata;
-      if (isEventMs(meta.timestamp_ms)) {
-        if (meta.timestamp_ms < first) first = meta.timestamp_ms;
-        if (meta.timestamp_ms > last) last = meta.timestamp_ms;
+      const time = record.snapshot.meta.timestamp_ms;
+      if (isEventMs(time)) {
+        if (time < first) first = time;
+        if (time > last) last = time;
       }
-      bump(report.bySymbol, context.symbol);
-      bump(report.bySource, context.source);
-      bump(report.byStage, context.stage);
-      bump(report.bySession, meta.session_id);
-      bump(report.guardActions, metadata.guard?.action);
-      for (const flag of metadata._quality?.flags ?? []) bump(report.qualityFlags, flag);
-      bump(
-        report.schemaVersions,
-        metadata._schema?.record_schema_version ?? `${metadata.schema_version} (no _schema)`,
-      );
-      bump(report.producers, metadata._schema?.producer);
+      countRecord(report, record);
     }
     const { records, badLines, tornTail } = reader.stats;
     report.records += records;

@@ -17,14 +17,21 @@
  */
 
 import type { PatternRecord } from "../contract/pattern_record.ts";
-import { type BadLine, type RecordLine, RecordReader } from "./record_reader.ts";
+import {
+  type BadLine,
+  inputName,
+  openRecordInput,
+  type RecordInput,
+  type RecordLine,
+  RecordReader,
+} from "./record_reader.ts";
 
 /** Most sorted stretches merged at once (each holds an open file). */
 export const MAX_MERGE_RUNS = 256;
 
 /** A sorted stretch of one file: lines `first` to `last`. */
 interface Run {
-  readonly file: string;
+  readonly file: RecordInput;
   readonly first: number;
   last: number;
 }
@@ -74,12 +81,12 @@ function compare(a: Key, b: Key): number {
 }
 
 async function* readFile(
-  path: string,
+  input: RecordInput,
   maxLineBytes: number | undefined,
   onBad?: (bad: BadLine) => void,
 ): AsyncGenerator<RecordLine> {
-  using file = await Deno.open(path);
-  const reader = new RecordReader(path, file.readable, {
+  using file = await openRecordInput(input);
+  const reader = new RecordReader(inputName(input), file.readable, {
     mode: "lenient",
     maxLineBytes,
     onBadLine: onBad,
@@ -90,7 +97,7 @@ async function* readFile(
 
 /** Pass one: the sorted stretches of every file. */
 async function findRuns(
-  paths: readonly string[],
+  paths: readonly RecordInput[],
   maxLineBytes: number | undefined,
   badLines: BadLine[],
 ): Promise<Run[]> {
@@ -106,7 +113,9 @@ async function findRuns(
         if (runs.length > MAX_MERGE_RUNS) {
           throw new TooManyRunsError(
             `expected inputs that are sorted by event time, or nearly: they hold more than ` +
-              `${MAX_MERGE_RUNS} sorted stretches (the latest starts at ${path}:${line}); ` +
+              `${MAX_MERGE_RUNS} sorted stretches (the latest starts at ${
+                inputName(path)
+              }:${line}); ` +
               "merge fewer files at once, or those with fewer out-of-order records",
           );
         }
@@ -185,7 +194,9 @@ class HeadHeap {
 }
 
 /**
- * Merges `paths` (see the module notes), handing each line to write to `options.write`.
+ * Merges `paths` (see the module notes), handing each line to write to `options.write`. Each
+ * input is opened twice (once per pass): a {@linkcode RecordInput} that can be read only once
+ * (standard input) must be copied to a file first.
  * Throws {@linkcode TooManyRunsError} before writing anything when the inputs are too disordered.
  *
  * @example
@@ -196,7 +207,7 @@ class HeadHeap {
  * ```
  */
 export async function mergeRecordFiles(
-  paths: readonly string[],
+  paths: readonly RecordInput[],
   options: MergeOptions,
 ): Promise<MergeResult> {
   const badLines: BadLine[] = [];

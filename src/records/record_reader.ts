@@ -148,8 +148,57 @@ export class RecordReader implements AsyncIterable<RecordLine> {
   }
 }
 
+/** An input opened for reading: its bytes, released on dispose (a file is closed). */
+export interface OpenedInput extends Disposable {
+  /** The input's bytes. */
+  readonly readable: ReadableStream<Uint8Array>;
+}
+
 /**
- * Opens a record file and reads it; the file is closed when iteration ends.
+ * An input read under a name of its own rather than a file path: standard input (`-` on the
+ * command line), or a copy of it. `open` gives its bytes; a stream that can be read only once
+ * may refuse a second `open`.
+ */
+export interface NamedInput {
+  /** The name messages use (`stdin`). */
+  readonly name: string;
+  /** Opens the input for reading. */
+  readonly open: () => Promise<OpenedInput>;
+}
+
+/** What the record-reading commands read: a file path, or a {@linkcode NamedInput}. */
+export type RecordInput = string | NamedInput;
+
+/**
+ * The name messages use for `input`: its path, or its own name.
+ *
+ * @example
+ * ```ts
+ * import { inputName } from "./record_reader.ts";
+ * inputName("data/observer/observer.jsonl"); // => "data/observer/observer.jsonl"
+ * ```
+ */
+export function inputName(input: RecordInput): string {
+  return typeof input === "string" ? input : input.name;
+}
+
+/**
+ * Opens `input` for reading: the file at a path, or the named input's own stream.
+ *
+ * @example
+ * ```ts
+ * import { openRecordInput, RecordReader } from "./record_reader.ts";
+ * using input = await openRecordInput("data/observer/observer.jsonl");
+ * const reader = new RecordReader("observer.jsonl", input.readable, { mode: "lenient" });
+ * ```
+ */
+export async function openRecordInput(input: RecordInput): Promise<OpenedInput> {
+  return typeof input === "string" ? await Deno.open(input) : await input.open();
+}
+
+/**
+ * Opens a record file (or another {@linkcode RecordInput}) and reads it; the file is closed when
+ * iteration ends.
  *
  * @example
  * ```ts
@@ -157,11 +206,11 @@ export class RecordReader implements AsyncIterable<RecordLine> {
  * ```
  */
 export async function* openRecordFile(
-  path: string,
+  input: RecordInput,
   options: RecordReaderOptions & { stats?: (stats: RecordReadStats) => void } = {},
 ): AsyncGenerator<RecordLine> {
-  using file = await Deno.open(path);
-  const reader = new RecordReader(path, file.readable, options);
+  using opened = await openRecordInput(input);
+  const reader = new RecordReader(inputName(input), opened.readable, options);
   try {
     yield* reader;
   } finally {

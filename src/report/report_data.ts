@@ -8,7 +8,13 @@
 
 import { recordSnapshotLines } from "../sources/record_snapshots.ts";
 import { wireObserver } from "../app/pipeline.ts";
-import { RecordReader } from "../records/record_reader.ts";
+import type { Observer } from "../observer/observer.ts";
+import {
+  inputName,
+  openRecordInput,
+  type RecordInput,
+  RecordReader,
+} from "../records/record_reader.ts";
 import { type InputFormat, openInput, snapshotsOf } from "../sources/snapshot_inputs.ts";
 import { type Bar, INTERVAL_LADDER, ReportCollector, type SymbolBars } from "./report_collector.ts";
 
@@ -133,26 +139,20 @@ export const MAX_COVERAGE_ROWS = 200;
 export const DEFAULT_SYMBOL_COUNT = 4;
 
 /**
- * Reads every input and returns the report data.
- *
- * @example
- * ```ts
- * const data = await collectReportData(["data/observer/observer.jsonl"], { symbols: ["005930"] });
- * ```
+ * Reads every input into `collector`: records straight in, snapshots through `observer` (wired
+ * to the collector); returns the bad lines and torn last lines seen.
  */
-export async function collectReportData(
-  paths: readonly string[],
-  options: ReportDataOptions = {},
-): Promise<ReportData> {
-  const collector = new ReportCollector({
-    interval: options.interval,
-    maxBarsPerSymbol: options.maxBarsPerSymbol,
-  });
-  const { observer, close } = wireObserver([collector], { generatedAt: "snapshot" });
+async function collectInputs(
+  collector: ReportCollector,
+  observer: Observer,
+  paths: readonly RecordInput[],
+  options: ReportDataOptions,
+): Promise<{ badLines: number; tornTails: number }> {
   let badLines = 0;
   let tornTails = 0;
-  for (const path of paths) {
-    using file = await Deno.open(path);
+  for (const input of paths) {
+    const path = inputName(input);
+    using file = await openRecordInput(input);
     const { format, lines } = await openInput(file.readable, {
       format: options.format,
       signal: options.signal,
@@ -170,6 +170,27 @@ export async function collectReportData(
         .rejected;
     }
   }
+  return { badLines, tornTails };
+}
+
+/**
+ * Reads every input and returns the report data.
+ *
+ * @example
+ * ```ts
+ * const data = await collectReportData(["data/observer/observer.jsonl"], { symbols: ["005930"] });
+ * ```
+ */
+export async function collectReportData(
+  paths: readonly RecordInput[],
+  options: ReportDataOptions = {},
+): Promise<ReportData> {
+  const collector = new ReportCollector({
+    interval: options.interval,
+    maxBarsPerSymbol: options.maxBarsPerSymbol,
+  });
+  const { observer, close } = wireObserver([collector], { generatedAt: "snapshot" });
+  const { badLines, tornTails } = await collectInputs(collector, observer, paths, options);
   await close();
   const counters = observer.counters;
   const read = collector.interval;
@@ -206,8 +227,10 @@ export async function collectReportData(
       `the bars within the memory budget`
     : null;
   return {
-    title: `QTS Observer report — ${paths.length === 1 ? paths[0] : `${paths.length} files`}`,
-    inputs: [...paths],
+    title: `QTS Observer report — ${
+      paths.length === 1 ? inputName(paths[0]) : `${paths.length} files`
+    }`,
+    inputs: paths.map(inputName),
     summary: [
       ["records", String(collector.records)],
       ["symbols", String(collector.symbols.size)],

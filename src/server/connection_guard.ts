@@ -1,80 +1,41 @@
 /**
- * The service's front door: a TCP listener that gives each connection a bounded time and size to
- * send its request headers, then passes the connection through to the HTTP server behind it (a
- * `Deno.serve` on a Unix socket). `Deno.serve` has no header timeout, so without this a client
- * that sends half a request line holds its connection forever (slowloris).
+ * The service's front door: a TCP (or TLS) listener that gives each connection a bounded time and
+ * size to send its request headers, then passes the connection through to the HTTP server behind
+ * it (a `Deno.serve` on a Unix socket). `Deno.serve` has no header timeout, so without this a
+ * client that sends half a request line holds its connection forever (slowloris).
  *
  * Each request is passed on with `Connection: close`, so the server behind closes the connection
  * after its answer: a connection carries one request and every request's headers pass through
  * this check. The client's address reaches the server in the `x-qts-peer` header, set here (a
  * client's own is removed). The head is handled as raw bytes (see `request_head.ts`): what the
- * server behind reads is what was checked, byte for byte.
+ * server behind reads is what was checked, byte for byte. With TLS the guard ends it (the
+ * bytes it checks are the decrypted ones) and talks plain HTTP to the server behind.
  *
- * A failure to accept (too many open files, say) does not stop the door: accepting is retried
- * with a backoff from {@linkcode ACCEPT_RETRY_MIN_MS} to {@linkcode ACCEPT_RETRY_MAX_MS}, and each
- * episode of such failures is logged once when it starts and once after it ended (see
- * {@linkcode ACCEPT_EPISODE_QUIET_MS}).
+ * At shutdown, {@linkcode ConnectionGuard.stopAccepting} closes the listener and the connections
+ * that have sent nothing yet; {@linkcode ConnectionGuard.settled} then tells when every request
+ * that came (but streams) has been answered and its answer handed whole to its client.
  *
  * @module
  */
 
 import { delay } from "../io/delay.ts";
 import type { Logger } from "../log/logging.ts";
+import { acceptLoop, type GuardListener } from "./accept_loop.ts";
+import { CONNECTION_LIMITS, type ConnectionLimits } from "./connection_limits.ts";
+import { GuardExchanges } from "./guard_exchanges.ts";
+import { plainAnswer, requestFraming } from "./http_framing.ts";
+import { closeQuietly, relayRequest, relayResponse, SendStalled, writeAll } from "./relay.ts";
 import { forwardedHead, headEnd, PEER_HEADER } from "./request_head.ts";
 
-export { PEER_HEADER };
-
-/** Limits of the front door. */
-export interface ConnectionLimits {
-  /** Time from connect to the end of the request headers, in ms (then the connection is closed). */
-  readonly headerTimeoutMs: number;
-  /** Largest request head (request line and headers), in bytes (431 beyond). */
-  readonly maxHeaderBytes: number;
-  /** Connections open at once (503 beyond). */
-  readonly maxConnections: number;
-  /**
-   * Connections open at once from one client address (503 beyond), so that one client cannot
-   * take every connection: at most `maxConnections` over all clients.
-   */
-  readonly maxConnectionsPerClient: number;
-}
-
-/**
- * The default limits: 10 s for the headers, 64 KiB of them, 1,024 connections, 64 of them from
- * one client address.
- */
-export const CONNECTION_LIMITS: ConnectionLimits = {
-  headerTimeoutMs: 10_000,
-  maxHeaderBytes: 64 * 1024,
-  maxConnections: 1024,
-  maxConnectionsPerClient: 64,
-};
-
-/** First wait before accepting again after a failed accept, in ms (doubled at each failure). */
-export const ACCEPT_RETRY_MIN_MS = 10;
-
-/** Longest wait between two attempts to accept, in ms. */
-export const ACCEPT_RETRY_MAX_MS = 1000;
-
-/**
- * Time without a failed accept that ends an episode of them, in ms: the first failure of an
- * episode is logged (an error), and its end at the first connection accepted after it (info).
- * Accepts that fail and succeed in turn, as they do at the limit of open files, are one episode.
- */
-export const ACCEPT_EPISODE_QUIET_MS = 10_000;
-
-/**
- * What the guard needs of a listener (a `Deno.TcpListener` is one): tests hand in one whose
- * `accept` fails on purpose.
- */
-export interface GuardListener {
-  /** Where it listens. */
-  readonly addr: Deno.Addr;
-  /** The next connection (rejects when the listener is closed, or on a failure to accept). */
-  accept(): Promise<Deno.TcpConn>;
-  /** Stops listening. */
-  close(): void;
-}
+export { PEER_HEADER, relayResponse };
+export type { GuardListener };
+export {
+  ACCEPT_EPISODE_QUIET_MS,
+  ACCEPT_RETRY_MAX_MS,
+  ACCEPT_RETRY_MIN_MS,
+  CONNECTION_LIMITS,
+  type ConnectionLimits,
+} from "./connection_limits.ts";
 
 /** Counters of the front door. */
 export interface ConnectionStats {
@@ -84,6 +45,8 @@ export interface ConnectionStats {
   readonly accepted: number;
   /** Connections closed because the headers did not come in time. */
   readonly headerTimeouts: number;
+  /** Connections closed because the client took no byte of its answer in time. */
+  readonly sendTimeouts: number;
   /** Connections refused: headers too large, or too many connections. */
   readonly refused: number;
   /** Of `refused`: connections over the limit of one client address. */
@@ -96,205 +59,32 @@ export interface ConnectionGuard {
   readonly addr: Deno.NetAddr;
   /** Its counters. */
   stats(): ConnectionStats;
-  /** Stops accepting connections. */
+  /**
+   * Stops accepting connections, and closes those that have sent no byte yet (they carry no
+   * request); the others go on.
+   */
   stopAccepting(): void;
+  /**
+   * Resolves once no connection is sending its head and every request but a `GET` or `HEAD`
+   * (streams never end by themselves) has been answered and its answer handed whole to its
+   * client; call after {@linkcode ConnectionGuard.stopAccepting}.
+   */
+  settled(): Promise<void>;
   /** Closes every connection still open (call once the server behind has finished). */
   closeAll(): void;
+  /**
+   * Cuts the connection of the client at `peer` (`host:port`, as in the `x-qts-peer` header),
+   * if it is open: a stream subscriber let go of while it reads nothing.
+   */
+  disconnect(peer: string): void;
 }
 
-const encoder = new TextEncoder();
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
-}
-
-function plainAnswer(status: string, message: string): Uint8Array {
-  const body = JSON.stringify({ error: message }) + "\n";
-  return encoder.encode(
-    `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-      `content-length: ${encoder.encode(body).length}\r\nconnection: close\r\n\r\n${body}`,
-  );
-}
-
-/** Largest answer head read for its framing; beyond, the answer is copied until the server closes. */
-const MAX_ANSWER_HEAD_BYTES = 64 * 1024;
-
-/** Index of the first CRLF CRLF in `bytes`, or -1. */
-function blankLineAt(bytes: Uint8Array): number {
-  for (let i = 3; i < bytes.length; i++) {
-    if (
-      bytes[i] === 0x0a && bytes[i - 1] === 0x0d && bytes[i - 2] === 0x0a && bytes[i - 3] === 0x0d
-    ) {
-      return i - 3;
-    }
-  }
-  return -1;
-}
-
-/**
- * How an answer whose head is `head` (without its empty line) ends: `"interim"` for a 1xx answer
- * (another answer follows), the number of body bytes when known, or `"close"` (copy until the
- * server closes). The head is read as bytes, each byte one character (no decoding).
- */
-function answerFraming(head: Uint8Array, isHead: boolean): "interim" | "close" | number {
-  let text = "";
-  for (const b of head) text += String.fromCharCode(b);
-  const status = /^HTTP\/\d\.\d (\d{3})/.exec(text)?.[1];
-  if (status === undefined) return "close";
-  const code = Number(status);
-  if (code >= 100 && code < 200) return "interim";
-  if (isHead || code === 204 || code === 304) return 0;
-  const fields = headFields(head);
-  const chunked = fields.some(([name, value]) =>
-    name === "transfer-encoding" && /(^|,)[ \t]*chunked[ \t]*(,|$)/i.test(value)
-  );
-  const length = fields.find(([name]) => name === "content-length")?.[1];
-  if (chunked || length === undefined || !/^\d{1,15}$/.test(length)) return "close";
-  return Number(length);
-}
-
-/** The header fields of a head (its first line skipped), names in lower case, read as bytes. */
-function headFields(head: Uint8Array): [string, string][] {
-  let text = "";
-  for (const b of head) text += String.fromCharCode(b);
-  return text.split("\r\n").slice(1).filter((line) => line.includes(":")).map((line) => {
-    const colon = line.indexOf(":");
-    return [
-      line.slice(0, colon).toLowerCase(),
-      line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, ""),
-    ];
-  });
-}
-
-/**
- * How a request whose head is `head` frames its body: its length in bytes (0 without one), or
- * `"chunked"`. Tells the guard whether a client that ends its side sent its whole body.
- */
-function requestFraming(head: Uint8Array): number | "chunked" {
-  const fields = headFields(head);
-  if (
-    fields.some(([name, value]) =>
-      name === "transfer-encoding" && /(^|,)[ \t]*chunked[ \t]*(,|$)/i.test(value)
-    )
-  ) return "chunked";
-  const length = fields.find(([name]) => name === "content-length")?.[1];
-  return length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : 0;
-}
-
-/** The end of a chunked body without trailers: the last chunk and the empty line. */
-const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-/**
- * Copies the server's answer from `upstream` to `client` and returns when it is complete: when
- * the server closes (it was asked to), or, for an answer with a Content-Length (or none: to a
- * `HEAD`, a 204 or a 304), once that many body bytes went through — the server keeps a
- * connection open while the request's body is unread (a request refused early, or a body that
- * came too slowly), so its close cannot be waited for. Interim `1xx` answers (`100 Continue`)
- * are passed through and skipped. A chunked answer, or one without a length, is copied until the
- * server closes. Every byte is copied as it came; the head is read as bytes.
- *
- * @example
- * ```ts
- * import { relayResponse } from "./connection_guard.ts";
- * declare const upstream: Deno.Conn, client: Deno.Conn;
- * await relayResponse(upstream, client, false);
- * ```
- */
-export async function relayResponse(
-  upstream: Deno.Conn,
-  client: Deno.Conn,
-  isHead: boolean,
-): Promise<void> {
-  const buffer = new Uint8Array(16 * 1024); // per connection: small, many may be open
-  let head: Uint8Array = new Uint8Array(0); // the answer's head so far, until it is complete
-  let remaining: number | undefined; // body bytes still to come, when known
-  while (true) {
-    const n = await upstream.read(buffer);
-    if (n === null) return;
-    await writeAll(client, buffer.subarray(0, n));
-    if (remaining !== undefined) {
-      remaining -= n;
-    } else {
-      head = concat(head, buffer.subarray(0, n));
-      let end: number;
-      while (remaining === undefined && (end = blankLineAt(head)) >= 0) {
-        const framing = answerFraming(head.subarray(0, end), isHead);
-        const rest = head.length - (end + 4);
-        if (framing === "interim") {
-          head = head.slice(end + 4);
-          continue;
-        }
-        if (framing === "close") return await drain(upstream, client, buffer);
-        remaining = framing - rest;
-      }
-      if (remaining === undefined && head.length >= MAX_ANSWER_HEAD_BYTES) {
-        return await drain(upstream, client, buffer);
-      }
-    }
-    if (remaining !== undefined && remaining <= 0) return;
-  }
-}
-
-/** Copies everything the server sends until it closes. */
-async function drain(upstream: Deno.Conn, client: Deno.Conn, buffer: Uint8Array): Promise<void> {
-  for (let n = await upstream.read(buffer); n !== null; n = await upstream.read(buffer)) {
-    await writeAll(client, buffer.subarray(0, n));
-  }
-}
-
-/**
- * Copies what the client sends after its head to the server behind, until the client ends its
- * side (`"eof"`), its connection fails (`"error"`: reset, say) or the exchange is over (`"done"`:
- * either connection was closed here, the answer complete). Read by hand, not through
- * `conn.readable`, which closes the whole connection at the client's end of input: a client that
- * shuts only its side after the body could then never be answered.
- */
-async function relayRequest(
-  conn: Deno.Conn,
-  upstream: Deno.Conn,
-  sent: number,
-  framing: number | "chunked",
-  tail: Uint8Array = new Uint8Array(0),
-): Promise<"complete" | "eof" | "error" | "done"> {
-  const buffer = new Uint8Array(16 * 1024);
-  // The last bytes sent, for a chunked body: whether it ended with its last chunk.
-  let last = tail.slice(-LAST_CHUNK.length);
-  while (true) {
-    let n: number | null;
-    try {
-      n = await conn.read(buffer);
-    } catch (error) {
-      return error instanceof Deno.errors.BadResource ? "done" : "error";
-    }
-    if (n === null) {
-      const complete = framing === "chunked"
-        ? last.length === LAST_CHUNK.length && last.every((b, i) => b === LAST_CHUNK[i])
-        : sent >= framing;
-      return complete ? "complete" : "eof";
-    }
-    sent += n;
-    if (framing === "chunked") last = concat(last, buffer.subarray(0, n)).slice(-LAST_CHUNK.length);
-    try {
-      await writeAll(upstream, buffer.subarray(0, n));
-    } catch {
-      return "done"; // the server behind closed: its answer ends the exchange
-    }
-  }
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
+/** The certificate chain and private key (PEM text) a TLS listener presents. */
+export interface TlsCertificate {
+  /** The certificate chain, PEM. */
+  readonly cert: string;
+  /** The private key, PEM. */
+  readonly key: string;
 }
 
 /** Options of {@linkcode startConnectionGuard}. */
@@ -303,6 +93,8 @@ export interface ConnectionGuardOptions {
   readonly hostname: string;
   /** Port to listen on (0: any free one). */
   readonly port: number;
+  /** With it, the guard listens with TLS (`Deno.listenTls`) and ends TLS itself. */
+  readonly tls?: TlsCertificate;
   /** The Unix socket of the HTTP server behind. */
   readonly upstreamPath: string;
   /**
@@ -317,8 +109,8 @@ export interface ConnectionGuardOptions {
   /** Where failures are logged. */
   readonly logger: Logger;
   /**
-   * Opens the listener (default: `Deno.listen` on `hostname:port`). For tests: a listener whose
-   * `accept` fails on purpose.
+   * Opens the listener (default: `Deno.listen` on `hostname:port`, or `Deno.listenTls` with
+   * `tls`). For tests: a listener whose `accept` fails on purpose.
    */
   readonly listen?: (address: { hostname: string; port: number }) => GuardListener;
   /**
@@ -328,6 +120,263 @@ export interface ConnectionGuardOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** The time in ms (default: `Date.now`), which tells episodes of accept failures apart. */
   readonly now?: () => number;
+}
+
+/** A request head read from a client: the bytes read, and where the head ends (-1: too large). */
+interface ReadHead {
+  readonly buffer: Uint8Array;
+  readonly filled: number;
+  readonly end: number;
+}
+
+type Conn = Deno.Conn<Deno.NetAddr>;
+
+/** A client's `host:port`, as the `x-qts-peer` header names it. */
+const peerOf = (conn: Conn) => `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
+
+/** The door itself; see {@linkcode startConnectionGuard}. */
+class Door implements ConnectionGuard {
+  readonly addr: Deno.NetAddr;
+  readonly #options: ConnectionGuardOptions;
+  readonly #limits: ConnectionLimits;
+  readonly #listener: GuardListener;
+  /** Aborted by stopAccepting: the accept loop ends. */
+  readonly #stopping = new AbortController();
+  /** Client connections open now, and what each is doing. */
+  readonly #exchanges = new GuardExchanges();
+  /** Client connections by their `host:port`. */
+  readonly #byPeer = new Map<string, Conn>();
+  /** Connections to the server behind, one per client connection passed on. */
+  readonly #upstreams = new Set<Deno.Conn>();
+  #accepted = 0;
+  #headerTimeouts = 0;
+  #sendTimeouts = 0;
+  #refused = 0;
+  #refusedPerClient = 0;
+
+  constructor(options: ConnectionGuardOptions) {
+    this.#options = options;
+    this.#limits = { ...CONNECTION_LIMITS, ...options.limits };
+    const address = { hostname: options.hostname, port: options.port };
+    this.#listener = options.listen?.(address) ??
+      (options.tls === undefined
+        ? Deno.listen(address)
+        : Deno.listenTls({ ...address, cert: options.tls.cert, key: options.tls.key }));
+    this.addr = this.#listener.addr as Deno.NetAddr;
+    acceptLoop(this.#listener, {
+      signal: this.#stopping.signal,
+      sleep: options.sleep ?? delay,
+      now: options.now ?? Date.now,
+      logger: options.logger,
+      take: (conn) => this.#take(conn),
+    }).catch((error) =>
+      options.logger.error("The connection guard stopped accepting: {error}", {
+        error: String(error),
+      })
+    );
+  }
+
+  stats(): ConnectionStats {
+    return {
+      open: this.#exchanges.size,
+      accepted: this.#accepted,
+      headerTimeouts: this.#headerTimeouts,
+      sendTimeouts: this.#sendTimeouts,
+      refused: this.#refused,
+      refusedPerClient: this.#refusedPerClient,
+    };
+  }
+
+  stopAccepting(): void {
+    this.#stopping.abort();
+    try {
+      this.#listener.close();
+    } catch {
+      // already closed
+    }
+    for (const conn of this.#exchanges.idle()) closeQuietly(conn);
+  }
+
+  settled(): Promise<void> {
+    return this.#exchanges.settled();
+  }
+
+  disconnect(peer: string): void {
+    const conn = this.#byPeer.get(peer);
+    if (conn !== undefined) closeQuietly(conn);
+  }
+
+  closeAll(): void {
+    for (const conn of [...this.#exchanges.connections(), ...this.#upstreams]) {
+      closeQuietly(conn);
+    }
+    this.#exchanges.clear();
+    this.#upstreams.clear();
+    this.#byPeer.clear();
+  }
+
+  #take(conn: Conn): void {
+    if (this.#stopping.signal.aborted) return closeQuietly(conn); // came as the door closed
+    this.#accepted++;
+    if (this.#exchanges.size >= this.#limits.maxConnections) {
+      return this.#refuse(conn, "expected fewer connections at once; retry");
+    }
+    const client = conn.remoteAddr.hostname;
+    if (this.#exchanges.ofClient(client) >= this.#limits.maxConnectionsPerClient) {
+      this.#refusedPerClient++;
+      return this.#refuse(
+        conn,
+        `expected at most ${this.#limits.maxConnectionsPerClient} connections at once from one ` +
+          "client; retry",
+      );
+    }
+    this.#exchanges.add(conn, client);
+    const peer = peerOf(conn);
+    this.#byPeer.set(peer, conn);
+    this.#pass(conn).catch((error) =>
+      this.#options.logger.error("Connection failed: {error}", { error: String(error) })
+    ).finally(() => {
+      if (this.#byPeer.get(peer) === conn) this.#byPeer.delete(peer);
+      this.#exchanges.delete(conn);
+      closeQuietly(conn);
+    });
+  }
+
+  #refuse(conn: Conn, message: string): void {
+    this.#refused++;
+    this.#answer(conn, "503 Service Unavailable", message).finally(() => closeQuietly(conn));
+  }
+
+  /** Sends one of the guard's own answers; never rejects. */
+  #answer(conn: Deno.Conn, status: string, message: string): Promise<void> {
+    return writeAll(conn, plainAnswer(status, message), this.#limits.sendTimeoutMs)
+      .catch(() => {});
+  }
+
+  /** Reads the head of `conn` within the header timeout; undefined when it did not come. */
+  async #readHead(conn: Conn): Promise<ReadHead | undefined> {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      closeQuietly(conn);
+    }, this.#limits.headerTimeoutMs);
+    let buffer = new Uint8Array(4096);
+    let filled = 0;
+    let end = -1;
+    try {
+      while (end < 0) {
+        if (filled === buffer.length) {
+          if (buffer.length >= this.#limits.maxHeaderBytes) break;
+          const larger = new Uint8Array(Math.min(buffer.length * 2, this.#limits.maxHeaderBytes));
+          larger.set(buffer);
+          buffer = larger;
+        }
+        const n = await conn.read(buffer.subarray(filled));
+        if (n === null) return; // the client left before sending a request
+        if (filled === 0) this.#exchanges.begin(conn);
+        filled += n;
+        end = headEnd(buffer.subarray(0, filled), filled - n);
+      }
+    } catch {
+      if (timedOut) this.#headerTimeouts++;
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    return { buffer, filled, end };
+  }
+
+  async #pass(conn: Conn): Promise<void> {
+    const head = await this.#readHead(conn);
+    if (head === undefined) return;
+    const { buffer, filled, end } = head;
+    if (end < 0) {
+      this.#refused++;
+      await this.#answer(
+        conn,
+        "431 Request Header Fields Too Large",
+        `expected request headers of at most ${this.#limits.maxHeaderBytes} bytes, got more`,
+      );
+      return;
+    }
+    const forwarded = forwardedHead(buffer.subarray(0, end), peerOf(conn));
+    if (!forwarded.ok) {
+      this.#refused++;
+      await this.#answer(conn, "400 Bad Request", forwarded.refusal);
+      return;
+    }
+    const bodyless = forwarded.method === "GET" || forwarded.method === "HEAD";
+    this.#exchanges.relaying(conn, bodyless);
+    const upstream = await this.#connectUpstream(conn);
+    if (upstream === undefined) return;
+    this.#upstreams.add(upstream);
+    try {
+      await writeAll(upstream, forwarded.head);
+      if (filled > end) await writeAll(upstream, buffer.subarray(end, filled));
+      await this.#exchange(conn, upstream, forwarded.method, forwarded.head, {
+        sent: filled - end,
+        tail: buffer.subarray(end, filled),
+      });
+    } finally {
+      this.#upstreams.delete(upstream);
+      closeQuietly(upstream);
+    }
+  }
+
+  /** A connection to the server behind, or undefined (the client was answered 503). */
+  async #connectUpstream(conn: Conn): Promise<Deno.UnixConn | undefined> {
+    if (this.#options.upstreamReady !== undefined) {
+      await this.#options.upstreamReady.catch(() => {});
+    }
+    try {
+      return await Deno.connect({ transport: "unix", path: this.#options.upstreamPath });
+    } catch (error) {
+      this.#options.logger.error("Cannot reach the HTTP server behind the guard: {error}", {
+        error: String(error),
+      });
+      await this.#answer(
+        conn,
+        "503 Service Unavailable",
+        "the service is stopping or failing; retry",
+      );
+    }
+  }
+
+  /** Relays the body to the server and its answer back, until the exchange is over. */
+  async #exchange(
+    conn: Conn,
+    upstream: Deno.UnixConn,
+    method: string,
+    head: Uint8Array,
+    body: { sent: number; tail: Uint8Array },
+  ): Promise<void> {
+    const bodyless = method === "GET" || method === "HEAD";
+    const toServer = relayRequest(conn, upstream, body.sent, requestFraming(head), body.tail)
+      .then((ending) => {
+        if (ending === "complete" && !bodyless) {
+          // The client shut its side after its whole request, and still reads: it is answered
+          // (the server behind is not told: it would drop the request if it had not read it).
+        } else if (ending === "eof") {
+          // The client shut its side mid-body: the server behind is told, so that the body
+          // fails at once (408/400), and its ingest slot is free, not held until the timeout.
+          upstream.closeWrite().catch(() => closeQuietly(upstream));
+        } else if (ending !== "done") {
+          // A client that ends its side of a GET (a stream it no longer reads), or whose
+          // connection failed, is gone: end the exchange, so that the server lets go of the
+          // request (a stream subscriber, an upload) at once.
+          closeQuietly(conn);
+          closeQuietly(upstream);
+        }
+      });
+    await relayResponse(upstream, conn, method === "HEAD", this.#limits.sendTimeoutMs).catch(
+      (error) => {
+        if (error instanceof SendStalled) this.#sendTimeouts++;
+      },
+    );
+    closeQuietly(conn);
+    closeQuietly(upstream);
+    await toServer;
+  }
 }
 
 /**
@@ -350,214 +399,5 @@ export interface ConnectionGuardOptions {
  * ```
  */
 export function startConnectionGuard(options: ConnectionGuardOptions): ConnectionGuard {
-  const limits: ConnectionLimits = { ...CONNECTION_LIMITS, ...options.limits };
-  const address = { hostname: options.hostname, port: options.port };
-  const listener = options.listen?.(address) ?? Deno.listen(address);
-  const wait = options.sleep ?? delay;
-  const clock = options.now ?? Date.now;
-  /** Aborted by stopAccepting: the accept loop ends. */
-  const stopping = new AbortController();
-  /** Client connections open now. */
-  const open = new Set<Deno.Conn>();
-  /** Connections to the server behind, one per client connection passed on. */
-  const upstreams = new Set<Deno.Conn>();
-  let accepted = 0;
-  let headerTimeouts = 0;
-  let refused = 0;
-  let refusedPerClient = 0;
-  /** Connections open now by client address (its host, without the port). */
-  const byClient = new Map<string, number>();
-
-  async function pass(conn: Deno.TcpConn): Promise<void> {
-    const peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      closeQuietly(conn);
-    }, limits.headerTimeoutMs);
-    let buffer = new Uint8Array(4096);
-    let filled = 0;
-    let end = -1;
-    try {
-      while (end < 0) {
-        if (filled === buffer.length) {
-          if (buffer.length >= limits.maxHeaderBytes) break;
-          const larger = new Uint8Array(Math.min(buffer.length * 2, limits.maxHeaderBytes));
-          larger.set(buffer);
-          buffer = larger;
-        }
-        const n = await conn.read(buffer.subarray(filled));
-        if (n === null) return; // the client left before sending a request
-        filled += n;
-        end = headEnd(buffer.subarray(0, filled), filled - n);
-      }
-    } catch {
-      if (timedOut) headerTimeouts++;
-      return;
-    } finally {
-      clearTimeout(timer);
-    }
-    if (end < 0) {
-      refused++;
-      await writeAll(
-        conn,
-        plainAnswer(
-          "431 Request Header Fields Too Large",
-          `expected request headers of at most ${limits.maxHeaderBytes} bytes, got more`,
-        ),
-      ).catch(() => {});
-      return;
-    }
-    const forwarded = forwardedHead(buffer.subarray(0, end), peer);
-    if (!forwarded.ok) {
-      refused++;
-      await writeAll(conn, plainAnswer("400 Bad Request", forwarded.refusal)).catch(() => {});
-      return;
-    }
-    if (options.upstreamReady !== undefined) await options.upstreamReady.catch(() => {});
-    let upstream: Deno.UnixConn;
-    try {
-      upstream = await Deno.connect({ transport: "unix", path: options.upstreamPath });
-    } catch (error) {
-      options.logger.error("Cannot reach the HTTP server behind the guard: {error}", {
-        error: String(error),
-      });
-      await writeAll(
-        conn,
-        plainAnswer("503 Service Unavailable", "the service is stopping or failing; retry"),
-      ).catch(() => {});
-      return;
-    }
-    upstreams.add(upstream);
-    try {
-      await writeAll(upstream, forwarded.head);
-      if (filled > end) await writeAll(upstream, buffer.subarray(end, filled));
-      const bodyless = forwarded.method === "GET" || forwarded.method === "HEAD";
-      const framing = requestFraming(forwarded.head);
-      const sent = filled - end;
-      const toServer = relayRequest(conn, upstream, sent, framing, buffer.subarray(end, filled))
-        .then((ending) => {
-          if (ending === "complete" && !bodyless) {
-            // The client shut its side after its whole request, and still reads: it is answered
-            // (the server behind is not told: it would drop the request if it had not read it).
-          } else if (ending === "eof") {
-            // The client shut its side mid-body: the server behind is told, so that the body
-            // fails at once (408/400), and its ingest slot is free, not held until the timeout.
-            upstream.closeWrite().catch(() => closeQuietly(upstream));
-          } else if (ending !== "done") {
-            // A client that ends its side of a GET (a stream it no longer reads), or whose
-            // connection failed, is gone: end the exchange, so that the server lets go of the
-            // request (a stream subscriber, an upload) at once.
-            closeQuietly(conn);
-            closeQuietly(upstream);
-          }
-        });
-      await relayResponse(upstream, conn, forwarded.method === "HEAD").catch(() => {});
-      closeQuietly(conn);
-      closeQuietly(upstream);
-      await toServer;
-    } finally {
-      upstreams.delete(upstream);
-      closeQuietly(upstream);
-    }
-  }
-
-  function refuse(conn: Deno.TcpConn, message: string): void {
-    refused++;
-    writeAll(conn, plainAnswer("503 Service Unavailable", message)).catch(() => {})
-      .finally(() => closeQuietly(conn));
-  }
-
-  function take(conn: Deno.TcpConn): void {
-    accepted++;
-    if (open.size >= limits.maxConnections) {
-      return refuse(conn, "expected fewer connections at once; retry");
-    }
-    const client = conn.remoteAddr.hostname;
-    const ofClient = byClient.get(client) ?? 0;
-    if (ofClient >= limits.maxConnectionsPerClient) {
-      refusedPerClient++;
-      return refuse(
-        conn,
-        `expected at most ${limits.maxConnectionsPerClient} connections at once from one ` +
-          "client; retry",
-      );
-    }
-    byClient.set(client, ofClient + 1);
-    open.add(conn);
-    pass(conn).catch((error) =>
-      options.logger.error("Connection failed: {error}", { error: String(error) })
-    ).finally(() => {
-      if (open.delete(conn)) {
-        const left = (byClient.get(client) ?? 1) - 1;
-        if (left > 0) byClient.set(client, left);
-        else byClient.delete(client);
-      }
-      closeQuietly(conn);
-    });
-  }
-
-  (async () => {
-    /** Failed accepts in the current episode, when it started and when the last one failed. */
-    let failures = 0;
-    let failingSince = 0;
-    let lastFailure = -Infinity;
-    let delay = 0;
-    while (!stopping.signal.aborted) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (stopping.signal.aborted) return; // closed by stopAccepting
-        // Anything else (too many open files, say) passes: the connections that could not be
-        // accepted wait in the backlog meanwhile.
-        const now = clock();
-        if (now - lastFailure >= ACCEPT_EPISODE_QUIET_MS) {
-          failures = 0;
-          failingSince = now;
-          options.logger.error(
-            "Cannot accept connections: {error}; retrying every {maxMs} ms at most until it works",
-            { error: String(error), maxMs: ACCEPT_RETRY_MAX_MS },
-          );
-        }
-        failures++;
-        lastFailure = now;
-        delay = Math.min(delay === 0 ? ACCEPT_RETRY_MIN_MS : delay * 2, ACCEPT_RETRY_MAX_MS);
-        await wait(delay, stopping.signal);
-        continue;
-      }
-      delay = 0;
-      if (failures > 0 && clock() - lastFailure >= ACCEPT_EPISODE_QUIET_MS) {
-        options.logger.info(
-          "Accepting connections again: {failures} accepts failed in {ms} ms, none since",
-          { failures, ms: lastFailure - failingSince },
-        );
-        failures = 0;
-      }
-      take(conn);
-    }
-  })().catch((error) =>
-    options.logger.error("The connection guard stopped accepting: {error}", {
-      error: String(error),
-    })
-  );
-
-  return {
-    addr: listener.addr as Deno.NetAddr,
-    stats: () => ({ open: open.size, accepted, headerTimeouts, refused, refusedPerClient }),
-    stopAccepting() {
-      stopping.abort();
-      try {
-        listener.close();
-      } catch {
-        // already closed
-      }
-    },
-    closeAll() {
-      for (const conn of [...open, ...upstreams]) closeQuietly(conn);
-      open.clear();
-      byClient.clear();
-      upstreams.clear();
-    },
-  };
+  return new Door(options);
 }

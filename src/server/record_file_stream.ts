@@ -13,10 +13,20 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
-import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
 import { HEARTBEAT_MS, StreamHeartbeat } from "./stream_heartbeat.ts";
+import {
+  type Cursor,
+  eventId,
+  fileKey,
+  filesBetween,
+  lastLineEnd,
+  parseEventId,
+  parseLine,
+  readRange,
+  type Tail,
+} from "./file_stream_reading.ts";
+import { demand, openAt, sendFrom, type Subscriber } from "./file_stream_subscriber.ts";
 
 /** Limits of a {@linkcode RecordFileStream}. */
 export interface FileStreamLimits {
@@ -48,34 +58,6 @@ export interface FileStreamStats {
   readonly events: number;
 }
 
-interface Cursor {
-  /** The file (its inode, base 36). */
-  key: string;
-  /** Byte offset after the last line taken. */
-  offset: number;
-}
-
-/** The file the tail reader follows, read up to `offset` (always the end of a whole line). */
-interface Tail {
-  readonly key: string;
-  readonly path: string;
-  readonly file: Deno.FsFile;
-  offset: number;
-}
-
-interface Subscriber {
-  readonly filter: RecordPredicate;
-  readonly controller: ReadableStreamDefaultController<Uint8Array>;
-  readonly cursor: Cursor;
-  /** True while it reads the file on its own (behind the tail). */
-  behind: boolean;
-  /** True until a resumed cursor was checked to stand at the start of a line. */
-  unchecked?: boolean;
-  /** Resolves the wait for the client to want more. */
-  wake?: () => void;
-  closed: boolean;
-}
-
 const encoder = new TextEncoder();
 /**
  * Bytes queued for one subscriber before it falls behind (and reads the file itself); with a
@@ -85,36 +67,6 @@ const SUBSCRIBER_BYTES = 256 * 1024;
 const decoder = new TextDecoder();
 /** Bytes read at once by the tail; a subscriber catching up reads a quarter of it at a time. */
 const READ_BYTES = 256 * 1024;
-const CATCH_UP_BYTES = 64 * 1024;
-
-/** A file's key: its inode and birth time (an inode alone is reused at once after a delete). */
-function fileKey(info: Deno.FileInfo): string {
-  return `${(info.ino ?? 0).toString(36)}${(info.birthtime?.getTime() ?? 0).toString(36)}`;
-}
-
-/** The event id of a cursor. */
-function eventId(cursor: Cursor): string {
-  return `${cursor.key}:${cursor.offset}`;
-}
-
-/** A cursor from a `Last-Event-ID`, or undefined when it is not one of ours. */
-function parseEventId(text: string | undefined): Cursor | undefined {
-  const match = text === undefined ? null : /^([0-9a-z]{1,32}):(\d{1,16})$/.exec(text);
-  return match === null ? undefined : { key: match[1], offset: Number(match[2]) };
-}
-
-/** Reads `[from, to)` of the open `file`. */
-async function readRange(file: Deno.FsFile, from: number, to: number): Promise<Uint8Array> {
-  const out = new Uint8Array(to - from);
-  await file.seek(from, Deno.SeekMode.Start);
-  let filled = 0;
-  while (filled < out.length) {
-    const n = await file.read(out.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return out.subarray(0, filled);
-}
 
 /**
  * Follows the record file at `path()` (which changes when the sink rotates) and streams its
@@ -206,6 +158,7 @@ export class RecordFileStream {
     } catch {
       // The file went away or cannot be read now: try again at the next look.
     }
+    this.#dropStuck();
   }
 
   /** Reads a file to its (final) end. */
@@ -310,31 +263,20 @@ export class RecordFileStream {
       while (!s.closed && !this.#closed) {
         const tail = this.#tail!;
         if (s.cursor.key === tail.key && s.cursor.offset >= tail.offset) break;
-        const lag = s.cursor.key === tail.key ? tail.offset - s.cursor.offset : Infinity;
-        if (lag > this.#limits.maxLagBytes && s.cursor.key === tail.key) {
+        if (this.#lag(s) > this.#limits.maxLagBytes) {
           this.#slow++;
           this.#close(s, "event: slow\ndata: {}\n\n");
           return;
         }
         if (openKey !== s.cursor.key) {
           file?.close();
-          const path = this.#paths.get(s.cursor.key);
-          file = path === undefined ? undefined : await Deno.open(path, { read: true }).catch(
-            () => undefined,
-          );
           openKey = s.cursor.key;
-          if (file === undefined || fileKey(await file.stat()) !== openKey) {
-            this.#gap(s, "the file of Last-Event-ID is gone");
+          const opened = await openAt(s, this.#paths.get(s.cursor.key));
+          if (typeof opened === "string") {
+            this.#gap(s, opened);
             break;
           }
-          if (s.unchecked) {
-            s.unchecked = false;
-            const before = await readRange(file, s.cursor.offset - 1, s.cursor.offset);
-            if (before[0] !== 0x0a) {
-              this.#gap(s, "Last-Event-ID names no line end in its file");
-              break;
-            }
-          }
+          file = opened;
         }
         const size = s.cursor.key === tail.key ? tail.offset : (await file!.stat()).size;
         if (s.cursor.offset >= size) {
@@ -349,31 +291,12 @@ export class RecordFileStream {
           s.cursor.offset = 0;
           continue;
         }
-        await this.#demand(s);
+        await demand(s);
         if (s.closed) return;
-        let bytes = await readRange(
-          file!,
-          s.cursor.offset,
-          Math.min(size, s.cursor.offset + CATCH_UP_BYTES),
-        );
-        let end = bytes.lastIndexOf(0x0a) + 1;
-        if (end === 0 && s.cursor.offset + bytes.length < size) {
-          // A line longer than one read: take it whole.
-          bytes = await readRange(file!, s.cursor.offset, size);
-          end = bytes.indexOf(0x0a) + 1;
-        }
-        if (end === 0) {
-          this.#gap(s, "a line that never ended (a torn file)");
+        const torn = await sendFrom(s, file!, size, (text) => this.#send(s, text));
+        if (torn !== undefined) {
+          this.#gap(s, torn);
           break;
-        }
-        let start = 0;
-        while (start < end) {
-          const lineEnd = bytes.indexOf(0x0a, start) + 1;
-          const text = decoder.decode(bytes.subarray(start, lineEnd - 1));
-          const record = parseLine(text);
-          s.cursor.offset += lineEnd - start;
-          if (record !== undefined && s.filter(record)) this.#send(s, text);
-          start = lineEnd;
         }
       }
     } finally {
@@ -382,12 +305,32 @@ export class RecordFileStream {
     s.behind = false;
   }
 
-  /** Waits until the client wants more (its stream has room). */
-  #demand(s: Subscriber): Promise<void> {
-    if ((s.controller.desiredSize ?? 0) > 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      s.wake = resolve;
-    });
+  /**
+   * Bytes of the record files between `s` and the tail: exact on the tail's file, else at least
+   * the tail's offset (the older files' rest comes on top).
+   */
+  #lag(s: Subscriber): number {
+    const tail = this.#tail!;
+    return s.cursor.key === tail.key ? tail.offset - s.cursor.offset : tail.offset + 1;
+  }
+
+  /**
+   * Lets go of the subscribers that take nothing (waiting for their client to read) while more
+   * than `maxLagBytes` behind: their streams end with an error and their connections are cut
+   * (`onStuck`), counted as slow.
+   */
+  #dropStuck(): void {
+    for (const s of this.#subscribers) {
+      if (s.wake === undefined || this.#lag(s) <= this.#limits.maxLagBytes) continue;
+      this.#slow++;
+      this.#end(s);
+      try {
+        s.controller.error(new Error("a stream subscriber fell too far behind"));
+      } catch {
+        // closed by the client
+      }
+      s.onStuck?.();
+    }
   }
 
   #gap(s: Subscriber, reason: string): void {
@@ -405,13 +348,17 @@ export class RecordFileStream {
    * A new subscriber's event stream: from `lastEventId` (when it names a place in a file this
    * run wrote that still exists; else an `event: gap` and live records), or from now.
    */
-  subscribe(filter: RecordPredicate, lastEventId: string | undefined): ReadableStream<Uint8Array> {
+  subscribe(
+    filter: RecordPredicate,
+    lastEventId: string | undefined,
+    onStuck?: () => void,
+  ): ReadableStream<Uint8Array> {
     let subscriber: Subscriber | undefined;
     return new ReadableStream<Uint8Array>({
       start: (controller) => {
         const tail = this.#tail!;
         const cursor = { key: tail.key, offset: tail.offset };
-        const s: Subscriber = { filter, controller, cursor, behind: false, closed: false };
+        const s: Subscriber = { filter, controller, cursor, behind: false, closed: false, onStuck };
         subscriber = s;
         controller.enqueue(encoder.encode(`retry: 1000\n: qts-observer stream\n\n`));
         this.#subscribers.add(s);
@@ -478,51 +425,5 @@ export class RecordFileStream {
     for (const s of [...this.#subscribers]) this.#close(s);
     this.#heartbeat.stop();
     this.#tail?.file.close();
-  }
-}
-
-/** A rotated file name's order: its stamp and sequence (`observer_20260126_0315_2.jsonl`). */
-function rotationOrder(name: string): [string, number] | undefined {
-  const match = /^(.*)_(\d{8}_\d{4})(?:_(\d+))?\.jsonl$/.exec(name);
-  return match === null ? undefined : [`${match[1]}\u0000${match[2]}`, Number(match[3] ?? 0)];
-}
-
-/** The rotated files written after `from` and before `to` (both paths in one directory). */
-async function filesBetween(from: string, to: string): Promise<string[]> {
-  const dir = dirname(to);
-  const a = rotationOrder(basename(from));
-  const b = rotationOrder(basename(to));
-  if (a === undefined || b === undefined) return [];
-  const after = (x: [string, number], y: [string, number]) =>
-    x[0] > y[0] || (x[0] === y[0] && x[1] > y[1]);
-  const found: [string, number, string][] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const order = entry.isFile ? rotationOrder(entry.name) : undefined;
-    if (order !== undefined && order[0].split("\u0000")[0] === a[0].split("\u0000")[0]) {
-      if (after(order, a) && after(b, order)) found.push([...order, join(dir, entry.name)]);
-    }
-  }
-  return found.sort((x, y) => after([x[0], x[1]], [y[0], y[1]]) ? 1 : -1).map((f) => f[2]);
-}
-
-/** The offset after the last whole line of `tail.file` before `size` (at least `tail.offset`). */
-async function lastLineEnd(tail: Tail, size: number): Promise<number> {
-  let to = size;
-  while (to > tail.offset) {
-    const from = Math.max(tail.offset, to - 64 * 1024);
-    const bytes = await readRange(tail.file, from, to);
-    const end = bytes.lastIndexOf(0x0a);
-    if (end >= 0) return from + end + 1;
-    to = from;
-  }
-  return tail.offset;
-}
-
-/** The record of a line of the file, or undefined for a line that is not one (never expected). */
-function parseLine(text: string): PatternRecord | undefined {
-  try {
-    return JSON.parse(text) as PatternRecord;
-  } catch {
-    return undefined;
   }
 }

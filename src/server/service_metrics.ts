@@ -71,22 +71,12 @@ export interface ServiceMetrics {
   readonly contentType: string;
 }
 
-/**
- * Metrics over `pipeline` and the service's own `readings`.
- *
- * @example
- * ```ts
- * import { serviceMetrics } from "./service_metrics.ts";
- * import type { Pipeline } from "../app/pipeline.ts";
- * declare const pipeline: Pipeline;
- * import type { ServiceReadings } from "./service_metrics.ts";
- * declare const readings: ServiceReadings;
- * const metrics = serviceMetrics(pipeline, readings);
- * await metrics.render(); // "# HELP qts_snapshots_total ..."
- * ```
- */
-export function serviceMetrics(pipeline: Pipeline, readings: ServiceReadings): ServiceMetrics {
-  const registry = new client.Registry();
+/** The records' metrics: by outcome, per sink, and the sinks' write and sync durations. */
+function recordMetrics(
+  registry: client.Registry,
+  pipeline: Pipeline,
+  readings: ServiceReadings,
+): void {
   new client.Counter({
     name: "qts_snapshots_total",
     help: "Snapshots and lines by outcome: dispatched, blocked_validation, blocked_guard, rejected",
@@ -161,6 +151,14 @@ export function serviceMetrics(pipeline: Pipeline, readings: ServiceReadings): S
     "Duration of each sync of a file sink to disk (fdatasync)",
     perSink("syncSeconds"),
   );
+}
+
+/** The door's and the streams' metrics, and the dead letters. */
+function serviceReadingMetrics(
+  registry: client.Registry,
+  pipeline: Pipeline,
+  readings: ServiceReadings,
+): void {
   new client.Gauge({
     name: "qts_stream_subscribers",
     help: "Clients reading GET /v1/stream now",
@@ -188,14 +186,16 @@ export function serviceMetrics(pipeline: Pipeline, readings: ServiceReadings): S
   });
   new client.Counter({
     name: "qts_http_connections_closed_total",
-    help: "Connections closed at the door: header_timeout (headers too slow), refused (headers " +
-      "too large or too many connections)",
+    help: "Connections closed at the door: header_timeout (headers too slow), send_timeout (the " +
+      "client took no byte of its answer in time), refused (headers too large or too many " +
+      "connections)",
     labelNames: ["reason"],
     registers: [registry],
     collect() {
       const c = readings.connections();
       this.reset();
       this.inc({ reason: "header_timeout" }, c.headerTimeouts);
+      this.inc({ reason: "send_timeout" }, c.sendTimeouts);
       this.inc({ reason: "refused" }, c.refused);
     },
   });
@@ -208,6 +208,10 @@ export function serviceMetrics(pipeline: Pipeline, readings: ServiceReadings): S
       this.inc(pipeline.deadLetters.stats().entries);
     },
   });
+}
+
+/** The followers of the log: bytes behind, failing, delivered. */
+function followerMetrics(registry: client.Registry, pipeline: Pipeline): void {
   new client.Gauge({
     name: "qts_follower_behind_bytes",
     help: "Bytes of the record log a follower (network sink) has not delivered yet",
@@ -243,6 +247,27 @@ export function serviceMetrics(pipeline: Pipeline, readings: ServiceReadings): S
       }
     },
   });
+}
+
+/**
+ * Metrics over `pipeline` and the service's own `readings`.
+ *
+ * @example
+ * ```ts
+ * import { serviceMetrics } from "./service_metrics.ts";
+ * import type { Pipeline } from "../app/pipeline.ts";
+ * declare const pipeline: Pipeline;
+ * import type { ServiceReadings } from "./service_metrics.ts";
+ * declare const readings: ServiceReadings;
+ * const metrics = serviceMetrics(pipeline, readings);
+ * await metrics.render(); // "# HELP qts_snapshots_total ..."
+ * ```
+ */
+export function serviceMetrics(pipeline: Pipeline, readings: ServiceReadings): ServiceMetrics {
+  const registry = new client.Registry();
+  recordMetrics(registry, pipeline, readings);
+  serviceReadingMetrics(registry, pipeline, readings);
+  followerMetrics(registry, pipeline);
   const requests = new client.Counter({
     name: "qts_http_requests_total",
     help: "HTTP requests by route and status",

@@ -5,8 +5,13 @@
  * @module
  */
 
-/** How the connection uses TLS: as libpq's `sslmode` of the same names. */
-export const POSTGRES_TLS_MODES = ["disable", "require", "verify-full"] as const;
+/**
+ * How the connection uses TLS, as libpq's `sslmode` of the same names: `disable` (plaintext),
+ * `require` (encrypted, the server's certificate not checked), `verify-ca` (encrypted, the
+ * certificate signed by a trusted CA), `verify-full` (that, and it names the host connected to).
+ * libpq's `allow` and `prefer` are not among them: they fall back to plaintext without a word.
+ */
+export const POSTGRES_TLS_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
 
 /** One of {@linkcode POSTGRES_TLS_MODES}. */
 export type PostgresTls = typeof POSTGRES_TLS_MODES[number];
@@ -75,8 +80,12 @@ export const POSTGRES_SINK_DEFAULTS = {
   whenFull: "block",
 } as const;
 
+/** Query parameters of a connection URL that may hold a secret (libpq's names). */
+const SECRET_PARAMETERS = ["password", "sslpassword"];
+
 /**
- * A connection URL with its password replaced by `***`, for printing.
+ * A connection URL with its password (and a `password` or `sslpassword` query parameter)
+ * replaced by `***`, for printing.
  *
  * @example
  * ```ts
@@ -87,8 +96,10 @@ export const POSTGRES_SINK_DEFAULTS = {
 export function maskPassword(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.password === "") return url;
-    parsed.password = "***";
+    const secretParameters = SECRET_PARAMETERS.filter((name) => parsed.searchParams.has(name));
+    if (parsed.password === "" && secretParameters.length === 0) return url;
+    if (parsed.password !== "") parsed.password = "***";
+    for (const name of secretParameters) parsed.searchParams.set(name, "***");
     return parsed.toString();
   } catch {
     return "(not a URL)";

@@ -16,6 +16,14 @@ import {
   postgresTableDdl,
   type PostgresTls,
 } from "./postgres_table.ts";
+import { effectivePostgresTls } from "./postgres_security.ts";
+import {
+  explainPostgresError,
+  isPostgresSetupError,
+  type PostgresConnectionContext,
+  postgresSslOption,
+  readPostgresSecrets,
+} from "./postgres_connection.ts";
 import type { BatchDestination, Delivery, LoggedRecord } from "./sink.ts";
 
 /** Options of a {@linkcode PostgresWriter}. */
@@ -24,8 +32,21 @@ export interface PostgresWriterOptions {
   readonly url: string;
   /** Table to write (created when missing). Default {@linkcode DEFAULT_POSTGRES_TABLE}. */
   readonly table?: string;
-  /** TLS mode. Default `disable`. */
+  /**
+   * TLS mode. Default: the URL's `sslmode`, else `disable` for a loopback host (any other host
+   * must be given one); a `tls` that disagrees with the URL's `sslmode` is refused.
+   */
   readonly tls?: PostgresTls;
+  /** PEM file of the CA(s) the server's certificate must chain to (`verify-ca`/`verify-full`). */
+  readonly tlsCaFile?: string;
+  /** PEM file of a client certificate (with `tlsKeyFile`). */
+  readonly tlsCertFile?: string;
+  /** PEM file of the client certificate's key (mode 600 or less). */
+  readonly tlsKeyFile?: string;
+  /** The password (e.g. read from an environment variable); not with one in the URL. */
+  readonly password?: string;
+  /** A file holding the password on one line (mode 600 or less); not with one in the URL. */
+  readonly passwordFile?: string;
   /** Name in logs and summaries. */
   readonly name: string;
   /** Receives refused rows. */
@@ -117,13 +138,17 @@ export class PostgresWriter implements BatchDestination {
   /** `PostgreSQL table <table> at <host>:<port>`. */
   readonly description: string;
   readonly #sql: postgres.Sql;
+  readonly #context: PostgresConnectionContext;
   readonly #logger: Logger;
   readonly #ddl: string[];
   #tableReady = false;
   #refused = 0;
   #lastRefusal: string | undefined;
 
-  /** Checks the options; connects lazily, on the first batch. */
+  /**
+   * Checks the options and reads the TLS and password files (throwing an error that names the
+   * problem, never a secret); connects lazily, on the first batch or {@linkcode checkStart}.
+   */
   constructor(options: PostgresWriterOptions) {
     this.name = options.name;
     this.table = options.table ?? DEFAULT_POSTGRES_TABLE;
@@ -132,14 +157,41 @@ export class PostgresWriter implements BatchDestination {
     const url = new URL(options.url);
     const { host, port } = postgresEndpoint(options.url);
     this.description = `PostgreSQL table ${this.table} at ${host}:${port}`;
-    const tls = options.tls ?? "disable";
+    const tls = effectivePostgresTls(options.url, options, "url");
+    if (tls.problem !== undefined) throw new RangeError(`sink ${this.name}: ${tls.problem}`);
+    const given = [
+      ...(url.password === "" ? [] : ["the URL"]),
+      ...(options.password === undefined ? [] : ["password"]),
+      ...(options.passwordFile === undefined ? [] : ["password_file"]),
+    ];
+    if (given.length > 1) {
+      throw new RangeError(
+        `sink ${this.name}: expected the password in one place, got it in ${given.join(" and ")}`,
+      );
+    }
+    let secrets;
+    try {
+      secrets = readPostgresSecrets(options);
+    } catch (error) {
+      throw new Error(`sink ${this.name}: ${(error as Error).message}`);
+    }
+    const user = decodeURIComponent(url.username) || "postgres";
+    this.#context = {
+      endpoint: `${host}:${port}`,
+      mode: tls.mode,
+      caFile: options.tlsCaFile,
+      user,
+    };
+    const password = options.password ?? secrets.password;
     // The options are given, so postgres.js looks for few PG* environment variables: PGAPPNAME,
-    // PGTARGETSESSIONATTRS, PGSSLNEGOTIATION and, without a password in the URL, PGPASSWORD.
-    // Some of these (max_pipeline, sslnegotiation) are read by postgres.js but not in its types.
+    // PGTARGETSESSIONATTRS, PGSSLNEGOTIATION and, without a password here or in the URL,
+    // PGPASSWORD. Some of these (max_pipeline, sslnegotiation) are read by postgres.js but not in
+    // its types. `ssl` is always given, so the URL's sslmode (checked above) is not read again.
     const connection: Record<string, unknown> = {
-      user: decodeURIComponent(url.username) || "postgres",
+      user,
+      ...(password === undefined ? {} : { pass: password }),
       max: 1,
-      ssl: tls === "disable" ? false : tls,
+      ssl: postgresSslOption(tls.mode, host, secrets),
       idle_timeout: 0,
       connect_timeout: options.connectTimeoutSeconds ?? 10,
       max_lifetime: null,
@@ -156,6 +208,27 @@ export class PostgresWriter implements BatchDestination {
       connection: { application_name: "qts-observer" },
     };
     this.#sql = postgres(options.url, connection as postgres.Options<Record<string, never>>);
+  }
+
+  /** The TLS mode the connection uses. */
+  get tls(): PostgresTls {
+    return this.#context.mode;
+  }
+
+  /**
+   * Connects once, at start-up: throws (the connection closed) when the server cannot be used as
+   * configured and waiting would not change it — the login refused, the certificate not trusted
+   * or not naming the host, no TLS where TLS is required — with a message that says so. An
+   * outage (nothing listening, a timeout) is not thrown: the follower retries it.
+   */
+  async checkStart(): Promise<void> {
+    try {
+      await this.#sql`SELECT 1`;
+    } catch (error) {
+      if (isPostgresSetupError(error, this.#context.mode)) {
+        throw explainPostgresError(error, this.#context);
+      }
+    }
   }
 
   /** Rows refused so far, and the reason of the last. */
@@ -182,18 +255,22 @@ export class PostgresWriter implements BatchDestination {
       }
     }
     if (rows.length === 0) return { refused };
-    await this.#ensureTable();
+    try {
+      await this.#ensureTable();
+    } catch (error) {
+      throw explainPostgresError(error, this.#context);
+    }
     try {
       await this.#insert(rows);
       return { refused };
     } catch (error) {
-      if (!isRowError(error)) throw error;
+      if (!isRowError(error)) throw explainPostgresError(error, this.#context);
     }
     for (const row of rows) {
       try {
         await this.#insert([row]);
       } catch (error) {
-        if (!isRowError(error)) throw error;
+        if (!isRowError(error)) throw explainPostgresError(error, this.#context);
         this.#refuse(row.runId, describePostgresError(error));
         refused++;
       }

@@ -108,6 +108,11 @@ export class SelectedSink<S extends Sink = Sink> implements Sink {
     this.inner.unblock?.();
   }
 
+  /** The wrapped sink's wait for room; `true` at once for a sink without a queue. */
+  waitForRoom(bytes: number, signal?: AbortSignal): Promise<boolean> {
+    return this.inner.waitForRoom?.(bytes, signal) ?? Promise.resolve(true);
+  }
+
   /** Same as {@linkcode close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

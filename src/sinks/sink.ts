@@ -51,6 +51,13 @@ export interface Sink<T = PatternRecord> extends AsyncDisposable {
    * a destination that fails must not hold it). Queued sinks have it.
    */
   unblock?(): void;
+  /**
+   * Resolves `true` once about `bytes` more fit in the sink's queue, `false` when its
+   * destination is failing while they do not (it takes nothing until it recovers); rejects with
+   * the reason of `signal` when it aborts first. Queued sinks have it (a producer that refuses
+   * work rather than wait for ever awaits it instead of polling `stats()`).
+   */
+  waitForRoom?(bytes: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** A record read back from the log: the parsed record and its exact line (without `\n`). */

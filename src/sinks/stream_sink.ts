@@ -110,6 +110,11 @@ export class LineStreamSink<T = PatternRecord> implements Sink<T> {
     this.#queue.unblock();
   }
 
+  /** Resolves once `bytes` fit in the queue (see `Sink.waitForRoom`). */
+  waitForRoom(bytes: number, signal?: AbortSignal): Promise<boolean> {
+    return this.#queue.waitForRoom(bytes, signal);
+  }
+
   /** Same as {@linkcode close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

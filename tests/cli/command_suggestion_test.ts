@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Command } from "commander";
 import { suggestCommandsBeforeDefault } from "../../src/cli/options.ts";
 import { PROJECT_ROOT, runScript } from "../helpers/project.ts";
-import { EXIT_USAGE } from "../../src/cli/options.ts";
+import { EXIT_USAGE } from "../../src/cli/exit_codes.ts";
 
 /** A program shaped like observer.ts: a default command without arguments, others with. */
 function program(errors: string[]): Command {

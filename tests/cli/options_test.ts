@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { Command } from "commander";
 import {
-  addCommonOptions,
-  type CommonFlags,
   parseNonNegativeInt,
   parsePositiveInt,
   parseQueueBytes,
-  sinkTuningFrom,
-} from "../../src/cli/options.ts";
+} from "../../src/cli/flag_parsers.ts";
+import { addCommonOptions, type CommonFlags, sinkTuningFrom } from "../../src/cli/sink_options.ts";
 
 Deno.test("number parsers say what they expected", () => {
   assert.equal(parsePositiveInt("12"), 12);

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Command } from "commander";
-import {
-  addCommonOptions,
-  type CommonFlags,
-  EXIT_INCOMPLETE,
-  EXIT_OK,
-  EXIT_USAGE,
-} from "../../src/cli/options.ts";
+import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "../../src/cli/exit_codes.ts";
+import { addCommonOptions, type CommonFlags } from "../../src/cli/sink_options.ts";
 import { runRecordingCommand } from "../../src/cli/recording_command.ts";
 import {
   abortOnShutdownSignals,
@@ -25,6 +20,7 @@ const flags = (args: string[] = []) =>
   }).opts<CommonFlags>();
 
 const noExit = () => assert.fail("forceExit must not be called");
+const noEnv = () => undefined;
 
 Deno.test("runRecordingCommand: a clean feed exits 0; blocked or rejected input exits 1", async () => {
   const root = await tempDir();
@@ -32,6 +28,7 @@ Deno.test("runRecordingCommand: a clean feed exits 0; blocked or rejected input 
     root,
     flags: flags(["--file", "a.jsonl", "--fsync", "none"]),
     forceExit: noExit,
+    env: noEnv,
     feed: async (observer) => {
       await observer.onSnapshot(marketSnapshot(1));
       return { rejected: 0 };
@@ -43,6 +40,7 @@ Deno.test("runRecordingCommand: a clean feed exits 0; blocked or rejected input 
     root,
     flags: flags(["--file", "b.jsonl"]),
     forceExit: noExit,
+    env: noEnv,
     feed: async (observer) => {
       await observer.onSnapshot(marketSnapshot(1, { price: NaN }));
       return { rejected: 0 };
@@ -53,6 +51,7 @@ Deno.test("runRecordingCommand: a clean feed exits 0; blocked or rejected input 
     root,
     flags: flags(["--file", "c.jsonl"]),
     forceExit: noExit,
+    env: noEnv,
     feed: () => Promise.resolve({ rejected: 1 }),
   });
   assert.equal(rejected, EXIT_INCOMPLETE);
@@ -64,6 +63,7 @@ Deno.test("runRecordingCommand: a bad --file exits 2; a failing feed still close
     root,
     flags: flags(["--file", "../x.jsonl"]),
     forceExit: noExit,
+    env: noEnv,
     feed: () => assert.fail("no feed without a pipeline"),
   });
   assert.equal(bad, EXIT_USAGE);
@@ -71,6 +71,7 @@ Deno.test("runRecordingCommand: a bad --file exits 2; a failing feed still close
     root,
     flags: flags(["--file", "d.jsonl"]),
     forceExit: noExit,
+    env: noEnv,
     feed: async (observer) => {
       await observer.onSnapshot(marketSnapshot(1));
       throw new Error("input vanished");

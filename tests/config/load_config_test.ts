@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { effectiveConfig } from "../../src/config/effective_config.ts";
 import { ConfigError, loadConfig, parseConfig } from "../../src/config/load_config.ts";
-import { resolveConnectionUrls } from "../../src/config/config_schema.ts";
+import { resolveConnectionUrls } from "../../src/config/resolve_config.ts";
 import { PROJECT_ROOT } from "../helpers/project.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -132,7 +132,7 @@ Deno.test("config: an unreadable or non-UTF-8 file is a ConfigError naming it", 
 Deno.test("config: a postgres sink takes a URL or the name of a variable holding one, never both", () => {
   assert.deepEqual(
     problems(`{ "sinks": [
-      { "type": "postgres", "url": "postgres://db/qts", "url_env": "QTS_PG" },
+      { "type": "postgres", "url": "postgres://db/qts", "url_env": "QTS_PG", "tls": "require" },
       { "type": "postgres" },
       { "type": "postgres", "url": "http://qts:secret@db/qts", "table": "x; DROP TABLE y" },
       { "type": "postgres", "url_env": "QTS PG", "tls": "maybe" }
@@ -146,7 +146,7 @@ Deno.test("config: a postgres sink takes a URL or the name of a variable holding
       'digits, _; at most 40 each), got "x; DROP TABLE y" (string)',
       "sinks[3].url_env: expected the name of an environment variable (letters, digits, _), got " +
       '"QTS PG" (string)',
-      'sinks[3].tls: expected one of disable, require, verify-full, got "maybe" (string)',
+      'sinks[3].tls: expected one of disable, require, verify-ca, verify-full, got "maybe" (string)',
     ],
   );
   const config = parseConfig(
@@ -162,16 +162,15 @@ Deno.test("config: a postgres sink takes a URL or the name of a variable holding
   );
   const resolved = resolveConnectionUrls(
     config,
-    (name) => name === "QTS_PG" ? "postgres://u@h/d" : undefined,
+    (name) => name === "QTS_PG" ? "postgres://u@h/d?sslmode=require" : undefined,
   );
   assert.ok(!Array.isArray(resolved));
   assert.deepEqual(resolved.sinks[0], {
     type: "postgres",
     name: "postgres#0",
-    url: "postgres://u@h/d",
+    url: "postgres://u@h/d?sslmode=require",
     urlEnv: "QTS_PG",
     table: "observer_records",
-    tls: "disable",
     tuning: {
       maxQueueBytes: undefined,
       flushBytes: undefined,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type NatsSinkConfig, validateConfig } from "../../src/config/config_schema.ts";
+import { type NatsSinkConfig } from "../../src/config/config_types.ts";
+import { validateConfig } from "../../src/config/config_schema.ts";
 import { effectiveConfig } from "../../src/config/effective_config.ts";
 
 Deno.test("config: a nats sink gets its defaults and prints back as a valid configuration", () => {
@@ -29,12 +30,15 @@ Deno.test("config: bad nats settings are named with their path, what was expecte
   });
   assert.ok(Array.isArray(problems));
   const text = problems.join("\n");
-  assert.match(text, /nats\.servers\[0\]: expected a nats:\/\/host:port URL, got http:/);
+  assert.match(
+    text,
+    /nats\.servers\[0\]: expected a nats:\/\/host:port or tls:\/\/host:port URL, got http:/,
+  );
   assert.match(text, /nats\.stream\.replicas: expected 1 to 5, got 7/);
   assert.match(text, /nats\.consumer\.max_deliver: expected a positive integer or -1/);
   assert.match(
     text,
-    /sinks\[0\]\.servers\[0\]: expected a nats:\/\/host:port URL without credentials/,
+    /sinks\[0\]\.servers\[0\]: expected a nats:\/\/host:port or tls:\/\/host:port URL without credentials/,
   );
   assert.match(text, /sinks\[0\]\.subject_prefix: expected a subject prefix/);
   assert.match(text, /sinks\[0\]\.ack_window: expected a positive integer, got 0/);
@@ -49,15 +53,21 @@ Deno.test("config: bad nats settings are named with their path, what was expecte
   );
 });
 
-Deno.test("config check never prints a NATS URL's password: credentials in a URL are refused, the URL shown masked", () => {
+Deno.test("config check never prints a NATS URL's password or token: credentials in a URL are refused, the URL shown masked", () => {
   const problems = validateConfig({
     nats: { servers: ["nats://qts:s3cret-word@127.0.0.1:4222"] },
-    sinks: [{ type: "nats", servers: "nats://qts:s3cret-word@127.0.0.1:4222" }],
+    sinks: [
+      { type: "nats", servers: "nats://qts:s3cret-word@127.0.0.1:4222" },
+      { type: "nats", servers: ["tls://t0ken-s3cret@127.0.0.1:4222"] },
+    ],
   });
   assert.ok(Array.isArray(problems));
-  assert.doesNotMatch(problems.join("\n"), /s3cret-word/);
+  assert.doesNotMatch(problems.join("\n"), /s3cret/);
+  const expected = "expected a nats://host:port or tls://host:port URL without credentials (a " +
+    "user, password or token goes in auth, read from a file or an environment variable)";
   assert.deepEqual(problems, [
-    'nats.servers[0]: expected a nats://host:port URL without credentials (not supported), got "nats://qts:***@127.0.0.1:4222" (string)',
-    'sinks[0].servers: expected a nats://host:port URL without credentials (not supported), got "nats://qts:***@127.0.0.1:4222" (string)',
+    `nats.servers[0]: ${expected}, got "nats://***@127.0.0.1:4222" (string)`,
+    `sinks[0].servers: ${expected}, got "nats://***@127.0.0.1:4222" (string)`,
+    `sinks[1].servers[0]: ${expected}, got "tls://***@127.0.0.1:4222" (string)`,
   ]);
 });

@@ -18,6 +18,10 @@ Deno.test("deno task compile embeds the run/observer permissions with absolute p
       "/srv/qts/src/parallel/chunk_worker.ts",
       "the parallel recording worker is compiled in",
     );
+    assert.ok(
+      args.includes("/srv/qts/src/app/follower_worker.ts"),
+      "the followers' worker is compiled in",
+    );
     assert.ok(args.includes("--allow-read=/srv/qts"), args.join(" "));
     assert.ok(args.includes("--allow-write=/srv/qts/data/observer"), args.join(" "));
     assert.ok(!args.includes("-A") && !args.some((a) => a.startsWith("--allow-all")));

@@ -107,7 +107,8 @@ Deno.test({
     const config = join(root, "far.jsonc");
     await Deno.writeTextFile(
       config,
-      `{ "sinks": [{ "type": "postgres", "url": "postgres://qts:secret@db.example:6543/qts" }] }`,
+      `{ "sinks": [{ "type": "postgres", "url": "postgres://qts:secret@db.example:6543/qts", ` +
+        `"tls": "require" }] }`,
     );
     const run = await runScript(root, {
       task: "observer",

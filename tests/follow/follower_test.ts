@@ -8,19 +8,14 @@ import { compileFilter } from "../../src/sinks/record_filter.ts";
 import { compileSampler } from "../../src/sinks/record_sampler.ts";
 import { MemoryDestination } from "../helpers/memory_destination.ts";
 import { recordLine, syntheticRecord } from "../helpers/snapshot_file.ts";
+import { recordLines, runIds } from "../helpers/record_lines.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const logger = getObserverLogger("test");
 const fast = { firstMs: 1, maxMs: 4 };
 
-function lines(from: number, to: number): string {
-  let text = "";
-  for (let i = from; i < to; i++) text += recordLine(i) + "\n";
-  return text;
-}
-
-const ids = (from: number, to: number) =>
-  Array.from({ length: to - from }, (_, i) => `r${from + i}`);
+const lines = recordLines;
+const ids = runIds;
 
 async function follow(
   dir: string,

@@ -108,6 +108,8 @@ interface ServerSpec {
   readonly port: number;
   readonly clusterPort?: number;
   readonly routes?: readonly number[];
+  /** Text of a configuration file (TLS, authorization, operator mode); flags set the rest. */
+  readonly config?: string;
 }
 
 async function serverProcess(spec: ServerSpec, dir: string): Promise<NatsServer> {
@@ -125,6 +127,11 @@ async function serverProcess(spec: ServerSpec, dir: string): Promise<NatsServer>
     "-n",
     spec.name,
   ];
+  if (spec.config !== undefined) {
+    const file = join(dir, `${spec.name}.conf`);
+    await Deno.writeTextFile(file, spec.config);
+    args.push("-c", file);
+  }
   if (spec.clusterPort !== undefined) {
     args.push(
       "--cluster_name",
@@ -177,10 +184,19 @@ async function serverProcess(spec: ServerSpec, dir: string): Promise<NatsServer>
   return server;
 }
 
+/** How to start a private server. */
+export interface NatsServerOptions {
+  /**
+   * Text of a `nats-server` configuration file (a `tls` block, `authorization`, operator mode);
+   * the address, port, JetStream and its storage are given as flags, which take precedence.
+   */
+  readonly config?: string;
+}
+
 /** Starts one private JetStream server on a free port with temporary file storage. */
-export async function startNatsServer(): Promise<NatsServer> {
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const dir = await tempDir("nats");
-  const server = await serverProcess({ name: "n1", port: freePort() }, dir);
+  const server = await serverProcess({ name: "n1", port: freePort(), config: options.config }, dir);
   await server.start();
   return server;
 }

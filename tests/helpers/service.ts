@@ -8,10 +8,13 @@
 import { serveNet, spawnScript } from "./project.ts";
 import { freePort } from "./net.ts";
 
-/** Waits (10 s at most) until the service at `base` answers /healthz. */
-export async function waitUntilHealthy(base: string): Promise<void> {
+/**
+ * Waits (10 s at most) until the service at `base` answers /healthz (through `client`, e.g.
+ * one that trusts a test CA, when given).
+ */
+export async function waitUntilHealthy(base: string, client?: Deno.HttpClient): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const up = await fetch(`${base}/healthz`).then(
+    const up = await fetch(`${base}/healthz`, { client }).then(
       (r) => r.body?.cancel().then(() => r.ok),
       () => false,
     );
@@ -22,7 +25,7 @@ export async function waitUntilHealthy(base: string): Promise<void> {
 
 /** A running service and how to stop it. */
 export interface RunningService {
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>` (`https://` with a client given). */
   readonly base: string;
   /** Its port. */
   readonly port: number;
@@ -30,12 +33,16 @@ export interface RunningService {
   stop(): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
-/** `observer.ts serve` with the serve task's flags (plus the test's port), up and answering. */
+/**
+ * `observer.ts serve` with the serve task's flags (plus the test's port), up and answering; with
+ * `client` (HTTPS: `--tls-cert` among `args`), checked through it.
+ */
 export async function startService(
   root: string,
   args: string[] = [],
   env: Record<string, string> = {},
   extraNet: string[] = [],
+  client?: Deno.HttpClient,
 ): Promise<RunningService> {
   const port = freePort();
   const child = await spawnScript(root, {
@@ -45,8 +52,8 @@ export async function startService(
     extraNet: [...serveNet(root, port), ...extraNet],
     env,
   });
-  const base = `http://127.0.0.1:${port}`;
-  await waitUntilHealthy(base);
+  const base = `${client === undefined ? "http" : "https"}://127.0.0.1:${port}`;
+  await waitUntilHealthy(base, client);
   const stop = async () => {
     child.kill("SIGTERM");
     const output = await child.output();

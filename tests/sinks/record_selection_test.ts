@@ -21,7 +21,7 @@ import {
 import { compileSampler, hashFraction } from "../../src/sinks/record_sampler.ts";
 import { withSelection } from "../../src/sinks/selected_sink.ts";
 import { MemorySink } from "../helpers/memory_sink.ts";
-import { validateFilter } from "../../src/config/config_schema.ts";
+import { validateFilter } from "../../src/config/filter_schema.ts";
 
 function snapshot(
   i: number,

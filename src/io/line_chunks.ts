@@ -1,6 +1,7 @@
 /**
- * The reader of parallel recording: cuts a byte stream into chunks of whole lines (never between
- * a `\r` and its `\n`), so each chunk can be split and judged on its own by a worker, and lines
+ * Whole-line chunks of a byte stream (the reader of parallel recording and of the catalog's
+ * parallel build): cuts it into chunks of whole lines (never between a `\r` and its `\n`), so
+ * each chunk can be split (`splitLines`) and handled on its own by a worker, and lines
  * longer than the limit into a count of their bytes, never kept. Bytes are read straight into
  * the chunk's buffer (a BYOB read from a byte stream such as a file's; other streams are copied
  * in once), and the buffers may come from the caller, who gets them back from the workers: in
@@ -10,7 +11,7 @@
  * @module
  */
 
-import { DEFAULT_MAX_LINE_BYTES } from "../io/line_reader.ts";
+import { DEFAULT_MAX_LINE_BYTES } from "./line_reader.ts";
 
 /** A piece of the input: whole lines as bytes, or one line too long to keep. */
 export type LineChunk =

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { readLines, splitLines, type TextLine, tooLongProblem } from "../../src/io/line_reader.ts";
-import { readLineChunks } from "../../src/parallel/line_chunks.ts";
+import { readLineChunks } from "../../src/io/line_chunks.ts";
 
 const encoder = new TextEncoder();
 

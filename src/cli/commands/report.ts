@@ -1,0 +1,102 @@
+/**
+ * `observer.ts report`: one self-contained HTML report of record files, snapshot files or market
+ * archives under `data/observer`.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import { outputFilePath } from "../../paths.ts";
+import { collectReportData } from "../../report/report_data.ts";
+import { renderReportHtml } from "../../report/report_html.ts";
+import type { InputFormat } from "../../sources/snapshot_inputs.ts";
+import { EXIT_OK } from "../exit_codes.ts";
+import { parseList, parsePositiveInt } from "../flag_parsers.ts";
+import { addInputOptions, type Command, type InputFlags, modeOption } from "../options.ts";
+import { writeAllSync } from "../stdio.ts";
+import { type CommandContext, errorMessage, fail } from "./context.ts";
+import { inputsOrFail, progressFor } from "./read_inputs.ts";
+import type { CommandHost } from "./program.ts";
+import { inputFormatOption } from "./replay.ts";
+
+/** The flags of `report`. */
+export interface ReportFlags extends InputFlags {
+  /** `--out`: the report's file name inside `data/observer`. */
+  out: string;
+  /** `--symbols`: the symbols to chart. */
+  symbols?: string[];
+  /** `--interval`: seconds per bar. */
+  interval?: number;
+  /** `--format`: the inputs' format, or `auto`. */
+  format: InputFormat;
+  /** `--mode`: `meta.mode` of snapshots made from market archives. */
+  mode: string;
+}
+
+/** Adds `report` to `program`. */
+export function registerReport(program: Command, host: CommandHost): void {
+  addInputOptions(program.command("report"))
+    .description(
+      "Write one self-contained HTML report under data/observer (charts: OHLC candles with " +
+        "volume per bar for the most recorded symbols, records per bar from zero, " +
+        "blocked/rejected and quality-flag counts in panels of their own, coverage and gaps per " +
+        "symbol). Opens without a network.",
+    )
+    .argument("<files...>", "record files, snapshot files or market archives")
+    .option(
+      "--out <name>",
+      "report file name inside data/observer (ending in .html)",
+      "report.html",
+    )
+    .option(
+      "--symbols <list>",
+      "comma-separated symbols to chart (default: the 4 most recorded)",
+      parseList,
+    )
+    .option(
+      "--interval <seconds>",
+      "bar interval in seconds (default: chosen from the span, at most 300 bars)",
+      parsePositiveInt,
+    )
+    .addOption(inputFormatOption())
+    .addOption(modeOption())
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 written, 2 bad flags or unreadable input.\n\nExample:\n" +
+        "  deno task observer report --symbols 005930,000660 data/observer/observer.jsonl",
+    )
+    .exitOverride()
+    .action(
+      host.action((files: string[], flags: ReportFlags) => runReport(files, flags, host.context)),
+    );
+}
+
+/** Runs `report`: writes the page and prints its path; returns the exit code. */
+export async function runReport(
+  files: readonly string[],
+  flags: ReportFlags,
+  context: CommandContext,
+): Promise<number> {
+  let out: string;
+  try {
+    out = outputFilePath(context.root, flags.out, ".html");
+  } catch (error) {
+    return fail(context, errorMessage(error));
+  }
+  const inputs = await inputsOrFail(context, files, { stdin: true });
+  if (typeof inputs === "number") return inputs;
+  const progress = progressFor(context, "report", inputs.totalBytes);
+  const data = await collectReportData(inputs.inputs, {
+    symbols: flags.symbols,
+    interval: flags.interval,
+    format: flags.format,
+    mode: flags.mode,
+    maxLineBytes: flags.maxLineBytes,
+    onBytes: (n) => progress.add(n),
+  });
+  progress.stop();
+  await Deno.mkdir(resolve(out, ".."), { recursive: true });
+  await Deno.writeTextFile(out, renderReportHtml(data));
+  writeAllSync(context.stdout, `report: ${out}\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,163 @@
+/**
+ * `POST /v1/snapshots`: records snapshot lines (NDJSON) or a JSON array of snapshots, answered
+ * with what was accepted, blocked and rejected; `?ack=queued` (default) once every record is
+ * queued in every sink, `?ack=durable` once written. Refusals record nothing of the request.
+ *
+ * @module
+ */
+
+import { recordsLetGo } from "../../app/pipeline.ts";
+import type { DeadLetterEntry } from "../../contract/dead_letter_entry.ts";
+import type { DeadLetters } from "../../sinks/dead_letter.ts";
+import { json, problem } from "../http_answers.ts";
+import { readBoundedBody, RequestRefused } from "../request_body.ts";
+import type { ServiceContext } from "../service_context.ts";
+import { waitForSinkRoom } from "../sink_room.ts";
+import type { BodyRecorder } from "./body_recorder.ts";
+import type { Route } from "./route_table.ts";
+
+/** A record takes about this many times its snapshot's bytes (the envelope and metadata). */
+const RECORD_GROWTH = 3;
+
+/** One line of an ingest answer that did not become a record. */
+interface LineOutcome {
+  readonly line: number;
+  readonly reasons: readonly string[];
+  readonly run_id?: string;
+}
+
+/** The answer's lines: blocked and rejected, collected as the dead letters are written. */
+function collectingDeadLetters(context: ServiceContext) {
+  const blocked: LineOutcome[] = [];
+  const rejected: LineOutcome[] = [];
+  const deadLetters: DeadLetters = {
+    add(entry: DeadLetterEntry) {
+      const outcome = { line: entry.line, reasons: entry.reasons, run_id: entry.run_id };
+      (entry.kind === "blocked" ? blocked : rejected).push(outcome);
+      return context.pipeline.deadLetters.add(entry);
+    },
+    stats: () => context.pipeline.deadLetters.stats(),
+  };
+  return { blocked, rejected, deadLetters };
+}
+
+/** 503 for a request some of whose records a sink let go of: what was kept of it is recorded. */
+function letGo(answer: object, lost: number): Response {
+  return json(503, {
+    ...answer,
+    error: `${lost} record(s) of this request (or of one recorded at the same time) were ` +
+      "let go of by a failing or full sink: retry",
+  }, { "retry-after": "1" });
+}
+
+/**
+ * The ingest route, recording bodies with `recorder`.
+ *
+ * @example
+ * ```ts
+ * import { ingestRoute } from "./ingest.ts";
+ * import type { ServiceContext } from "../service_context.ts";
+ * import type { BodyRecorder } from "./body_recorder.ts";
+ * declare const context: ServiceContext, recorder: BodyRecorder;
+ * const route = ingestRoute(context, recorder);
+ * ```
+ */
+export function ingestRoute(context: ServiceContext, recorder: BodyRecorder): Route {
+  const { limits } = context;
+  let inFlight = 0;
+  const numbering = { last: 0 };
+  return {
+    path: "/v1/snapshots",
+    methods: ["POST"],
+    handle: async (request, remote) => {
+      const ack = new URL(request.url).searchParams.get("ack") ?? "queued";
+      if (ack !== "queued" && ack !== "durable") {
+        return problem(400, `ack: expected queued or durable, got ${JSON.stringify(ack)}`);
+      }
+      if (inFlight >= limits.maxConcurrentRequests) {
+        return problem(
+          503,
+          `expected at most ${limits.maxConcurrentRequests} ingest requests at once; retry`,
+          { "retry-after": "1" },
+        );
+      }
+      inFlight++;
+      try {
+        // Numbered once its body came whole.
+        const input = () => `http:${remote}#${++numbering.last}`;
+        return await ingest(context, recorder, request, input, ack);
+      } catch (error) {
+        if (error instanceof RequestRefused) {
+          return problem(error.status, error.message, error.headers);
+        }
+        context.logger.error("Ingest request failed: {error}", { error: String(error) });
+        return problem(500, "the request could not be recorded; see the service's log");
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+}
+
+/** Reads, records and answers one ingest request (within the limit of requests at once). */
+async function ingest(
+  context: ServiceContext,
+  recorder: BodyRecorder,
+  request: Request,
+  nextInput: () => string,
+  ack: "queued" | "durable",
+): Promise<Response> {
+  const { pipeline, limits } = context;
+  const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  const isArray = type === "application/json";
+  // An array body is limited by its element count (when recorded), not by its lines.
+  const body = await readBoundedBody(
+    request,
+    isArray ? { ...limits, maxLines: Infinity } : limits,
+    AbortSignal.timeout(limits.bodyTimeoutMs),
+  );
+  const input = nextInput();
+  const { blocked, rejected, deadLetters } = collectingDeadLetters(context);
+  const full = await waitForSinkRoom(
+    pipeline.sinks,
+    body.length * RECORD_GROWTH,
+    limits.backpressureWaitMs,
+  );
+  if (full !== undefined) {
+    return problem(
+      503,
+      `the sinks' queues are full (${full}); nothing of this request was recorded: retry`,
+      { "retry-after": "1" },
+    );
+  }
+  const lostBefore = recordsLetGo(pipeline);
+  const result = await recorder.record(body, isArray, input, {
+    deadLetters,
+    maxLines: limits.maxLines,
+    maxLineBytes: limits.maxLineBytes,
+    now: context.now,
+  });
+  context.counters.rejected += result.rejected;
+  const answer = {
+    accepted: result.snapshots - blocked.length,
+    blocked: blocked.map(({ line, reasons, run_id }) => ({ line, run_id, reasons })),
+    rejected: rejected.map(({ line, reasons }) => ({ line, reason: reasons[0] })),
+    ack,
+  };
+  // Not queued everywhere: not an answer of 200. What was kept of it is recorded; a retry may
+  // record that twice (at least once, never lost).
+  const lost = recordsLetGo(pipeline) - lostBefore;
+  if (lost > 0) return letGo(answer, lost);
+  if (ack === "durable") {
+    try {
+      await Promise.all(pipeline.sinks.map(({ sink }) => sink.flush()));
+    } catch (error) {
+      return json(503, { ...answer, error: (error as Error).message }, { "retry-after": "5" });
+    }
+    // A `drop_oldest` queue may have dropped records of this one while they waited to be
+    // written (a flush also ends when what it waits for was dropped).
+    const lostMeanwhile = recordsLetGo(pipeline) - lostBefore;
+    if (lostMeanwhile > 0) return letGo(answer, lostMeanwhile);
+  }
+  return json(200, answer);
+}

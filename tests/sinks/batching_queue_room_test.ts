@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { type Batch, BatchingQueue } from "../../src/sinks/batching_queue.ts";
+import { FakeTimers } from "../helpers/fake_timers.ts";
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+/** A queue of `n×` items (an item of `n` records, 10 bytes each) whose writes the test answers. */
+function heldQueue(timers: FakeTimers) {
+  const writes: { batch: Batch<string>; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const queue = new BatchingQueue<string>({
+    maxBytes: 100,
+    flushBytes: 30,
+    flushIntervalMs: 10,
+    whenFull: "drop_newest",
+    sizeOf: () => 10,
+    countOf: (item) => Number(item.split("x")[0]),
+    timers,
+    write: (batch) => new Promise((resolve, reject) => writes.push({ batch, resolve, reject })),
+  });
+  return { queue, writes };
+}
+
+Deno.test("waitForRoom: resolves true once a write makes room, false at once when the destination fails while full, and rejects when its signal aborts (leaving nothing behind)", async () => {
+  const timers = new FakeTimers();
+  const { queue, writes } = heldQueue(timers);
+  for (let i = 0; i < 10; i++) queue.push("3x");
+  await settle();
+  assert.equal(writes.length, 1, "a batch of 30 bytes is being written");
+  assert.deepEqual([queue.stats().queued, queue.stats().queuedBytes], [30, 100]);
+  let room: boolean | undefined;
+  void queue.waitForRoom(20).then((r) => room = r);
+  const aborted = new AbortController();
+  const gone = queue.waitForRoom(50, aborted.signal).catch((e) => e);
+  await settle();
+  assert.equal(room, undefined, "no room while the batch is in flight");
+  aborted.abort(new Error("gave up"));
+  assert.equal(((await gone) as Error).message, "gave up");
+  writes[0].batch.done = 3;
+  writes[0].resolve();
+  await settle();
+  assert.equal(room, true);
+  assert.deepEqual([queue.stats().written, queue.stats().queued], [9, 21], "counted in records");
+  // The next batch fails while the queue is full again: waiting is in vain.
+  for (let i = 0; i < 3; i++) queue.push("1x");
+  await settle();
+  writes[1].reject(new Error("disk full"));
+  await settle();
+  assert.equal(queue.stats().failing, true);
+  assert.equal(await queue.waitForRoom(50), false);
+  assert.equal(await queue.waitForRoom(1, AbortSignal.abort()).catch(() => "aborted"), "aborted");
+  queue.unblock();
+  assert.equal(await queue.waitForRoom(500), true, "unblocked: nobody waits");
+  let closed = false;
+  const closing = queue.close().then(() => closed = true);
+  for (let answered = 2; !closed; await settle()) {
+    while (answered < writes.length) writes[answered++].resolve();
+  }
+  assert.equal(await closing, true);
+  assert.deepEqual([queue.stats().written, queue.stats().queued], [33, 0]);
+});
+
+Deno.test("drained: resolves once nothing is queued or in flight, items pushed meanwhile included; at once on an empty queue", async () => {
+  const timers = new FakeTimers();
+  const { queue, writes } = heldQueue(timers);
+  await queue.drained();
+  queue.push("1x");
+  let drained = false;
+  void queue.drained().then(() => drained = true);
+  timers.advance(10);
+  await settle();
+  queue.push("1x");
+  writes[0].resolve();
+  await settle();
+  assert.equal(drained, false, "the item pushed meanwhile is still queued");
+  timers.advance(10);
+  await settle();
+  writes[1].resolve();
+  await settle();
+  assert.equal(drained, true);
+  assert.equal(queue.stats().written, 2);
+  await queue.close();
+});
