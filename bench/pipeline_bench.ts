@@ -41,13 +41,14 @@ import pino from "pino";
 import { EventBus } from "../src/bus/event_bus.ts";
 import { getObserverLogger } from "../src/log/logging.ts";
 import { Observer } from "../src/observer/observer.ts";
-import { JsonlFileSink, SINK_DEFAULTS } from "../src/sinks/jsonl_file_sink.ts";
-import { copyProject, spawnScript } from "../tests/helpers/project.ts";
+import { JsonlFileSink } from "../src/sinks/jsonl_file_sink.ts";
+import { SINK_DEFAULTS } from "../src/sinks/file_sink_tuning.ts";
 import { benchHttp, benchPostLatency, benchStreamRss } from "./service_bench.ts";
+import { inputRun } from "./service_ratio_bench.ts";
 import { parseInputJson } from "../src/contract/input_json.ts";
 import { inlineRecord } from "./inline_record.mjs";
 import { LineChunkWriter } from "./line_chunk_writer.ts";
-import { benchParallel, type ProcessUse, watchPeakRss } from "./parallel_bench.ts";
+import { benchParallel, type ProcessUse } from "./parallel_bench.ts";
 // g and h load their modules (the configuration, postgres.js) when they run: loaded up front,
 // they were seen to slow a by 10-15 % (a larger heap for the whole run), which b and c do not pay.
 const lazy = {
@@ -61,11 +62,7 @@ const lazy = {
   record: () => import("../src/contract/pattern_record.ts"),
   postgres: () => import("../tests/helpers/postgres.ts"),
 };
-import {
-  snapshotLine,
-  syntheticSnapshot,
-  writeSnapshotFile,
-} from "../tests/helpers/snapshot_file.ts";
+import { snapshotLine, syntheticSnapshot } from "../tests/helpers/snapshot_file.ts";
 import { fmt, median } from "./bench_format.ts";
 
 const args = Deno.args;
@@ -217,34 +214,7 @@ async function benchLatency(rate: number, seconds: number): Promise<Latency> {
 }
 
 /** e. Peak RSS (VmHWM) of observer.ts in a project copy, with the observer task's permissions. */
-async function benchRss(
-  lines: number,
-  workers?: number,
-): Promise<{ peakMb: number; seconds: number; written: number }> {
-  const root = await copyProject();
-  const input = join(root, "input.jsonl");
-  await writeSnapshotFile(input, lines);
-  const t0 = performance.now();
-  const child = await spawnScript(root, {
-    task: "observer",
-    script: "observer.ts",
-    args: [
-      "--input",
-      input,
-      "--log-level",
-      "warning",
-      ...(workers === undefined ? [] : ["--workers", String(workers)]),
-    ],
-  });
-  const stopRss = watchPeakRss(child.pid);
-  const output = await child.output();
-  const peakMb = stopRss();
-  const seconds = (performance.now() - t0) / 1000;
-  const written = Number(/written=(\d+)/.exec(new TextDecoder().decode(output.stdout))?.[1] ?? -1);
-  await Deno.remove(root, { recursive: true });
-  if (written !== lines) throw new Error(`observer.ts wrote ${written} of ${lines} lines`);
-  return { peakMb, seconds, written };
-}
+const benchRss = inputRun;
 
 /** Lines parsed per second by `parse` (best of 3 passes over the same lines). */
 function benchParse(lines: readonly string[], parse: (text: string) => unknown): number {

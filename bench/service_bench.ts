@@ -22,6 +22,8 @@ import { type ProcessUse, watchPeakRss, watchProcess } from "./parallel_bench.ts
 interface Service {
   readonly base: string;
   readonly pid: number;
+  /** `performance.now()` when the process was spawned (the project copy made before it). */
+  readonly spawnedAt: number;
   /** SIGTERM, wait, return the records written (from the summary line), remove the copy. */
   stop(): Promise<number>;
 }
@@ -30,6 +32,7 @@ async function startService(args: string[] = []): Promise<Service> {
   const root = await copyProject();
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
+  const spawnedAt = performance.now();
   const child = await spawnScript(root, {
     task: "serve",
     script: "observer.ts",
@@ -44,6 +47,7 @@ async function startService(args: string[] = []): Promise<Service> {
   return {
     base,
     pid: child.pid,
+    spawnedAt,
     async stop() {
       child.kill("SIGTERM");
       const output = await child.output();
@@ -88,8 +92,8 @@ export async function benchHttp(lines: number, args: string[] = []): Promise<Htt
     for (let i = start; i < Math.min(lines, start + 1000); i++) body += snapshotLine(i) + "\n";
     batches.push(body);
   }
-  const t0 = performance.now();
   const service = await startService(args);
+  const t0 = service.spawnedAt; // the project copy made for it is not the service's time
   const watched = watchProcess(service.pid);
   let next = 0;
   const client = async () => {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ObserverConfig, SinkConfig } from "../config/config_types.ts";
+import type { JsonlSinkConfig, ObserverConfig, SinkConfig } from "../config/config_types.ts";
 import { getObserverLogger } from "../log/logging.ts";
 import {
   deadLetterFileName,
@@ -14,7 +14,8 @@ import {
   recordFilePath,
 } from "../paths.ts";
 import { DeadLetterFile } from "../sinks/dead_letter.ts";
-import { JsonlFileSink, type JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
+import { JsonlFileSink } from "../sinks/jsonl_file_sink.ts";
+import type { JsonlFileSinkTuning } from "../sinks/file_sink_tuning.ts";
 import { compileFilter, mentionsGuard } from "../sinks/record_filter.ts";
 import { compileSampler } from "../sinks/record_sampler.ts";
 import { acquireRecordLock, type RecordLock } from "../sinks/record_lock.ts";
@@ -116,25 +117,7 @@ export async function openConfiguredSinks(
             "(app/followers.ts), expected it out of the bus's sinks (recordingLayout)",
         );
       }
-      const base = sinkConfig.file.slice(0, -".jsonl".length);
-      const lock = await acquireRecordLock(
-        dir,
-        base,
-        recordFilePath(options.root, sinkConfig.file),
-      );
-      locks.push(lock);
-      const sink = await JsonlFileSink.open({
-        root: options.root,
-        fileName: sinkConfig.file,
-        name: sinkConfig.name,
-        logger: getObserverLogger("sink"),
-        now: options.now,
-        lock,
-        ...sinkConfig.tuning,
-        ...(options.log?.file === sinkConfig.file
-          ? { onBatchWritten: options.log.onWritten, retainFrom: options.log.retainFrom }
-          : {}),
-      });
+      const { sink, lock } = await openJsonlSink(sinkConfig, dir, options, locks);
       opened.push({ config: sinkConfig, sink: selected(sinkConfig, sink), path: () => sink.path });
       if (deadLetterLock === undefined) {
         deadLetterLock = lock;
@@ -174,4 +157,29 @@ export async function openConfiguredSinks(
       for (const lock of locks) lock.release();
     },
   };
+}
+
+/** Opens a JSONL sink under the lock of its file's base (added to `locks` once taken). */
+async function openJsonlSink(
+  config: JsonlSinkConfig,
+  dir: string,
+  options: OpenSinksOptions,
+  locks: RecordLock[],
+): Promise<{ sink: JsonlFileSink; lock: RecordLock }> {
+  const base = config.file.slice(0, -".jsonl".length);
+  const lock = await acquireRecordLock(dir, base, recordFilePath(options.root, config.file));
+  locks.push(lock);
+  const sink = await JsonlFileSink.open({
+    root: options.root,
+    fileName: config.file,
+    name: config.name,
+    logger: getObserverLogger("sink"),
+    now: options.now,
+    lock,
+    ...config.tuning,
+    ...(options.log?.file === config.file
+      ? { onBatchWritten: options.log.onWritten, retainFrom: options.log.retainFrom }
+      : {}),
+  });
+  return { sink, lock };
 }

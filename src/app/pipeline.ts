@@ -13,23 +13,29 @@ import { type GeneratedAtClock, Observer } from "../observer/observer.ts";
 import type { ObserverConfig } from "../config/config_types.ts";
 import { checkUserRecordFileName, DEFAULT_RECORD_FILE } from "../paths.ts";
 import type { DeadLetterFile } from "../sinks/dead_letter.ts";
-import { JsonlFileSink, type JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
+import { JsonlFileSink } from "../sinks/jsonl_file_sink.ts";
+import type { JsonlFileSinkTuning } from "../sinks/file_sink_tuning.ts";
 import type { Sink } from "../sinks/sink.ts";
 import type { ByteOutput } from "../sinks/stream_sink.ts";
-import { type ConfiguredSink, flagsConfig, openConfiguredSinks } from "./configured_sinks.ts";
+import {
+  type ConfiguredSink,
+  type ConfiguredSinks,
+  flagsConfig,
+  openConfiguredSinks,
+} from "./configured_sinks.ts";
 import type { RunSummary, SinkSummary } from "./run_summary.ts";
 import type { ParallelTarget } from "../parallel/ordered_recording.ts";
 import { parallelUnsupported } from "./parallel_support.ts";
 import { join } from "node:path";
 import type { RunningFollower } from "../follow/follower_types.ts";
-import { compareLogFiles } from "../follow/log_files.ts";
+import { compareLogFiles, type LogLocation } from "../follow/log_files.ts";
 import {
   DEFAULT_FOLLOW_TIMEOUT_SECONDS,
   finishFollowers,
   followerSinkSummary,
   openFollowers,
 } from "./followers.ts";
-import { logLocation, recordingLayout } from "./recording_log.ts";
+import { type FollowerSinkConfig, logLocation, recordingLayout } from "./recording_log.ts";
 
 /** How the Observer of a pipeline judges and stamps snapshots. */
 export interface ObserverWiring {
@@ -231,13 +237,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     flagsConfig(checkUserRecordFileName(options.fileName ?? DEFAULT_RECORD_FILE), options.tuning);
   const layout = recordingLayout(config);
   const workers = options.workers?.count ?? 1;
-  const unsupported = workers > 1 ? parallelUnsupported(layout.bus, options) : undefined;
-  if (unsupported !== undefined && options.workers?.required) {
-    throw new Error(
-      `--workers ${workers}: parallel recording writes one JSONL file; ${unsupported}: ` +
-        "use --workers 1 (see README, Parallel recording)",
-    );
-  }
+  const unsupported = parallelProblem(workers, layout.bus, options);
   let followers: RunningFollower[] = [];
   const log = layout.log === undefined ? undefined : logLocation(options.root, layout.log);
   const opened = await openConfiguredSinks(layout.bus, {
@@ -254,46 +254,25 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   });
   const { deadLetters } = opened;
   if (log !== undefined && layout.followers.length > 0) {
-    try {
-      followers = await openFollowers(layout.followers, log);
-    } catch (error) {
-      for (const { sink } of opened.sinks) await sink.close();
-      await deadLetters.close();
-      opened.release();
-      throw error;
-    }
+    followers = await openFollowersOrClose(layout.followers, log, opened);
   }
   const { observer, bus, close: closeObserver } = wireObserver(
     opened.sinks.map((s) => s.sink),
     { ...options, dispatchBlocked: options.dispatchBlocked ?? opened.takesBlocked },
   );
-  const logger = getObserverLogger("sink");
   let summary: RunSummary | undefined;
   const close = async (counts: CloseCounts = {}) => {
     if (summary !== undefined) return summary;
     await closeObserver();
     await deadLetters.close();
     opened.release();
-    // A run stopped by a signal waits a short while only: a live destination takes the tail in
-    // that time, and a dead one must not hold a Ctrl+C (the checkpoint keeps the place).
-    const timeoutMs = options.followTimeoutMs ?? DEFAULT_FOLLOW_TIMEOUT_SECONDS * 1000;
     const followed = await finishFollowers(
       followers,
       log?.base ?? "",
-      counts.interrupted ? Math.min(timeoutMs, INTERRUPTED_FOLLOW_TIMEOUT_MS) : timeoutMs,
+      followTimeoutMs(options, counts),
     );
     const sinks = opened.sinks.map(sinkSummary);
-    for (const sink of sinks.filter((s) => s.selective)) {
-      logger.info(
-        "Sink {sink}: {written} written, {filtered} filtered out, {sampled} sampled out",
-        {
-          sink: sink.name,
-          written: sink.written,
-          filtered: sink.filtered,
-          sampled: sink.sampled,
-        },
-      );
-    }
+    logSelectiveSinks(sinks);
     summary = {
       rejected: counts.rejected ?? 0,
       interrupted: counts.interrupted ?? false,
@@ -310,20 +289,9 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     };
     return summary;
   };
-  const only = opened.sinks[0]?.sink.inner;
-  const parallel: ParallelTarget | undefined =
-    workers > 1 && unsupported === undefined && only instanceof JsonlFileSink
-      ? {
-        workers,
-        judge: {
-          guardPolicy: options.guardPolicy,
-          stamp: options.stamp,
-          generatedAt: options.generatedAt,
-        },
-        observer,
-        sink: only,
-      }
-      : undefined;
+  const parallel = unsupported === undefined
+    ? parallelTarget(workers, opened.sinks, observer, options)
+    : undefined;
   return {
     observer,
     bus,
@@ -340,4 +308,75 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
       await close();
     },
   };
+}
+
+/**
+ * Why this run cannot record in parallel (undefined: it can, or it has one worker); throws
+ * when the workers were required.
+ */
+function parallelProblem(
+  workers: number,
+  bus: ObserverConfig,
+  options: PipelineOptions,
+): string | undefined {
+  const unsupported = workers > 1 ? parallelUnsupported(bus, options) : undefined;
+  if (unsupported !== undefined && options.workers?.required) {
+    throw new Error(
+      `--workers ${workers}: parallel recording writes one JSONL file; ${unsupported}: ` +
+        "use --workers 1 (see README, Parallel recording)",
+    );
+  }
+  return unsupported;
+}
+
+/** Where parallel recording writes: the one JSONL sink, with more than one worker. */
+function parallelTarget(
+  workers: number,
+  sinks: readonly ConfiguredSink[],
+  observer: Observer,
+  options: ObserverWiring,
+): ParallelTarget | undefined {
+  const only = sinks[0]?.sink.inner;
+  if (workers <= 1 || !(only instanceof JsonlFileSink)) return undefined;
+  const { guardPolicy, stamp, generatedAt } = options;
+  return { workers, judge: { guardPolicy, stamp, generatedAt }, observer, sink: only };
+}
+
+/** Opens the followers of the log; when that fails, closes what was opened and throws. */
+async function openFollowersOrClose(
+  specs: readonly FollowerSinkConfig[],
+  log: LogLocation,
+  opened: ConfiguredSinks,
+): Promise<RunningFollower[]> {
+  try {
+    return await openFollowers(specs, log);
+  } catch (error) {
+    for (const { sink } of opened.sinks) await sink.close();
+    await opened.deadLetters.close();
+    opened.release();
+    throw error;
+  }
+}
+
+/**
+ * How long the followers may take to deliver the rest of the log. A run stopped by a signal
+ * waits a short while only: a live destination takes the tail in that time, and a dead one
+ * must not hold a Ctrl+C (the checkpoint keeps the place).
+ */
+function followTimeoutMs(options: PipelineOptions, counts: CloseCounts): number {
+  const timeoutMs = options.followTimeoutMs ?? DEFAULT_FOLLOW_TIMEOUT_SECONDS * 1000;
+  return counts.interrupted ? Math.min(timeoutMs, INTERRUPTED_FOLLOW_TIMEOUT_MS) : timeoutMs;
+}
+
+/** Logs what each sink with a filter or sampling kept and left out. */
+function logSelectiveSinks(sinks: readonly SinkSummary[]): void {
+  const logger = getObserverLogger("sink");
+  for (const sink of sinks.filter((s) => s.selective)) {
+    logger.info("Sink {sink}: {written} written, {filtered} filtered out, {sampled} sampled out", {
+      sink: sink.name,
+      written: sink.written,
+      filtered: sink.filtered,
+      sampled: sink.sampled,
+    });
+  }
 }

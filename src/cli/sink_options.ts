@@ -15,7 +15,7 @@ import {
   type FsyncPolicy,
   type JsonlFileSinkTuning,
   SINK_DEFAULTS,
-} from "../sinks/jsonl_file_sink.ts";
+} from "../sinks/file_sink_tuning.ts";
 import { parseNonNegativeInt, parsePositiveInt, parseQueueBytes } from "./flag_parsers.ts";
 import type { Command } from "./options.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { NatsSecuritySpec, SecretSource } from "../nats/credentials.ts";
+import type { NatsSecuritySpec, SecretSource } from "../nats/security_spec.ts";
 import { natsEndpoint } from "../nats/servers.ts";
 import { postgresEndpoint } from "../sinks/postgres_table.ts";
 import type { ObserverConfig } from "./config_types.ts";

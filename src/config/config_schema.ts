@@ -14,7 +14,7 @@ import {
   type QueueTuning,
   WHEN_FULL_POLICIES,
 } from "../sinks/batching_queue.ts";
-import { FSYNC_POLICIES, SINK_DEFAULTS } from "../sinks/jsonl_file_sink.ts";
+import { FSYNC_POLICIES, SINK_DEFAULTS } from "../sinks/file_sink_tuning.ts";
 import { mixedSchemeProblem, natsEndpoint } from "../nats/servers.ts";
 import { DEFAULT_SUBJECT_PREFIX, NATS_PAYLOADS, SUBJECT_PREFIX_PATTERN } from "../nats/subjects.ts";
 import {

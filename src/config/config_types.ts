@@ -6,7 +6,7 @@
  */
 
 import type { QueueTuning } from "../sinks/batching_queue.ts";
-import type { JsonlFileSinkTuning } from "../sinks/jsonl_file_sink.ts";
+import type { JsonlFileSinkTuning } from "../sinks/file_sink_tuning.ts";
 import type { RecordFilterSpec } from "../sinks/record_filter.ts";
 import type { RecordSampleSpec } from "../sinks/record_sampler.ts";
 import type { NatsPayload } from "../nats/subjects.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SINK_DEFAULTS } from "../sinks/jsonl_file_sink.ts";
+import { SINK_DEFAULTS } from "../sinks/file_sink_tuning.ts";
 import type { FieldCondition, RecordFilterSpec } from "../sinks/record_filter.ts";
 import { maskPassword, POSTGRES_SINK_DEFAULTS } from "../sinks/postgres_table.ts";
 import { STREAM_SINK_DEFAULTS } from "../sinks/stream_sink.ts";

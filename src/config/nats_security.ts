@@ -9,13 +9,13 @@
  */
 
 import { z } from "zod";
-import {
-  type NatsAuthSpec,
-  NatsCredentials,
-  type NatsSecuritySpec,
-  type NatsTlsSpec,
-  type SecretSource,
-} from "../nats/credentials.ts";
+import { NatsCredentials } from "../nats/credentials.ts";
+import type {
+  NatsAuthSpec,
+  NatsSecuritySpec,
+  NatsTlsSpec,
+  SecretSource,
+} from "../nats/security_spec.ts";
 import { maskNatsUrl } from "../nats/servers.ts";
 import { configRelativePath } from "./config_files.ts";
 

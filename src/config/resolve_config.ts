@@ -7,11 +7,8 @@
  */
 
 import { postgresEndpoint } from "../sinks/postgres_table.ts";
-import {
-  type NatsCredentials,
-  type NatsSecuritySpec,
-  readNatsCredentials,
-} from "../nats/credentials.ts";
+import { type NatsCredentials, readNatsCredentials } from "../nats/credentials.ts";
+import type { NatsSecuritySpec } from "../nats/security_spec.ts";
 import type { ObserverConfig } from "./config_types.ts";
 import { specRelativeTo } from "./nats_security.ts";
 import { postgresSecurityProblems, readPasswordEnv, withConfigDir } from "./postgres_security.ts";

@@ -215,113 +215,155 @@ interface Frame {
 
 /** The exact parser: one pass, an explicit stack, no recursion. */
 function parseExact(text: string): unknown {
-  const stack: Frame[] = [];
-  let i = 0;
-  const fail = (expected: string): never => {
-    throw new InputJsonError(`expected ${expected} at column ${i + 1}, got ${found(text, i)}`);
-  };
-  const skip = () => {
-    while (i < text.length && isWhitespace(text.charCodeAt(i))) i++;
-  };
-  const readString = (): string => {
-    const start = i;
+  return new ExactParser(text).parse();
+}
+
+/** What `ExactParser`'s `#complete` returns while the root value is not complete. */
+const MORE = Symbol("more");
+
+/** One parse of one text: the position, and the containers open at it. */
+class ExactParser {
+  readonly #text: string;
+  readonly #stack: Frame[] = [];
+  #i = 0;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  parse(): unknown {
+    const text = this.#text;
+    while (true) {
+      // A value starts at i.
+      this.#skip();
+      const c = text.charCodeAt(this.#i);
+      let value: unknown;
+      if (c === 0x7b || c === 0x5b) {
+        value = this.#open(this.#childPath());
+        if (value === OPENED) continue;
+      } else if (c === 0x22) {
+        value = this.#readString();
+      } else {
+        value = this.#readWord(c);
+      }
+      const done = this.#complete(value);
+      if (done !== MORE) return done;
+    }
+  }
+
+  #fail(expected: string): never {
+    throw new InputJsonError(
+      `expected ${expected} at column ${this.#i + 1}, got ${found(this.#text, this.#i)}`,
+    );
+  }
+
+  #skip(): void {
+    const text = this.#text;
+    while (this.#i < text.length && isWhitespace(text.charCodeAt(this.#i))) this.#i++;
+  }
+
+  /** A number or a bare word (`true`, `NaN`, ...) at `i`, whose first code is `c`. */
+  #readWord(c: number): unknown {
+    const text = this.#text;
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      if (text.startsWith("-Infinity", this.#i)) {
+        this.#i += 9;
+        return -Infinity;
+      }
+      NUMBER.lastIndex = this.#i;
+      const match = NUMBER.exec(text);
+      if (match === null) this.#fail("a number");
+      this.#i += match[0].length;
+      return numberValue(match[0]);
+    }
+    const literal = LITERALS.find(([word]) => text.startsWith(word, this.#i));
+    if (literal === undefined) this.#fail("a JSON value");
+    this.#i += literal[0].length;
+    return literal[1];
+  }
+
+  #readString(): string {
+    const text = this.#text;
+    const start = this.#i;
     let escaped = false;
+    let i;
     for (i = start + 1; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 0x22) break;
       if (c === 0x5c) {
         escaped = true;
         i++;
-      } else if (c < 0x20) fail("a closing quote before a control character");
+      } else if (c < 0x20) {
+        this.#i = i;
+        this.#fail("a closing quote before a control character");
+      }
     }
-    if (i >= text.length) {
-      i = start;
-      fail("a closing quote for the string starting here");
-    }
-    i++;
-    if (!escaped) return text.slice(start + 1, i - 1);
+    if (i >= text.length) this.#fail("a closing quote for the string starting here");
+    this.#i = i + 1;
+    if (!escaped) return text.slice(start + 1, i);
     try {
-      return JSON.parse(text.slice(start, i));
+      return JSON.parse(text.slice(start, i + 1));
     } catch {
-      i = start;
-      return fail("a string with valid escapes");
+      this.#i = start;
+      return this.#fail("a string with valid escapes");
     }
-  };
+  }
+
   /** Opens an object or array at `i`: pushes it, or returns it when it closes at once (`{}`). */
-  const open = (path: string): unknown => {
-    if (stack.length >= MAX_NESTING_DEPTH) {
+  #open(path: string): unknown {
+    if (this.#stack.length >= MAX_NESTING_DEPTH) {
       throw new InputJsonError(
         `expected nesting of at most ${MAX_NESTING_DEPTH} levels, got deeper at ${path}`,
       );
     }
-    const isObject = text.charCodeAt(i) === 0x7b;
+    const isObject = this.#text.charCodeAt(this.#i) === 0x7b;
     const container = isObject ? {} : [];
-    i++;
-    skip();
-    if (text.charCodeAt(i) === (isObject ? 0x7d : 0x5d)) {
-      i++;
+    this.#i++;
+    this.#skip();
+    if (this.#text.charCodeAt(this.#i) === (isObject ? 0x7d : 0x5d)) {
+      this.#i++;
       return container;
     }
     const frame: Frame = { container, path, key: "" };
-    if (isObject) readKey(frame);
-    stack.push(frame);
+    if (isObject) this.#readKey(frame);
+    this.#stack.push(frame);
     return OPENED;
-  };
-  const readKey = (frame: Frame) => {
-    if (text.charCodeAt(i) !== 0x22) fail("a string key");
-    frame.key = readString();
+  }
+
+  #readKey(frame: Frame): void {
+    if (this.#text.charCodeAt(this.#i) !== 0x22) this.#fail("a string key");
+    frame.key = this.#readString();
     if (Object.hasOwn(frame.container, frame.key)) {
       throw new InputJsonError(
         `duplicate key ${printable(JSON.stringify(frame.key))} at ${frame.path}: ` +
           `expected each key once in an object`,
       );
     }
-    skip();
-    if (text.charCodeAt(i) !== 0x3a) fail("':' after a key");
-    i++;
-  };
-  const childPathOf = (): string => {
-    const top = stack[stack.length - 1];
+    this.#skip();
+    if (this.#text.charCodeAt(this.#i) !== 0x3a) this.#fail("':' after a key");
+    this.#i++;
+  }
+
+  #childPath(): string {
+    const top = this.#stack[this.#stack.length - 1];
     if (top === undefined) return "(root)";
     const parent = top.path === "(root)" ? "" : top.path;
     return Array.isArray(top.container)
       ? childPath(parent, top.container.length)
       : childPath(parent, top.key);
-  };
+  }
 
-  let value: unknown;
-  while (true) {
-    // A value starts at i.
-    skip();
-    const c = text.charCodeAt(i);
-    if (c === 0x7b || c === 0x5b) {
-      value = open(childPathOf());
-      if (value === OPENED) continue;
-    } else if (c === 0x22) {
-      value = readString();
-    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      if (text.startsWith("-Infinity", i)) {
-        value = -Infinity;
-        i += 9;
-      } else {
-        NUMBER.lastIndex = i;
-        const match = NUMBER.exec(text);
-        if (match === null) fail("a number");
-        value = numberValue(match![0]);
-        i += match![0].length;
-      }
-    } else {
-      const literal = LITERALS.find(([word]) => text.startsWith(word, i));
-      if (literal === undefined) fail("a JSON value");
-      value = literal![1];
-      i += literal![0].length;
-    }
-    // The value is complete: hand it to its container, closing containers as they end.
+  /**
+   * The value is complete: hands it to its container, closing containers as they end. Returns
+   * the root value once it is complete (and nothing follows it), else {@linkcode MORE}.
+   */
+  #complete(value: unknown): unknown {
+    const stack = this.#stack;
     while (true) {
       const top = stack[stack.length - 1];
       if (top === undefined) {
-        skip();
-        if (i < text.length) fail("the end of the text");
+        this.#skip();
+        if (this.#i < this.#text.length) this.#fail("the end of the text");
         return value;
       }
       if (Array.isArray(top.container)) top.container.push(value);
@@ -333,22 +375,22 @@ function parseExact(text: string): unknown {
           configurable: true,
         });
       } else top.container[top.key] = value;
-      skip();
-      const next = text.charCodeAt(i);
+      this.#skip();
+      const next = this.#text.charCodeAt(this.#i);
       const isArray = Array.isArray(top.container);
       if (next === 0x2c) {
-        i++;
-        skip();
-        if (!isArray) readKey(top);
-        break;
+        this.#i++;
+        this.#skip();
+        if (!isArray) this.#readKey(top);
+        return MORE;
       }
       if (next === (isArray ? 0x5d : 0x7d)) {
-        i++;
+        this.#i++;
         stack.pop();
         value = top.container;
         continue;
       }
-      fail(isArray ? "',' or ']'" : "',' or '}'");
+      this.#fail(isArray ? "',' or ']'" : "',' or '}'");
     }
   }
 }

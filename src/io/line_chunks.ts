@@ -180,118 +180,177 @@ export async function* readLineChunks(
   stream: ReadableStream<Uint8Array>,
   options: LineChunkOptions = {},
 ): AsyncGenerator<LineChunk> {
-  const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-  const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const newBuffer = options.buffer ?? ((bytes: number) => new Uint8Array(bytes));
+  const chunker = new LineChunker(options);
   const filler = new StreamFiller(stream);
   const cancel = () => filler.cancel();
   options.signal?.addEventListener("abort", cancel, { once: true });
-  /** Bytes read and not yet yielded are `buffer[0, length)`. */
-  let buffer = newBuffer(chunkBytes);
-  let length = 0;
-  /** Where the unended last line starts in them (0: no line end in them). */
-  let tailStart = 0;
-  let started = false;
-  /** Bytes of a too-long line seen so far, while skipping it; -1 when not skipping. */
-  let skipped = -1;
-  /** The previous read ended in `\r` ending a skipped line: a `\n` next belongs to it. */
-  let afterCr = false;
-  const lines = (bytes: Uint8Array, endOfInput: boolean): LineChunk => {
-    const chunk: LineChunk = { kind: "lines", bytes, startOfInput: !started, endOfInput };
-    started = true;
-    return chunk;
-  };
-  /**
-   * `buffer[0, cut)` as a chunk; the bytes after `cut` move to the start of a fresh buffer
-   * (dropped when `keepRest` is false: a too-long line being skipped).
-   */
-  const cutAt = (cut: number, endOfInput: boolean, keepRest = true): LineChunk => {
-    const chunk = buffer.subarray(0, cut);
-    if (!endOfInput) {
-      const rest = keepRest ? length - cut : 0;
-      const next = newBuffer(Math.max(chunkBytes, 2 * rest));
-      next.set(buffer.subarray(cut, cut + rest));
-      buffer = next;
-      length = rest;
-      tailStart = Math.max(0, pastLastEnd(buffer.subarray(0, length)));
-    }
-    return lines(chunk, endOfInput);
-  };
   try {
     while (true) {
       if (options.signal?.aborted) return;
-      if (length === buffer.length) {
-        // One unended line fills the buffer: a larger one (the line is at most `max` bytes).
-        const larger = newBuffer(2 * buffer.length);
-        larger.set(buffer.subarray(0, length));
-        buffer = larger;
-      }
-      const filled = await filler.fill(buffer, length);
+      const filled = await filler.fill(chunker.room(), chunker.length);
       if (filled.buffer === undefined) return; // cancelled (aborted): nothing more is yielded
-      buffer = filled.buffer;
-      if (filled.done) break;
-      let count = filled.count;
-      options.onBytes?.(count);
-      let from = length;
-      if (afterCr && count > 0) {
-        afterCr = false;
-        if (buffer[from] === LF) from++;
+      if (filled.done) {
+        chunker.adopt(filled.buffer);
+        break;
       }
-      if (skipped >= 0) {
-        // Skipping a too-long line: the buffer is scratch; look for the line's end.
-        const read = buffer.subarray(from, length + count);
-        const end = firstEnd(read, 0);
-        if (end < 0) {
-          skipped += read.length;
-          continue;
-        }
-        started = true;
-        yield { kind: "too-long", bytes: skipped + end, terminated: true };
-        skipped = -1;
-        if (read[end] === CR && end + 1 === read.length) afterCr = true;
-        const past = from + (read[end] === CR && read[end + 1] === LF ? end + 2 : end + 1);
-        buffer.copyWithin(0, past, length + count);
-        count = length + count - past;
-        from = 0;
-        length = 0;
-      } else if (from > length) {
-        // A \n completing the \r that ended a skipped line: drop it.
-        buffer.copyWithin(length, from, length + count);
-        count -= from - length;
-        from = length;
-      }
-      if (count === 0) continue;
-      const past = pastLastEnd(buffer.subarray(from, from + count));
-      if (past >= 0) tailStart = from + past;
-      length = from + count;
-      let tail = length - tailStart;
-      if (tail > max && !started && tailStart === 0) {
-        // The first line: a byte-order mark leading it is not part of it.
-        const bom = leadingBom(buffer.subarray(0, length));
-        tail = bom < 0 ? 0 : tail - bom;
-      }
-      if (tail > max) {
-        // The unended last line is already too long: yield the lines before it, skip the rest.
-        skipped = tail;
-        if (tailStart > 0) yield cutAt(tailStart, false, false);
-        length = 0;
-        tailStart = 0;
-        continue;
-      }
-      if (length < chunkBytes || tailStart === 0) continue;
-      let cut = tailStart;
-      if (cut === length && buffer[length - 1] === CR) {
-        // Its \n may come in the next read: cut at the line end before, if there is one.
-        cut = pastLastEnd(buffer.subarray(0, length - 1));
-        if (cut <= 0) continue;
-      }
-      yield cutAt(cut, false);
+      options.onBytes?.(filled.count);
+      yield* chunker.take(filled.buffer, filled.count);
     }
   } finally {
     options.signal?.removeEventListener("abort", cancel);
     filler.release();
   }
   if (options.signal?.aborted) return;
-  if (skipped >= 0) yield { kind: "too-long", bytes: skipped, terminated: false };
-  else if (length > 0) yield cutAt(length, true);
+  yield* chunker.end();
+}
+
+/** Cuts the bytes read into chunks of whole lines, skipping lines that are too long. */
+class LineChunker {
+  readonly #chunkBytes: number;
+  readonly #max: number;
+  readonly #newBuffer: (bytes: number) => Uint8Array;
+  /** Bytes read and not yet yielded are `buffer[0, length)`. */
+  #buffer: Uint8Array;
+  #length = 0;
+  /** Where the unended last line starts in them (0: no line end in them). */
+  #tailStart = 0;
+  #started = false;
+  /** Bytes of a too-long line seen so far, while skipping it; -1 when not skipping. */
+  #skipped = -1;
+  /** The previous read ended in `\r` ending a skipped line: a `\n` next belongs to it. */
+  #afterCr = false;
+
+  constructor(options: LineChunkOptions) {
+    this.#chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    this.#max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.#newBuffer = options.buffer ?? ((bytes: number) => new Uint8Array(bytes));
+    this.#buffer = this.#newBuffer(this.#chunkBytes);
+  }
+
+  /** Bytes held, at the start of the buffer; the next read goes after them. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The buffer to read into after {@linkcode LineChunker.length}, with room for at least one byte. */
+  room(): Uint8Array {
+    if (this.#length === this.#buffer.length) {
+      // One unended line fills the buffer: a larger one (the line is at most `max` bytes).
+      const larger = this.#newBuffer(2 * this.#buffer.length);
+      larger.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = larger;
+    }
+    return this.#buffer;
+  }
+
+  /** Takes the buffer back from a read that brought nothing (a new view after a BYOB read). */
+  adopt(buffer: Uint8Array): void {
+    this.#buffer = buffer;
+  }
+
+  /** Takes `count` bytes read into `buffer` after `length`, yielding the chunks they complete. */
+  *take(buffer: Uint8Array, count: number): Generator<LineChunk> {
+    this.#buffer = buffer;
+    let from = this.#length;
+    if (this.#afterCr && count > 0) {
+      this.#afterCr = false;
+      if (buffer[from] === LF) from++;
+    }
+    if (this.#skipped >= 0) {
+      const rest = yield* this.#skipTooLong(from, count);
+      if (rest === undefined) return;
+      from = 0;
+      count = rest;
+    } else if (from > this.#length) {
+      // A \n completing the \r that ended a skipped line: drop it.
+      buffer.copyWithin(this.#length, from, this.#length + count);
+      count -= from - this.#length;
+      from = this.#length;
+    }
+    if (count > 0) yield* this.#addLines(from, count);
+  }
+
+  /** What is left at the end of the input: the last line, or the too-long line being skipped. */
+  *end(): Generator<LineChunk> {
+    if (this.#skipped >= 0) yield { kind: "too-long", bytes: this.#skipped, terminated: false };
+    else if (this.#length > 0) yield this.#cutAt(this.#length, true);
+  }
+
+  /**
+   * Skipping a too-long line: the buffer is scratch; looks for the line's end in the `count`
+   * bytes at `from`. Returns undefined while it has not ended, else how many bytes after its end
+   * are left, moved to the start of the buffer.
+   */
+  *#skipTooLong(from: number, count: number): Generator<LineChunk, number | undefined> {
+    const buffer = this.#buffer;
+    const length = this.#length;
+    const read = buffer.subarray(from, length + count);
+    const end = firstEnd(read, 0);
+    if (end < 0) {
+      this.#skipped += read.length;
+      return undefined;
+    }
+    this.#started = true;
+    yield { kind: "too-long", bytes: this.#skipped + end, terminated: true };
+    this.#skipped = -1;
+    if (read[end] === CR && end + 1 === read.length) this.#afterCr = true;
+    const past = from + (read[end] === CR && read[end + 1] === LF ? end + 2 : end + 1);
+    buffer.copyWithin(0, past, length + count);
+    this.#length = 0;
+    return length + count - past;
+  }
+
+  /** Adds `count` bytes of lines at `from`, yielding a chunk once enough whole lines are held. */
+  *#addLines(from: number, count: number): Generator<LineChunk> {
+    const buffer = this.#buffer;
+    const past = pastLastEnd(buffer.subarray(from, from + count));
+    if (past >= 0) this.#tailStart = from + past;
+    const length = this.#length = from + count;
+    let tail = length - this.#tailStart;
+    if (tail > this.#max && !this.#started && this.#tailStart === 0) {
+      // The first line: a byte-order mark leading it is not part of it.
+      const bom = leadingBom(buffer.subarray(0, length));
+      tail = bom < 0 ? 0 : tail - bom;
+    }
+    if (tail > this.#max) {
+      // The unended last line is already too long: yield the lines before it, skip the rest.
+      this.#skipped = tail;
+      if (this.#tailStart > 0) yield this.#cutAt(this.#tailStart, false, false);
+      this.#length = 0;
+      this.#tailStart = 0;
+      return;
+    }
+    if (length < this.#chunkBytes || this.#tailStart === 0) return;
+    let cut = this.#tailStart;
+    if (cut === length && buffer[length - 1] === CR) {
+      // Its \n may come in the next read: cut at the line end before, if there is one.
+      cut = pastLastEnd(buffer.subarray(0, length - 1));
+      if (cut <= 0) return;
+    }
+    yield this.#cutAt(cut, false);
+  }
+
+  /**
+   * `buffer[0, cut)` as a chunk; the bytes after `cut` move to the start of a fresh buffer
+   * (dropped when `keepRest` is false: a too-long line being skipped).
+   */
+  #cutAt(cut: number, endOfInput: boolean, keepRest = true): LineChunk {
+    const chunk = this.#buffer.subarray(0, cut);
+    if (!endOfInput) {
+      const rest = keepRest ? this.#length - cut : 0;
+      const next = this.#newBuffer(Math.max(this.#chunkBytes, 2 * rest));
+      next.set(this.#buffer.subarray(cut, cut + rest));
+      this.#buffer = next;
+      this.#length = rest;
+      this.#tailStart = Math.max(0, pastLastEnd(next.subarray(0, rest)));
+    }
+    const lines: LineChunk = {
+      kind: "lines",
+      bytes: chunk,
+      startOfInput: !this.#started,
+      endOfInput,
+    };
+    this.#started = true;
+    return lines;
+  }
 }

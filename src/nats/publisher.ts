@@ -22,6 +22,7 @@ import {
 import { closeQueueLogged, episodeLogging } from "../sinks/queue_logging.ts";
 import type { SinkStats } from "../sinks/sink.ts";
 import { PayloadArena } from "./payload_arena.ts";
+import { AckWindow } from "./ack_window.ts";
 import type { NatsCredentials } from "./credentials.ts";
 import { PublishConnection } from "./publish_connection.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
@@ -204,94 +205,60 @@ export class NatsPublisher implements AsyncDisposable {
     const { nc, inbox } = await this.#connection.open();
     const items = batch.items;
     const maxPayload = nc.info?.max_payload ?? Infinity;
-    let acked = new Uint8Array(Math.max(1024, items.length));
-    let error: unknown;
-    let outstanding = 0;
+    const acks = new AckWindow(items.length);
     // A full window is refilled once a quarter of it was acked, not one publish per ack: the
     // publishes of one refill leave in one socket write instead of one write each.
     const refillAt = this.#window - Math.max(1, Math.floor(this.#window / 4));
-    let wakeAt = 0;
-    let room: (() => void) | undefined;
-    const wake = () => {
-      const resolve = room;
-      room = undefined;
-      resolve?.();
-    };
-    const until = (count: number) => {
-      wakeAt = count;
-      return new Promise<void>((resolve) => room = resolve);
-    };
     let next = batch.done;
     /** Hands over the acked prefix of what was published. */
     const commit = () => {
-      let done = batch.done;
-      while (done < next && acked[done] === 1) done++;
+      const done = acks.prefixEnd(batch.done, next);
       if (done === batch.done) return;
       batch.done = done;
       batch.commit();
     };
-    // One timer for the whole batch: when no ack came for `ackTimeoutMs` while publishes wait,
-    // the batch fails (its unacked rest is retried; the stream drops what it already has).
-    let lastAck = performance.now();
-    const watchdog = setInterval(() => {
-      if (outstanding === 0 || performance.now() - lastAck < this.#timeout) return;
-      error ??= new Error(`no publish ack from NATS within ${this.#timeout} ms`);
-      wake();
-    }, Math.max(10, Math.min(250, this.#timeout / 4)));
+    // When no ack came for `ackTimeoutMs` while publishes wait, the batch fails (its unacked
+    // rest is retried; the stream drops what it already has).
+    const watchdog = acks.watch(this.#timeout);
     let firstToken: number | undefined;
     let lastToken = 0;
     try {
-      while (error === undefined) {
+      while (acks.error === undefined) {
         if (next === items.length && batch.extend() === 0) {
           // Nothing queued: wait for the next ack (new items are looked for then), or end.
-          if (outstanding === 0) break;
-          await until(outstanding - 1);
+          if (acks.outstanding === 0) break;
+          await acks.until(acks.outstanding - 1);
           commit();
           continue;
         }
-        if (outstanding >= this.#window) {
-          await until(refillAt);
+        if (acks.outstanding >= this.#window) {
+          await acks.until(refillAt);
           commit();
           continue;
         }
         const i = next++;
-        if (i === acked.length) {
-          const grown = new Uint8Array(acked.length * 2);
-          grown.set(acked);
-          acked = grown;
-        }
         const item = items[i];
         if (batch.sizes[i] - 1 > maxPayload) {
           this.refuse(item.msgId, `${batch.sizes[i] - 1} bytes exceed the server's max_payload`);
           this.#refusedInQueue++;
-          acked[i] = 1;
+          acks.markDone(i);
           continue;
         }
-        if (outstanding === 0) lastAck = performance.now();
-        outstanding++;
+        acks.sent();
         lastToken = inbox.publish(item.subject, item.payload, item.msgId, (outcome) => {
-          outstanding--;
-          lastAck = performance.now();
-          if (outcome.ok) {
-            acked[i] = 1;
-            if (outcome.duplicate) this.#duplicates++;
-          } else {
-            error ??= outcome.error;
-          }
-          if (outstanding <= wakeAt || error !== undefined) wake();
+          if (outcome.ok && outcome.duplicate) this.#duplicates++;
+          acks.answered(i, outcome.ok ? undefined : outcome.error);
         });
         firstToken ??= lastToken;
       }
-      while (outstanding > 0 && error === undefined) await until(0);
+      while (acks.outstanding > 0 && acks.error === undefined) await acks.until(0);
     } catch (thrown) {
-      error ??= thrown;
+      acks.error ??= thrown;
     } finally {
       clearInterval(watchdog);
       if (firstToken !== undefined) inbox.forget(firstToken, lastToken + 1);
     }
-    let done = batch.done;
-    while (done < items.length && acked[done] === 1) done++;
-    batch.done = done;
-    if (error !== undefined) throw error;
+    batch.done = acks.prefixEnd(batch.done, items.length);
+    if (acks.error !== undefined) throw acks.error;
   }
 }

@@ -113,20 +113,11 @@ export async function* messageChunks<M, H>(
     let next = iterator.next();
     next.catch(() => {}); // awaited below; not an unhandled rejection while a chunk is out
     while (true) {
-      let result: IteratorResult<M> | typeof IDLE;
-      if (used === 0 || options.nextReady?.()) result = await next;
-      else {
-        // A chunk is started: cut it when no message is ready before the next turn of the loop.
-        let timer: ReturnType<typeof setImmediate> | undefined;
-        const idle = new Promise<typeof IDLE>((resolve) => {
-          timer = setImmediate(() => resolve(IDLE));
-        });
-        result = await Promise.race([next, idle]);
-        clearImmediate(timer);
-        if (result === IDLE) {
-          yield cut();
-          continue;
-        }
+      // A chunk is started: cut it when no message is ready before the next turn of the loop.
+      const result = used === 0 || options.nextReady?.() ? await next : await nextOrIdle(next);
+      if (result === IDLE) {
+        yield cut();
+        continue;
       }
       if (result.done) break;
       next = iterator.next();
@@ -161,4 +152,15 @@ export async function* messageChunks<M, H>(
     // wait for its next message; it ends when its owner stops it.
     void Promise.resolve(iterator.return?.()).catch(() => {});
   }
+}
+
+/** `next`'s result, or {@linkcode IDLE} when it has not come by the next turn of the event loop. */
+async function nextOrIdle<T>(next: Promise<T>): Promise<T | typeof IDLE> {
+  let timer: ReturnType<typeof setImmediate> | undefined;
+  const idle = new Promise<typeof IDLE>((resolve) => {
+    timer = setImmediate(() => resolve(IDLE));
+  });
+  const result = await Promise.race([next, idle]);
+  clearImmediate(timer);
+  return result;
 }

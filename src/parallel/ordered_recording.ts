@@ -18,47 +18,20 @@
  * @module
  */
 
-import type { Logger } from "../log/logging.ts";
 import { DEFAULT_MAX_LINE_BYTES, type TextLine, tooLongProblem } from "../io/line_reader.ts";
-import type { JudgedElsewhere } from "../observer/observer.ts";
-import { type JudgeSettings, SnapshotJudge } from "../observer/snapshot_judge.ts";
-import type { BadLine } from "../records/record_reader.ts";
-import type { EncodedLines } from "../sinks/jsonl_file_sink.ts";
-import type { InputFormat } from "../sources/snapshot_inputs.ts";
-import type { SnapshotLine } from "../sources/snapshot_lines.ts";
-import type { RecordLinesOptions } from "../sources/record_snapshots.ts";
-import { type ChunkVerdict, judgeChunk } from "./chunk_judge.ts";
+import { SnapshotJudge } from "../observer/snapshot_judge.ts";
+import { type ChunkInput, type ChunkVerdict, judgeChunk } from "./chunk_judge.ts";
+import {
+  type ParallelTarget,
+  VerdictWriter,
+  type VerdictWriterOptions,
+  WRITER_FAILED,
+} from "./verdict_writer.ts";
 import type { ChunkWorkers } from "./chunk_workers.ts";
 import { ChunkBuffers } from "./chunk_buffers.ts";
 import { DEFAULT_CHUNK_BYTES, type LineChunk, readLineChunks } from "../io/line_chunks.ts";
 
-/** Where parallel recording puts what the workers made. */
-export interface ParallelTarget {
-  /** Number of workers (2 or more; 1 is the single-thread path). */
-  readonly workers: number;
-  /** How the workers judge and stamp snapshots (the Observer's own settings). */
-  readonly judge: JudgeSettings;
-  /** Counts and logs what the workers judged (the pipeline's Observer). */
-  readonly observer: { tally(judged: JudgedElsewhere): void };
-  /** Appends encoded records (the pipeline's one JSONL sink). */
-  readonly sink: { writeEncoded(lines: EncodedLines): void | Promise<void> };
-}
-
-/**
- * The records of one chunk as they are accepted, handed to {@linkcode ParallelRecordOptions.onChunk}
- * just before they go to the sink, in input order.
- */
-export interface AcceptedChunk {
-  /** The records' JSON lines, each ending in `\n`; valid only during the call (reused after). */
-  readonly encoded: Uint8Array;
-  /** Records in `encoded`. */
-  readonly records: number;
-  /**
-   * The chunk's blocked snapshots, in input order, each with its record as JSON (when the run
-   * asked for `blockedRecords`) and the number of records of `encoded` that came before it.
-   */
-  readonly blocked: readonly { readonly recordsBefore: number; readonly record?: string }[];
-}
+export type { AcceptedChunk, ParallelTarget } from "./verdict_writer.ts";
 
 /**
  * A chunk handed to {@linkcode recordChunksInParallel} by a source other than a byte stream (the
@@ -79,9 +52,7 @@ export type SourceChunk =
   };
 
 /** Options of {@linkcode recordInParallel}. */
-export interface ParallelRecordOptions {
-  /** How to read the lines. Default `auto` (settled by the first non-blank line). */
-  readonly format?: InputFormat;
+export interface ParallelRecordOptions extends VerdictWriterOptions {
   /** `meta.mode` for snapshots made from KIS archives. */
   readonly mode?: string;
   /** Stops reading (SIGINT/SIGTERM); chunks already read are still written. */
@@ -92,20 +63,8 @@ export interface ParallelRecordOptions {
   readonly chunkBytes?: number;
   /** Called with the byte count of every read (progress). */
   readonly onBytes?: (bytes: number) => void;
-  /** Called once the format is settled. */
-  readonly onFormat?: (format: Exclude<InputFormat, "auto">) => void;
-  /** Called for a torn last line of a record file. */
-  readonly onTornTail?: (bad: BadLine) => void;
-  /** Called for each line that is not a snapshot, with its line number in the input. */
-  readonly onRejected?: RecordLinesOptions["onRejected"];
-  /** Called, and awaited, for each rejected line and blocked snapshot, in input order. */
-  readonly onDeadLetter?: RecordLinesOptions["onDeadLetter"];
-  /** Receives one debug message per chunk written. */
-  readonly logger?: Logger;
   /** Have the workers serialize blocked snapshots' records too, for `onChunk`. Default false. */
   readonly blockedRecords?: boolean;
-  /** Called with each chunk's records (and blocked ones) before they go to the sink. */
-  readonly onChunk?: (chunk: AcceptedChunk) => void;
   /**
    * Buffers to reuse, shared with other recordings. Default: a pool of this recording's own,
    * keeping at most `2 × workers + 2` of each kind.
@@ -181,136 +140,8 @@ export async function recordChunksInParallel(
   const maxInFlight = 2 * workers.size;
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const buffers = options.buffers ?? new ChunkBuffers(maxInFlight + 2, chunkBytes);
-  const maxLineBytes = options.maxLineBytes;
-  let format: InputFormat = options.format ?? "auto";
-  let settled = format !== "auto";
-  if (settled) options.onFormat?.(format as Exclude<InputFormat, "auto">);
-  /** The verdicts in flight, in input order, with their chunks' line numbers and notes. */
-  const inFlight: {
-    readonly verdict: Promise<ChunkVerdict>;
-    readonly numbers?: readonly number[];
-    readonly written?: () => void;
-  }[] = [];
-  /** Lines before the next verdict to write. */
-  let base = 0;
-  let snapshots = 0;
-  let rejected = 0;
-  let mainJudge: SnapshotJudge | undefined;
-
-  const write = async (
-    verdict: ChunkVerdict,
-    numbers: readonly number[] | undefined,
-    written: (() => void) | undefined,
-  ) => {
-    const numberOf = (n: number) => numbers?.[n - 1] ?? base + n;
-    if (!settled && verdict.format !== undefined) {
-      settled = true;
-      format = verdict.format;
-      options.onFormat?.(verdict.format);
-    }
-    for (const outcome of verdict.outcomes) {
-      const source: TextLine = { ...outcome.source, number: numberOf(outcome.source.number) };
-      const reason = outcome.reasons[0];
-      // What the dead-letter writer needs of the line: its source, reason and format.
-      const item: SnapshotLine = {
-        ok: false,
-        line: source.number,
-        reason,
-        source,
-        format: outcome.format,
-      };
-      if (outcome.kind === "rejected") {
-        rejected++;
-        options.onRejected?.(source.number, outcome.reasons[0]);
-      } else {
-        snapshots++;
-        target.observer.tally({
-          status: "blocked",
-          runId: outcome.runId,
-          blockedBy: outcome.blockedBy ?? "validation",
-          reasons: outcome.reasons,
-        });
-      }
-      await options.onDeadLetter?.(outcome.kind, item, outcome.reasons, outcome.runId);
-    }
-    try {
-      options.onChunk?.({
-        encoded: verdict.encoded,
-        records: verdict.records,
-        blocked: verdict.outcomes.filter((outcome) => outcome.kind === "blocked"),
-      });
-    } catch (error) {
-      // Like a failing sink on the bus: reported, and the records still go to the file.
-      options.logger?.error("A chunk's records could not be shown live: {error}", {
-        error: String(error),
-      });
-    }
-    if (verdict.records > 0) {
-      snapshots += verdict.records;
-      target.observer.tally({
-        status: "dispatched",
-        count: verdict.records,
-        nonNumeric: verdict.nonNumeric,
-      });
-      const encoded = verdict.encoded;
-      const pending = target.sink.writeEncoded({
-        bytes: encoded,
-        count: verdict.records,
-        release: () => buffers.keepOutput(new Uint8Array(encoded.buffer as ArrayBuffer)),
-      });
-      if (pending !== undefined) await pending;
-    }
-    if (verdict.tornTail !== undefined) {
-      options.onTornTail?.({ ...verdict.tornTail, line: numberOf(verdict.tornTail.line) });
-    }
-    options.logger?.debug("Chunk of lines {first}-{last}: {records} record(s) written", {
-      first: numberOf(1),
-      last: numberOf(verdict.lines),
-      records: verdict.records,
-    });
-    base += verdict.lines;
-    written?.();
-  };
-  /** The chunk being written, if any (it counts among those in flight). */
-  let writing = 0;
-  /** Set when the source has ended, or failed: the writer stops once the verdicts are written. */
-  let sourceDone = false;
-  /** The writer's failure, which stops the source too. */
-  let failure: { error: unknown } | undefined;
-  /** Settles when the writer fails: a source waiting for its next chunk is not waited for. */
-  let failed: () => void = () => {};
-  const writerFailed = new Promise<typeof WRITER_FAILED>((resolve) => {
-    failed = () => resolve(WRITER_FAILED);
-  });
-  const verdictReady = new Wakeup();
-  const roomMade = new Wakeup();
-  // The writer takes each verdict as soon as it is in, in input order (a live source, such as
-  // a consumer's messages, must not wait for later chunks to have its own written).
-  const writer = (async () => {
-    try {
-      while (true) {
-        if (inFlight.length === 0) {
-          if (sourceDone) return;
-          await verdictReady.wait();
-          continue;
-        }
-        const oldest = inFlight.shift()!;
-        writing = 1;
-        await write(await oldest.verdict, oldest.numbers, oldest.written);
-        writing = 0;
-        roomMade.wake();
-      }
-    } catch (error) {
-      failure = { error };
-      roomMade.wake();
-      failed();
-    }
-  })();
-  const waitForRoom = async (free: number) => {
-    while (failure === undefined && inFlight.length + writing > free) await roomMade.wait();
-    if (failure !== undefined) throw failure.error;
-  };
-
+  const writer = new VerdictWriter(target, buffers, options);
+  const judges = { workers, buffers, target, maxLineBytes: options.maxLineBytes };
   const source = Symbol.asyncIterator in chunks
     ? chunks[Symbol.asyncIterator]()
     : chunks[Symbol.iterator]();
@@ -319,82 +150,79 @@ export async function recordChunksInParallel(
     while (true) {
       const pending = Promise.resolve(source.next());
       pending.catch(() => {}); // a rejection after the writer failed is not one to report
-      const next = await Promise.race([pending, writerFailed]);
-      if (next === WRITER_FAILED) throw failure!.error;
+      const next = await Promise.race([pending, writer.failed]);
+      if (next === WRITER_FAILED) {
+        writer.throwIfFailed();
+        break;
+      }
       if (next.done) {
         sourceEnded = true;
         break;
       }
       const chunk = next.value;
-      const input = { name, format, mode: options.mode, blockedRecords: options.blockedRecords };
-      let verdict: Promise<ChunkVerdict>;
-      if (chunk.kind === "line") {
-        // A line that cannot travel as bytes among others (a message holding a line end).
-        mainJudge ??= new SnapshotJudge(target.judge);
-        verdict = judgeChunk([{ ...chunk.line, number: 1 }], input, mainJudge);
-      } else if (chunk.kind === "too-long") {
-        // Judged here: nothing of the line was kept, so there is nothing to parse.
-        mainJudge ??= new SnapshotJudge(target.judge);
-        const line: TextLine = {
-          text: "",
-          number: 1,
-          terminated: chunk.terminated,
-          problem: tooLongProblem(maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, chunk.bytes),
-        };
-        verdict = judgeChunk([line], input, mainJudge);
-      } else {
-        verdict = workers.judge(
-          chunk.bytes,
-          { startOfInput: chunk.startOfInput, endOfInput: chunk.endOfInput, maxLineBytes },
-          input,
-          buffers.output(),
-        ).then((judged) => {
-          buffers.keepInput(judged.buffer);
-          return judged.verdict;
-        });
-      }
+      const input = {
+        name,
+        format: writer.format,
+        mode: options.mode,
+        blockedRecords: options.blockedRecords,
+      };
+      const verdict = judgeSourceChunk(chunk, input, judges);
       verdict.catch(() => {}); // awaited in order by the writer; never unhandled meanwhile
       const { numbers, written } = chunk as SourceChunk;
-      inFlight.push({ verdict, numbers, written });
-      verdictReady.wake();
+      writer.push({ verdict, numbers, written });
       // Until the format is settled, each chunk is written before the next is sent.
-      await waitForRoom(settled ? maxInFlight - 1 : 0);
+      await writer.waitForRoom(writer.settled ? maxInFlight - 1 : 0);
     }
   } finally {
     // At the end the writer writes what is in flight; on a failure that is given up on.
-    sourceDone = true;
-    if (!sourceEnded) inFlight.length = 0;
-    verdictReady.wake();
-    await writer;
+    await writer.end(sourceEnded);
     // Not awaited: a source still waiting for its next item (a quiet consumer) ends when it can.
     if (!sourceEnded) void Promise.resolve(source.return?.()).catch(() => {});
   }
-  if (failure !== undefined) throw failure.error;
-  return { snapshots, rejected };
+  writer.throwIfFailed();
+  return { snapshots: writer.snapshots, rejected: writer.rejected };
 }
 
-/** What the race of a source's next chunk against the writer's failure gives on a failure. */
-const WRITER_FAILED = Symbol("writer failed");
+/** What judges a chunk: the workers, or this thread for a single line. */
+interface ChunkJudges {
+  readonly workers: ChunkWorkers;
+  readonly buffers: ChunkBuffers;
+  readonly target: ParallelTarget;
+  readonly maxLineBytes: number | undefined;
+  /** This thread's judge, made for the first chunk judged here. */
+  main?: SnapshotJudge;
+}
 
-/** Wakes whoever waits on it, or, when nobody does, the next one to wait. */
-class Wakeup {
-  #resolve: (() => void) | undefined;
-  #pending = false;
-
-  /** Resolves at the next {@linkcode Wakeup.wake} (at once when one came meanwhile). */
-  wait(): Promise<void> {
-    if (this.#pending) {
-      this.#pending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#resolve = resolve);
+/** The verdict on one chunk: its bytes to a worker, a single line judged on this thread. */
+function judgeSourceChunk(
+  chunk: LineChunk | SourceChunk,
+  input: ChunkInput,
+  judges: ChunkJudges,
+): Promise<ChunkVerdict> {
+  if (chunk.kind === "line") {
+    // A line that cannot travel as bytes among others (a message holding a line end).
+    judges.main ??= new SnapshotJudge(judges.target.judge);
+    return judgeChunk([{ ...chunk.line, number: 1 }], input, judges.main);
   }
-
-  /** Wakes the waiter. */
-  wake(): void {
-    const resolve = this.#resolve;
-    this.#resolve = undefined;
-    if (resolve === undefined) this.#pending = true;
-    else resolve();
+  if (chunk.kind === "too-long") {
+    // Judged here: nothing of the line was kept, so there is nothing to parse.
+    judges.main ??= new SnapshotJudge(judges.target.judge);
+    const line: TextLine = {
+      text: "",
+      number: 1,
+      terminated: chunk.terminated,
+      problem: tooLongProblem(judges.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, chunk.bytes),
+    };
+    return judgeChunk([line], input, judges.main);
   }
+  const { maxLineBytes, buffers } = judges;
+  return judges.workers.judge(
+    chunk.bytes,
+    { startOfInput: chunk.startOfInput, endOfInput: chunk.endOfInput, maxLineBytes },
+    input,
+    buffers.output(),
+  ).then((judged) => {
+    buffers.keepInput(judged.buffer);
+    return judged.verdict;
+  });
 }

@@ -166,7 +166,10 @@ export async function relayRequest(
     try {
       n = await conn.read(buffer);
     } catch (error) {
-      return error instanceof Deno.errors.BadResource ? "done" : "error";
+      // Closed here while the read waited: Interrupted (Deno 2.9), or BadResource.
+      return error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted
+        ? "done"
+        : "error";
     }
     if (n === null) {
       const complete = framing === "chunked"

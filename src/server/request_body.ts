@@ -7,6 +7,8 @@
  * @module
  */
 
+import { concatBytes } from "../io/line_reader.ts";
+
 /** A request refused before anything was recorded: its HTTP status and why. */
 export class RequestRefused extends Error {
   /** The HTTP status to answer with. */
@@ -130,6 +132,8 @@ export async function readBoundedBody(
       }
       if (result.done) break;
       const chunk = result.value;
+      // An empty chunk carries nothing, and must not hide whether the last byte ended a line.
+      if (chunk.length === 0) continue;
       size += chunk.length;
       if (size > limits.maxBodyBytes) {
         throw new RequestRefused(
@@ -140,31 +144,22 @@ export async function readBoundedBody(
         );
       }
       for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) lines++;
-      if (lines > limits.maxLines) {
-        throw new RequestRefused(
-          413,
-          `expected at most ${limits.maxLines} lines in one request, got more`,
-        );
-      }
+      if (lines > limits.maxLines) throw tooManyLines(limits);
       chunks.push(chunk);
     }
   } finally {
     signal?.removeEventListener("abort", tooSlow);
     reader.cancel().catch(() => {});
   }
-  const last = chunks.length === 0 ? undefined : chunks[chunks.length - 1];
-  if (last !== undefined && last.length > 0 && last[last.length - 1] !== 0x0a) lines++;
-  if (lines > limits.maxLines) {
-    throw new RequestRefused(
-      413,
-      `expected at most ${limits.maxLines} lines in one request, got more`,
-    );
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
+  const last = chunks.at(-1);
+  if (last !== undefined && last[last.length - 1] !== 0x0a) lines++;
+  if (lines > limits.maxLines) throw tooManyLines(limits);
+  return concatBytes(chunks, size) as Uint8Array<ArrayBuffer>;
+}
+
+function tooManyLines(limits: BodyLimits): RequestRefused {
+  return new RequestRefused(
+    413,
+    `expected at most ${limits.maxLines} lines in one request, got more`,
+  );
 }

@@ -10,7 +10,8 @@
 
 import type { DeadLetterEntry } from "../contract/dead_letter_entry.ts";
 import type { Logger } from "../log/logging.ts";
-import { JsonlFileSink, type JsonlFileSinkTuning } from "./jsonl_file_sink.ts";
+import { JsonlFileSink } from "./jsonl_file_sink.ts";
+import type { JsonlFileSinkTuning } from "./file_sink_tuning.ts";
 import type { RecordLock } from "./record_lock.ts";
 
 /** Counters of a {@linkcode DeadLetterFile}. */

@@ -11,39 +11,28 @@ import type { Sink, SinkStats } from "./sink.ts";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { Logger } from "../log/logging.ts";
 import { checkRecordFileName, DEFAULT_RECORD_FILE, observerDataDir } from "../paths.ts";
-import { type Batch, BatchingQueue, type QueueTuning, sinkStatsOf } from "./batching_queue.ts";
-import { repairTornTail } from "./crash_recovery.ts";
-import { countNewlines, LineBatchEncoder, lineBytes } from "./json_lines.ts";
-import { openRecordFile, type RecordFile, type RecordFileOpener } from "./record_file.ts";
-import { DurationHistogram } from "./duration_histogram.ts";
+import { type Batch, BatchingQueue, sinkStatsOf } from "./batching_queue.ts";
+import { LineBatchEncoder } from "./json_lines.ts";
+import { openRecordFile, type RecordFileOpener } from "./record_file.ts";
+import { FileSync } from "./file_sync.ts";
 import { acquireRecordLock, type RecordLock } from "./record_lock.ts";
+import { applyRetention, rotatedFileFor, type RotationPolicy, windowStart } from "./rotation.ts";
 import {
-  applyRetention,
-  formatWindowStamp,
-  listRotatedFiles,
-  rotatedFileName,
-  type RotationPolicy,
-  windowStart,
-} from "./rotation.ts";
-
-/** When written bytes are forced to disk: never, about once per interval, or after every batch. */
-export const FSYNC_POLICIES = ["none", "interval", "always"] as const;
-
-/** One of {@linkcode FSYNC_POLICIES}. */
-export type FsyncPolicy = typeof FSYNC_POLICIES[number];
-
-/**
- * Tunables of a {@linkcode JsonlFileSink}; every one has a default in {@linkcode SINK_DEFAULTS}
- * (queue: 4 MiB bound, 1 MiB batches, 10 ms interval, `block`).
- */
-export interface JsonlFileSinkTuning extends QueueTuning {
-  /** Durability policy. Default `interval`. */
-  readonly fsync?: FsyncPolicy;
-  /** Interval of the `interval` fsync policy. Default 1000 ms. */
-  readonly fsyncIntervalMs?: number;
-  /** Rotation and retention; off when absent. */
-  readonly rotation?: RotationPolicy;
-}
+  checkedRotation,
+  type FsyncPolicy,
+  type JsonlFileSinkTuning,
+  positive,
+  SINK_DEFAULTS,
+} from "./file_sink_tuning.ts";
+import {
+  type EncodedLines,
+  isEncoded,
+  type QueuedLine,
+  queuedLineBytes,
+  queuedRecords,
+  type WindowedLine,
+} from "./queued_lines.ts";
+import { WholeLineFile } from "./whole_line_file.ts";
 
 /** Options of {@linkcode JsonlFileSink.open}. */
 export interface JsonlFileSinkOptions extends JsonlFileSinkTuning {
@@ -79,16 +68,6 @@ export interface JsonlFileSinkOptions extends JsonlFileSinkTuning {
   readonly retainFrom?: () => Promise<string | undefined>;
 }
 
-/** The defaults of {@linkcode JsonlFileSinkTuning}. */
-export const SINK_DEFAULTS = {
-  flushBytes: 1024 * 1024,
-  flushIntervalMs: 10,
-  maxQueueBytes: 4 * 1024 * 1024,
-  whenFull: "block",
-  fsync: "interval",
-  fsyncIntervalMs: 1000,
-} as const satisfies Required<Omit<JsonlFileSinkTuning, "rotation">>;
-
 /** Counters of a {@linkcode JsonlFileSink}. */
 export interface JsonlFileSinkStats extends SinkStats {
   /** The file currently written. */
@@ -96,61 +75,6 @@ export interface JsonlFileSinkStats extends SinkStats {
   /** Records accepted but not yet written. */
   readonly queued: number;
 }
-
-/** A queued line with the rotation window it was accepted in (time rotation only). */
-interface WindowedLine {
-  readonly line: string;
-  readonly window: number;
-}
-
-/**
- * Whole JSON lines serialized and encoded elsewhere (by parallel recording's workers): `count`
- * records in `bytes`, each line ending in `\n`.
- */
-export interface EncodedLines {
-  /** UTF-8 bytes of the lines, each ending in `\n`. */
-  readonly bytes: Uint8Array;
-  /** How many lines (records) they hold. */
-  readonly count: number;
-  /**
-   * Called once the sink no longer holds `bytes` (written, dropped or given up on): their
-   * buffer may then be reused. Not called when `writeEncoded` throws (nothing was taken).
-   */
-  readonly release?: () => void;
-}
-
-/** Encoded lines in the queue, with the window they were accepted in (0 without time rotation). */
-interface QueuedEncoded {
-  readonly encoded: Uint8Array;
-  readonly count: number;
-  readonly window: number;
-  readonly release?: () => void;
-}
-
-/**
- * What the queue holds: the JSON text of a record, with its window when rotating by time, or
- * lines encoded elsewhere.
- */
-type QueuedLine = string | WindowedLine | QueuedEncoded;
-
-const isEncoded = (item: QueuedLine): item is QueuedEncoded =>
-  typeof item !== "string" && "encoded" in item;
-
-const lineOf = (item: string | WindowedLine): string => typeof item === "string" ? item : item.line;
-
-/** UTF-8 bytes of a queued item, newlines included. */
-const queuedLineBytes = (item: QueuedLine): number =>
-  typeof item === "string"
-    ? lineBytes(item)
-    : isEncoded(item)
-    ? item.encoded.length
-    : lineBytes(item.line);
-
-/** Records in a queued item. */
-const queuedRecords = (item: QueuedLine): number =>
-  typeof item === "string" || !isEncoded(item) ? 1 : item.count;
-
-const textEncoder = new TextEncoder();
 
 /**
  * Appends records to `<root>/data/observer/<file>`, one JSON line each.
@@ -175,32 +99,25 @@ const textEncoder = new TextEncoder();
 export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
   /** Name in logs and summaries. */
   readonly name: string;
-  readonly #syncSeconds = new DurationHistogram();
   readonly #dir: string;
   readonly #base: string;
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #fsync: FsyncPolicy;
-  readonly #fsyncIntervalMs: number;
+  readonly #sync: FileSync;
   readonly #rotation: RotationPolicy | undefined;
-  readonly #openFileAt: RecordFileOpener;
+  readonly #openFile: RecordFileOpener;
   readonly #retainFrom: JsonlFileSinkOptions["retainFrom"];
   readonly #queue: BatchingQueue<QueuedLine>;
   /** The lock this sink took itself (released on close); undefined when the caller holds it. */
   #ownLock: RecordLock | undefined;
   #fileName: string;
-  #file!: RecordFile;
-  #fileBytes = 0;
+  #file!: WholeLineFile;
   /** Window start (or minute) the current rotated file is named after. */
   #fileStamp = 0;
   /** The time window of the current file (time rotation). */
   #fileWindow = 0;
-  /** Where the file must be cut back to before the next write (a failed rollback), if set. */
-  #rollbackTo: number | undefined;
   readonly #encoder: LineBatchEncoder;
-  #syncTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastSyncMs = 0;
-  #dirty = false;
   #closed = false;
 
   private constructor(options: JsonlFileSinkOptions, fileName: string) {
@@ -211,22 +128,15 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#fsync = options.fsync ?? SINK_DEFAULTS.fsync;
-    this.#fsyncIntervalMs = positive(
-      options.fsyncIntervalMs,
-      SINK_DEFAULTS.fsyncIntervalMs,
-      "fsyncIntervalMs",
+    this.#sync = new FileSync(
+      this.#fsync,
+      positive(options.fsyncIntervalMs, SINK_DEFAULTS.fsyncIntervalMs, "fsyncIntervalMs"),
+      () => this.#file.syncData(),
+      // A sync that failed off the write path starts a failure episode (the next flush retries).
+      (error) => this.#queue.reportFailure(error),
     );
-    const rotation = options.rotation;
-    if (rotation !== undefined) {
-      if (rotation.everyMinutes !== undefined) positive(rotation.everyMinutes, 1, "everyMinutes");
-      if (rotation.maxBytes !== undefined) positive(rotation.maxBytes, 1, "maxBytes");
-      if (rotation.keep !== undefined) positive(rotation.keep, 1, "keep");
-      if (rotation.everyMinutes === undefined && rotation.maxBytes === undefined) {
-        throw new RangeError("rotation: expected everyMinutes and/or maxBytes, got neither");
-      }
-    }
-    this.#rotation = rotation;
-    this.#openFileAt = options.openFile ?? openRecordFile;
+    this.#rotation = checkedRotation(options.rotation);
+    this.#openFile = options.openFile ?? openRecordFile;
     this.#retainFrom = options.retainFrom;
     const flushBytes = positive(options.flushBytes, SINK_DEFAULTS.flushBytes, "flushBytes");
     this.#encoder = new LineBatchEncoder(flushBytes);
@@ -281,7 +191,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
         sink.#fileStamp = sink.#stampFor(now);
         sink.#fileName = await sink.#rotatedName(sink.#fileStamp, false);
       }
-      await sink.#openFile();
+      sink.#file = await sink.#open(sink.path);
     } catch (error) {
       sink.#ownLock?.release();
       throw error;
@@ -306,7 +216,7 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
       ...sinkStatsOf(q),
       path: this.path,
       queued: q.queued,
-      syncSeconds: this.#syncSeconds.summary(),
+      syncSeconds: this.#sync.summary(),
     };
   }
 
@@ -380,8 +290,6 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     if (this.#closed) return;
     this.#closed = true;
     const lost = await this.#queue.close();
-    clearTimeout(this.#syncTimer);
-    this.#syncTimer = undefined;
     if (lost > 0) {
       this.#logger.error("JsonlFileSink gave up on {lost} record(s) for {path}: {cause}", {
         lost,
@@ -390,11 +298,11 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
       });
     }
     try {
-      await this.#applyRollback();
+      await this.#file.applyRollback();
     } catch {
       // The file cannot even be cut back (a device, say); nothing more to do.
     }
-    if (this.#fsync !== "none" && this.#dirty) await this.#sync();
+    await this.#sync.stop();
     this.#file.close();
     this.#ownLock?.release();
     const stats = this.stats();
@@ -442,8 +350,8 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
         end = items.length;
       } else {
         let bytes = 0;
-        if (maxBytes !== undefined && this.#fileBytes > 0) {
-          if (this.#fileBytes + batch.sizes[start] > maxBytes) {
+        if (maxBytes !== undefined && this.#file.bytes > 0) {
+          if (this.#file.bytes + batch.sizes[start] > maxBytes) {
             await this.#rotate(byTime ? this.#fileStamp : this.#stampFor(this.#now()), true);
           }
         }
@@ -452,117 +360,15 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
           if (byTime && (item as WindowedLine).window !== window) break;
           if (maxBytes !== undefined) {
             const n = batch.sizes[end];
-            if (end > start && this.#fileBytes + bytes + n > maxBytes) break;
+            if (end > start && this.#file.bytes + bytes + n > maxBytes) break;
             bytes += n;
           }
           end++;
         }
       }
-      await this.#writeLines(batch, start, end);
+      await this.#file.writeItems(batch, start, end, this.#encoder);
     }
-    this.#dirty = true;
-    if (this.#fsync === "always") await this.#syncOrThrow();
-    else if (this.#fsync === "interval") this.#armSyncTimer();
-  }
-
-  /**
-   * Writes items `start..end` as one chunk. On a failure part way, the lines written whole
-   * count as done and the file is cut back to the last of them (a torn line never stays).
-   */
-  async #writeLines(batch: Batch<QueuedLine>, start: number, end: number): Promise<void> {
-    await this.#applyRollback();
-    const items = batch.items;
-    if (isEncoded(items[start])) return await this.#writeEncodedItems(batch, start, end);
-    const lines = typeof items[start] === "string"
-      ? (items as readonly string[]).slice(start, end)
-      : (items.slice(start, end) as readonly WindowedLine[]).map(lineOf);
-    const bytes = this.#encoder.encode(lines);
-    const startSize = this.#fileBytes;
-    try {
-      await this.#writeAll(bytes);
-    } catch (error) {
-      const offset = this.#fileBytes - startSize;
-      const whole = bytes.subarray(0, offset).lastIndexOf(0x0a) + 1;
-      batch.done = start + countNewlines(bytes.subarray(0, whole));
-      if (whole < offset) await this.#cutBack(startSize + whole);
-      throw error;
-    }
-    batch.done = end;
-  }
-
-  /** Writes all of `bytes`, counting in `#fileBytes` what the file took, even when it throws. */
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < bytes.length) {
-      const n = await this.#file.write(bytes.subarray(offset));
-      offset += n;
-      this.#fileBytes += n;
-    }
-  }
-
-  /** After a failed write, cuts the file back to `size` now, or before the next write. */
-  async #cutBack(size: number): Promise<void> {
-    this.#rollbackTo = size;
-    try {
-      await this.#applyRollback();
-    } catch {
-      // Cut back before the next write (or at close).
-    }
-  }
-
-  /**
-   * Writes items `start..end`, at least the first of them encoded lines, one item at a time. On a
-   * failure part way through an item, the items before count as done and the file is cut back
-   * to where the item began (its lines are retried with it).
-   */
-  async #writeEncodedItems(batch: Batch<QueuedLine>, start: number, end: number): Promise<void> {
-    for (let i = start; i < end; i++) {
-      const item = batch.items[i];
-      const bytes = isEncoded(item) ? item.encoded : textEncoder.encode(lineOf(item) + "\n");
-      const itemStart = this.#fileBytes;
-      try {
-        await this.#writeAll(bytes);
-      } catch (error) {
-        batch.done = i;
-        if (this.#fileBytes > itemStart) await this.#cutBack(itemStart);
-        throw error;
-      }
-      batch.done = i + 1;
-    }
-  }
-
-  /** Cuts the file back to its last whole line after a failed write, if that is pending. */
-  async #applyRollback(): Promise<void> {
-    if (this.#rollbackTo === undefined) return;
-    await this.#file.truncate(this.#rollbackTo);
-    this.#fileBytes = this.#rollbackTo;
-    this.#rollbackTo = undefined;
-  }
-
-  #armSyncTimer(): void {
-    if (this.#syncTimer !== undefined) return;
-    const due = Math.max(0, this.#lastSyncMs + this.#fsyncIntervalMs - Date.now());
-    const timer = setTimeout(() => {
-      this.#syncTimer = undefined;
-      if (this.#dirty && !this.#closed) void this.#sync();
-    }, due);
-    Deno.unrefTimer(timer);
-    this.#syncTimer = timer;
-  }
-
-  async #syncOrThrow(): Promise<void> {
-    this.#dirty = false;
-    this.#lastSyncMs = Date.now();
-    await this.#syncSeconds.time(() => this.#file.syncData());
-  }
-
-  /** Syncs; a failure starts a failure episode (the next flush retries). */
-  async #sync(): Promise<void> {
-    try {
-      await this.#syncOrThrow();
-    } catch (error) {
-      this.#queue.reportFailure(error);
-    }
+    await this.#sync.written();
   }
 
   #currentWindow(now: number): number {
@@ -579,38 +385,19 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
    * The rotated file for `stampMs`: the newest existing one of that stamp when `forceNew` is
    * false and it is under the size limit, else the next free sequence number.
    */
-  async #rotatedName(stampMs: number, forceNew: boolean): Promise<string> {
-    const stamp = formatWindowStamp(stampMs);
-    const existing = (await listRotatedFiles(this.#dir, this.#base)).filter((f) =>
-      f.stamp === stamp
-    );
-    if (existing.length === 0) return rotatedFileName(this.#base, stamp, 0);
-    const last = existing[existing.length - 1];
-    if (!forceNew) {
-      const maxBytes = this.#rotation?.maxBytes;
-      const size = (await Deno.stat(join(this.#dir, last.name))).size;
-      if (maxBytes === undefined || size < maxBytes) return last.name;
-    }
-    return rotatedFileName(this.#base, stamp, last.sequence + 1);
+  #rotatedName(stampMs: number, forceNew: boolean): Promise<string> {
+    return rotatedFileFor(this.#dir, this.#base, stampMs, forceNew, this.#rotation?.maxBytes);
   }
 
   /** Switches to the rotated file for `stampMs`; the old file stays open if the new one fails. */
   async #rotate(stampMs: number, forceNew: boolean): Promise<void> {
     const next = await this.#rotatedName(stampMs, forceNew);
-    if (this.#fsync !== "none" && this.#dirty) await this.#syncOrThrow();
+    await this.#sync.beforeSwitch();
     const previous = this.path;
-    const oldFile = this.#file;
-    const oldName = this.#fileName;
-    const oldBytes = this.#fileBytes;
+    const file = await this.#open(join(this.#dir, next));
+    this.#file.close();
+    this.#file = file;
     this.#fileName = next;
-    try {
-      await this.#openFile();
-    } catch (error) {
-      this.#fileName = oldName;
-      this.#fileBytes = oldBytes;
-      throw error;
-    }
-    oldFile.close();
     this.#fileStamp = stampMs;
     this.#logger.info("JsonlFileSink rotated {previous} -> {path}", { previous, path: this.path });
     const keep = this.#rotation?.keep;
@@ -623,36 +410,8 @@ export class JsonlFileSink<T = PatternRecord> implements Sink<T> {
     }
   }
 
-  /** Opens the current file (checked: a regular file with one link), repairing a torn tail. */
-  async #openFile(): Promise<void> {
-    const path = this.path;
-    const file = await this.#openFileAt(path);
-    try {
-      const repair = await repairTornTail(file, path, formatStamp(this.#now()));
-      if (repair !== undefined) {
-        this.#logger.warn(
-          "JsonlFileSink found a partial last line in {path} ({bytes} bytes, left by a crash); " +
-            "moved it to {fragment}",
-          { path, bytes: repair.fragmentBytes, fragment: repair.fragmentPath },
-        );
-      }
-      this.#fileBytes = (await file.stat()).size;
-    } catch (error) {
-      file.close();
-      throw error;
-    }
-    this.#file = file;
+  /** Opens `path` (checked: a regular file with one link), repairing a torn tail. */
+  #open(path: string): Promise<WholeLineFile> {
+    return WholeLineFile.open(path, this.#openFile, this.#logger, this.#now());
   }
-}
-
-function positive(value: number | undefined, fallback: number, what: string): number {
-  const chosen = value ?? fallback;
-  if (!Number.isFinite(chosen) || chosen <= 0) {
-    throw new RangeError(`${what}: expected a positive number, got ${value}`);
-  }
-  return chosen;
-}
-
-function formatStamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
 }

@@ -117,3 +117,26 @@ export async function applyRetention(
   }
   return deleted;
 }
+
+/**
+ * The rotated file of `base` in `dir` for the window (or minute) starting at `stampMs`: the
+ * newest existing one of that stamp, unless `forceNew` or it has reached `maxBytes`; else the
+ * next free sequence number.
+ */
+export async function rotatedFileFor(
+  dir: string,
+  base: string,
+  stampMs: number,
+  forceNew: boolean,
+  maxBytes: number | undefined,
+): Promise<string> {
+  const stamp = formatWindowStamp(stampMs);
+  const existing = (await listRotatedFiles(dir, base)).filter((f) => f.stamp === stamp);
+  if (existing.length === 0) return rotatedFileName(base, stamp, 0);
+  const last = existing[existing.length - 1];
+  if (!forceNew) {
+    const size = (await Deno.stat(join(dir, last.name))).size;
+    if (maxBytes === undefined || size < maxBytes) return last.name;
+  }
+  return rotatedFileName(base, stamp, last.sequence + 1);
+}

@@ -142,3 +142,148 @@ Deno.test("serve: gzip bombs are refused with 413 while inflating within a step 
     assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
   }
 });
+
+/** The `q` quantile of `xs` (sorted here). */
+function quantile(xs: number[], q: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/**
+ * A well-behaved client's small POSTs (10 snapshots each, one at a time, 10 ms apart), from
+ * its own address: their latencies in ms, and their statuses.
+ */
+async function politePosts(
+  base: string,
+  client: Deno.HttpClient,
+  count: number,
+  from: number,
+): Promise<{ latencies: number[]; statuses: number[] }> {
+  const latencies: number[] = [];
+  const statuses: number[] = [];
+  for (let k = 0; k < count; k++) {
+    let body = "";
+    for (let i = 0; i < 10; i++) body += snapshotLine(from + k * 10 + i) + "\n";
+    const t0 = performance.now();
+    const r = await fetch(`${base}/v1/snapshots`, { method: "POST", body, client });
+    await r.body?.cancel();
+    latencies.push(performance.now() - t0);
+    statuses.push(r.status);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { latencies, statuses };
+}
+
+/**
+ * One hostile client (127.0.0.1) at once: connections up to its limit (64) that send half a
+ * request line and stop (slowloris), more beyond it, then, with a few of the held ones let go,
+ * two connections posting 1,000-snapshot batches back to back and one asking for /v1/status back
+ * to back. Runs until `stop` aborts; returns the first lines the connections beyond the limit got.
+ */
+async function flood(port: number, stop: AbortSignal): Promise<string[]> {
+  const base = `http://127.0.0.1:${port}`;
+  const held: Deno.Conn[] = [];
+  for (let i = 0; i < 64; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(encoder.encode("POST /v1/snap"));
+    held.push(conn);
+  }
+  const beyond = await Promise.all(Array.from({ length: 4 }, async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    return (await readUntilClosed(conn, 5000, { onTimeout: "return" })).split("\r\n")[0];
+  }));
+  for (const conn of held.splice(0, 6)) conn.close(); // room for the three loops below
+  let batch = "";
+  for (let i = 0; i < 1000; i++) batch += snapshotLine(1_000_000 + i) + "\n";
+  const big = encoder.encode(batch);
+  const loop = async (request: () => Promise<Response>) => {
+    while (!stop.aborted) await request().then((r) => r.body?.cancel(), () => {});
+  };
+  await Promise.all([
+    loop(() => fetch(`${base}/v1/snapshots`, { method: "POST", body: big })),
+    loop(() => fetch(`${base}/v1/snapshots`, { method: "POST", body: big })),
+    loop(() => fetch(`${base}/v1/status`)),
+  ]);
+  for (const conn of held) conn.close();
+  return beyond;
+}
+
+Deno.test("serve: one client flooding (slowloris connections to its limit, more beyond it, batches and status requests back to back) does not lock out another: every small POST of the other is answered 200, its p99 bounded against its own p99 without the flood", async () => {
+  const root = await copyProject();
+  const service = await startService(root);
+  // The well-behaved client comes from another loopback address: the per-client limit is the
+  // flooder's alone.
+  const client = Deno.createHttpClient({ localAddress: "127.0.0.2" });
+  let stopped = false;
+  try {
+    await politePosts(service.base, client, 10, 0); // warm-up: JIT, the file opened
+    const quiet = await politePosts(service.base, client, 60, 1_000);
+    const stop = new AbortController();
+    const flooding = flood(service.port, stop.signal);
+    await new Promise((r) => setTimeout(r, 300)); // the flood is under way
+    const loud = await politePosts(service.base, client, 60, 2_000);
+    stop.abort();
+    const beyond = await flooding;
+    const [p50q, p99q, p50f, p99f] = [
+      quantile(quiet.latencies, 0.5),
+      quantile(quiet.latencies, 0.99),
+      quantile(loud.latencies, 0.5),
+      quantile(loud.latencies, 0.99),
+    ];
+    console.log(
+      `well-behaved client, 10-snapshot POSTs: without the flood p50 ${p50q.toFixed(1)} ms, ` +
+        `p99 ${p99q.toFixed(1)} ms; under it p50 ${p50f.toFixed(1)} ms, p99 ${p99f.toFixed(1)} ms`,
+    );
+    assert.deepEqual([...new Set([...quiet.statuses, ...loud.statuses])], [200]);
+    assert.ok(
+      beyond.every((line) => line.startsWith("HTTP/1.1 503")),
+      `connections beyond the flooder's limit are refused: ${JSON.stringify(beyond)}`,
+    );
+    // Load-tolerant: the 50 ms goal holds on a quiet machine (see docs/performance.md); on a
+    // shared 2-core box the flood's batches take the cores, so the bound is relative.
+    assert.ok(
+      p99f <= Math.max(500, 20 * p99q),
+      `p99 under the flood ${p99f.toFixed(1)} ms: expected ≤ max(500, 20 × ${p99q.toFixed(1)})`,
+    );
+    const stopping = await service.stop();
+    stopped = true;
+    assert.equal(stopping.code, 0, stopping.stderr);
+  } finally {
+    client.close();
+    if (!stopped) await service.stop();
+  }
+});
+
+Deno.test("serve: a second request pipelined behind the first (in the same write, or hidden past a short Content-Length) is neither answered nor recorded", async () => {
+  const root = await copyProject();
+  const service = await startService(root);
+  const { port } = service;
+  let stopped = false;
+  const request = (line: string, length = encoder.encode(line).length) =>
+    `POST /v1/snapshots HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+    `content-type: application/x-ndjson\r\ncontent-length: ${length}\r\n\r\n${line}`;
+  try {
+    const first = snapshotLine(1) + "\n";
+    const hidden = snapshotLine(3) + "\n";
+    for (
+      const write of [
+        request(first) + request(snapshotLine(2) + "\n"),
+        request(first + request(hidden), encoder.encode(first).length),
+      ]
+    ) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(encoder.encode(write));
+      const answer = await readUntilClosed(conn, 5000, { onTimeout: "return" });
+      assert.equal(answer.match(/HTTP\/1\.1 /g)?.length, 1, `one answer: ${answer}`);
+      assert.match(answer, /^HTTP\/1\.1 200 [^]*"accepted":1/);
+    }
+    const stop = await service.stop();
+    stopped = true;
+    assert.equal(stop.code, 0, stop.stderr);
+    const runs = (await fileLines(join(observerDir(root), "observer.jsonl")))
+      .map((line) => JSON.parse(line).snapshot.meta.run_id);
+    assert.deepEqual(runs, ["r1", "r1"], "only each connection's first request is recorded");
+  } finally {
+    if (!stopped) await service.stop();
+  }
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AckPolicy, jetstream } from "@nats-io/jetstream";
-import { deliveryNumbers } from "../../src/app/consume.ts";
+import { deliveryNumbers } from "../../src/nats/ack_subject.ts";
 import { NATS_STREAM_DEFAULTS } from "../../src/nats/settings.ts";
 import { natsServerUnavailable, withStream } from "../helpers/nats.ts";
 

@@ -10,11 +10,8 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { getObserverLogger } from "../../src/log/logging.ts";
 import { connectNats, NatsConnectError } from "../../src/nats/connect.ts";
-import {
-  type NatsCredentials,
-  type NatsSecuritySpec,
-  readNatsCredentials,
-} from "../../src/nats/credentials.ts";
+import { type NatsCredentials, readNatsCredentials } from "../../src/nats/credentials.ts";
+import type { NatsSecuritySpec } from "../../src/nats/security_spec.ts";
 import { NatsWriter } from "../../src/nats/nats_writer.ts";
 import { NATS_STREAM_DEFAULTS } from "../../src/nats/settings.ts";
 import { applyStream } from "../../src/nats/stream_setup.ts";

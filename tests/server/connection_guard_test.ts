@@ -19,6 +19,7 @@ import {
 import { getObserverLogger } from "../../src/log/logging.ts";
 import { captureLogs } from "../helpers/logs.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { socketPair } from "../helpers/net.ts";
 
 /** Each char of `text` (U+0000–U+00FF) as one byte: a true 1:1 mapping, unlike `latin1`. */
 function bytes(text: string): Uint8Array {
@@ -517,17 +518,6 @@ Deno.test("guard: stopAccepting ends the accept loop while it waits to retry (th
 
 // ---------------------------------------------------------------------------------------------
 // The relay of the answer, on real socket pairs
-
-/** Two ends of one real TCP connection on 127.0.0.1. */
-async function socketPair(): Promise<[Deno.TcpConn, Deno.TcpConn]> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const [a, b] = await Promise.all([
-    Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
-    listener.accept(),
-  ]);
-  listener.close();
-  return [a, b];
-}
 
 /**
  * Runs relayResponse between a server end and a client end, as the guard does; `serve` writes
