@@ -28,8 +28,6 @@ const MAX_FUNCTION_LINES = 80;
  * function, with why. Shrink it; never grow it without a reason a reviewer accepts.
  */
 const ALLOWED: Readonly<Record<string, string>> = {
-  "catalog/catalog_build.ts#buildCatalog":
-    "159 lines; src/catalog/ is being reworked by the catalog change in flight (issue 21)",
   "catalog/catalog_verify.ts#verifyCatalog":
     "174 lines; src/catalog/ is being reworked by the catalog change in flight (issue 23)",
 };

@@ -3,7 +3,8 @@
  * date, zstd, rows ordered by symbol, event time, run_id) with manifests. Incremental: a source
  * file already read (same path and SHA-256) is not read again; only the dates that get new rows
  * are rewritten (their old rows read back from their Parquet file); a run_id already in the
- * catalog, or met earlier in the same build, is not added again.
+ * catalog, or met earlier in the same build, is not added again. Sources are parsed by workers
+ * and staged in batches (`catalog_batch.ts`).
  *
  * @module
  */
@@ -14,8 +15,6 @@ import {
   CATALOG_SCHEMA_VERSION,
   PARTITION_FILE,
   PARTITION_KEY,
-  partitionName,
-  utcDate,
 } from "./catalog_schema.ts";
 import {
   type CatalogManifest,
@@ -28,36 +27,27 @@ import {
   type SourceEntry,
   writeFileAtomic,
 } from "./catalog_manifest.ts";
-import {
-  ENGINE_TEMP_DIR,
-  openCatalogEngine,
-  type SqlConnection,
-  sqlString,
-} from "./duckdb_engine.ts";
-import { finishedCandidates } from "./finished_files.ts";
+import { ENGINE_TEMP_DIR, openCatalogEngine, type SqlConnection } from "./duckdb_engine.ts";
+import { completeLength, finishedCandidates } from "./finished_files.ts";
 import { digestFile } from "./source_scan.ts";
-import { CATALOG_SELECT, firstOfEachRunId, stageSource, StagingWriter } from "./staging_table.ts";
-import { countRows, rowsPerSource, symbolStats } from "./partition_stats.ts";
-import { completeLength } from "./finished_files.ts";
+import type { StagedSource } from "./staging_table.ts";
+import { parquetRows, rowsPerSource, symbolStats } from "./partition_stats.ts";
+import {
+  loadKnownRunIds,
+  PARQUET_OPTIONS,
+  SORT_ORDER,
+  sourceBatches,
+  type SourceToRead,
+  stageBatch,
+  type StagedBatch,
+  writeBatch,
+} from "./catalog_batch.ts";
+import { inThreadParser, ParseWorkers } from "./parse_workers.ts";
 
-const DAY_MS = 86_400_000;
+export { PARQUET_OPTIONS, SORT_ORDER };
 
-/** Parquet settings of every partition file. */
-export const PARQUET_OPTIONS = {
-  /** Compression codec. */
-  compression: "zstd",
-  /** Rows per row group: small enough that one symbol's rows skip most of a day's file. */
-  rowGroupSize: 16_384,
-} as const;
-
-/** The sort order of rows in a partition file. */
-export const SORT_ORDER: readonly string[] = [
-  "symbol",
-  "timestamp_ms",
-  "run_id",
-  "source_file",
-  "source_line",
-];
+/** Source bytes staged at once by default: their rows stay well within a 1 GB engine. */
+export const DEFAULT_BATCH_BYTES = 256 * 1024 * 1024;
 
 /** Options of {@linkcode buildCatalog}. */
 export interface BuildOptions {
@@ -73,6 +63,11 @@ export interface BuildOptions {
   readonly threads?: number;
   /** DuckDB memory limit; default `1GB` (spills into the catalog's `.tmp` beyond). */
   readonly memoryLimit?: string;
+  /** Parse workers (Web Workers); 0 parses on this thread. Default {@linkcode defaultWorkers}. */
+  readonly workers?: number;
+  /** Source bytes staged and written at once; default {@linkcode DEFAULT_BATCH_BYTES}. */
+  readonly batchBytes?: number;
+
   /** Told about each file and bad line as the build goes. */
   readonly onEvent?: (message: string) => void;
 }
@@ -167,163 +162,211 @@ export async function listPartitions(catalogDir: string): Promise<string[]> {
  * ```
  */
 export async function buildCatalog(options: BuildOptions): Promise<BuildResult> {
-  const { root, catalogDir } = options;
+  const { catalogDir } = options;
   const tell = options.onEvent ?? (() => {});
   await Deno.mkdir(catalogDir, { recursive: true });
   const previous = await readManifest<CatalogManifest>(catalogManifestPath(catalogDir));
-  const sources: SourceEntry[] = previous?.sources.map((s) => ({ ...s })) ?? [];
-  const byName = new Map(sources.map((s) => [s.file, s]));
-
-  const skipped: { file: string; reason: string }[] = [];
-  const toRead: { path: string; name: string }[] = [];
-  const unchanged: string[] = [];
-  for (const candidate of await finishedCandidates(options.inputs, catalogDir)) {
-    const name = sourceName(root, candidate.path);
-    if (candidate.skipped !== undefined) {
-      skipped.push({ file: name, reason: candidate.skipped });
-      tell(`${name}: skipped, ${candidate.skipped}`);
-      continue;
-    }
-    const known = byName.get(name);
-    if (known !== undefined && await sameContent(candidate.path, known)) {
-      unchanged.push(name);
-      continue;
-    }
-    toRead.push({ path: candidate.path, name });
-  }
-
+  const sources = new SourceBook(previous?.sources ?? []);
+  const plan = await planSources(options, sources, tell);
   await removeTempDir(catalogDir);
   const engine = await openCatalogEngine({
     allowedDir: catalogDir,
     threads: options.threads,
     memoryLimit: options.memoryLimit ?? "1GB",
   });
+  const workers = options.workers ?? defaultWorkers();
+  using pool = workers > 0 ? new ParseWorkers(workers) : undefined;
+  const parser = pool ?? inThreadParser;
   try {
     const con = engine.connection;
-    const writer = await StagingWriter.create(con, "staging");
-    let records = 0;
-    let badLines = 0;
-    let noEventTime = 0;
-    const readNames: string[] = [];
-    for (const { path, name } of toRead) {
-      const staged = await stageSource(writer, path, name, {
-        maxLineBytes: options.maxLineBytes,
-        onBadLine: (line, reason) => tell(`${name}:${line}: not a record, skipped: ${reason}`),
-      });
-      const stats = staged.digest.stats!;
-      records += stats.records;
-      badLines += stats.badLines;
-      noEventTime += staged.noEventTime;
-      const entry: SourceEntry = {
-        file: name,
-        bytes: staged.digest.bytes,
-        lines: staged.digest.lines,
-        sha256: staged.digest.sha256,
-        records: stats.records,
-        bad_lines: stats.badLines,
-        no_event_time: staged.noEventTime,
-        duplicates: 0,
-      };
-      const known = byName.get(name);
-      if (known !== undefined) Object.assign(known, entry);
-      else {
-        sources.push(entry);
-        byName.set(name, entry);
-      }
-      readNames.push(name);
-      tell(`${name}: ${stats.records} records`);
-    }
-    writer.close();
-
-    await firstOfEachRunId(con, "staging", "firsts");
     const existing = await listPartitions(catalogDir);
-    const existingFiles = existing.map((p) => join(catalogDir, p, PARTITION_FILE));
-    // Only run_id and seq are looked at here: the rows themselves are not copied.
-    await con.run(
-      existingFiles.length === 0
-        ? "CREATE TABLE known AS SELECT seq FROM firsts WHERE false"
-        : `CREATE TABLE known AS SELECT seq FROM firsts WHERE run_id IN (
-             SELECT run_id FROM read_parquet([${existingFiles.map(sqlString).join(", ")}],
-               hive_partitioning = false)
-             WHERE run_id IS NOT NULL)`,
-    );
-    await con.run(
-      "CREATE VIEW fresh AS SELECT * FROM firsts WHERE seq NOT IN (SELECT seq FROM known)",
-    );
-    const kept = await con.runAndReadAll(
-      "SELECT source_file, count(*) FROM fresh GROUP BY 1",
-    );
-    const keptPerFile = new Map(kept.getRowsJS().map((r) => [String(r[0]), Number(r[1])]));
-    const staged = await con.runAndReadAll(
-      "SELECT source_file, count(*) FROM staging GROUP BY 1",
-    );
-    let duplicates = 0;
-    for (const [file, n] of staged.getRowsJS().map((r) => [String(r[0]), Number(r[1])] as const)) {
-      const entry = byName.get(file)!;
-      entry.duplicates = n - (keptPerFile.get(file) ?? 0);
-      duplicates += entry.duplicates;
-    }
-    const added = [...keptPerFile.values()].reduce((a, b) => a + b, 0);
-
-    const days = (await con.runAndReadAll(
-      "SELECT DISTINCT CAST(floor(timestamp_ms / 86400000) AS BIGINT) AS d FROM fresh ORDER BY d",
-    )).getRowsJS().map((r) => utcDate(Number(r[0]) * DAY_MS));
-    const written: string[] = [];
-    for (const day of days) {
-      const partition = partitionName(day);
-      await writePartition(con, catalogDir, partition, day);
-      written.push(partition);
-      tell(`${partition}: written`);
-    }
-
-    // Manifests: the partitions written, and any other whose sources' entries changed.
-    const partitions: ParquetEntry[] = [];
-    for (const partition of await listPartitions(catalogDir)) {
-      const manifestPath = partitionManifestPath(catalogDir, partition);
-      const old = await readManifest<PartitionManifest>(manifestPath);
-      let manifest: PartitionManifest;
-      if (written.includes(partition) || old === undefined) {
-        manifest = await describePartition(con, catalogDir, partition, byName);
-      } else {
-        manifest = {
-          ...old,
-          sources: old.sources.map((s) => ({ ...s, ...pick(byName.get(s.file)) })),
-        };
+    await loadKnownRunIds(con, existing.map((p) => join(catalogDir, p, PARTITION_FILE)));
+    const totals = { records: 0, badLines: 0, noEventTime: 0, added: 0, duplicates: 0 };
+    const written = new Set<string>();
+    const writer = await engine.connect();
+    let writing: Promise<string[]> | undefined;
+    const batches = sourceBatches(plan.toRead, options.batchBytes ?? DEFAULT_BATCH_BYTES);
+    try {
+      for (const [n, batch] of batches.entries()) {
+        const staged = await stageBatch(con, n, batch, {
+          parser,
+          maxLineBytes: options.maxLineBytes,
+          tell,
+          onStaged: (file, staged) => {
+            const stats = staged.digest.stats!;
+            totals.records += stats.records;
+            totals.badLines += stats.badLines;
+            totals.noEventTime += staged.noEventTime;
+            sources.read(file.name, staged);
+            tell(`${file.name}: ${stats.records} records`);
+          },
+        });
+        countAdded(staged, sources, totals);
+        for (const partition of (await writing) ?? []) written.add(partition);
+        writing = writeBatch(writer, catalogDir, staged, tell);
       }
-      const text = manifestText(manifest);
-      if (old === undefined || manifestText(old) !== text) {
-        await writeFileAtomic(manifestPath, text);
-      }
-      partitions.push({ ...manifest.parquet, file: `${partition}/${manifest.parquet.file}` });
+      for (const partition of (await writing) ?? []) written.add(partition);
+    } finally {
+      await writing?.catch(() => {});
     }
-    const catalog: CatalogManifest = {
-      schema_version: CATALOG_SCHEMA_VERSION,
-      engine: `duckdb ${engine.version}`,
-      compression: PARQUET_OPTIONS.compression,
-      partitioning: `${PARTITION_KEY}=YYYY-MM-DD (UTC event date), one ${PARTITION_FILE} each`,
-      sort_order: [...SORT_ORDER],
-      columns: CATALOG_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
-      rows: partitions.reduce((a, p) => a + p.rows, 0),
-      sources,
-      partitions,
-    };
-    await writeFileAtomic(catalogManifestPath(catalogDir), manifestText(catalog));
+    const catalog = await writeManifests(con, catalogDir, engine.version, written, sources);
+    const { added, duplicates, records, badLines, noEventTime } = totals;
     return {
-      sourcesRead: readNames,
-      sourcesUnchanged: unchanged,
-      skipped,
+      sourcesRead: plan.toRead.map((f) => f.name),
+      sourcesUnchanged: plan.unchanged,
+      skipped: plan.skipped,
       records,
       added,
       duplicates,
       badLines,
       noEventTime,
-      partitionsWritten: written,
+      partitionsWritten: [...written].sort(),
       totalRows: catalog.rows,
     };
   } finally {
     engine.close();
     await removeTempDir(catalogDir);
   }
+}
+
+/**
+ * The default number of parse workers: one core is left to the thread that appends the rows
+ * (and to the engine), at most two workers: 1 on a 2-core machine.
+ *
+ * @example
+ * ```ts
+ * import { defaultWorkers } from "./catalog_build.ts";
+ * defaultWorkers() >= 1; // => true
+ * ```
+ */
+export function defaultWorkers(): number {
+  return Math.min(2, Math.max(1, navigator.hardwareConcurrency - 1));
+}
+
+/** Adds a staged batch's rows added and duplicates to its sources' entries and `totals`. */
+function countAdded(
+  batch: StagedBatch,
+  sources: SourceBook,
+  totals: { added: number; duplicates: number },
+): void {
+  for (const [file, n] of batch.staged) {
+    const kept = batch.added.get(file) ?? 0;
+    sources.get(file)!.duplicates = n - kept;
+    totals.duplicates += n - kept;
+    totals.added += kept;
+  }
+}
+
+/** The source entries of the catalog, by name, in the order first read. */
+class SourceBook {
+  readonly entries: SourceEntry[];
+  readonly #byName: Map<string, SourceEntry>;
+
+  constructor(entries: readonly SourceEntry[]) {
+    this.entries = entries.map((s) => ({ ...s }));
+    this.#byName = new Map(this.entries.map((s) => [s.file, s]));
+  }
+
+  get(name: string): SourceEntry | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** The names in the order first read. */
+  names(): string[] {
+    return this.entries.map((s) => s.file);
+  }
+
+  /** Records what staging `name` read (its duplicates are set once its batch is written). */
+  read(name: string, staged: StagedSource): void {
+    const stats = staged.digest.stats!;
+    const entry: SourceEntry = {
+      file: name,
+      bytes: staged.digest.bytes,
+      lines: staged.digest.lines,
+      sha256: staged.digest.sha256,
+      records: stats.records,
+      bad_lines: stats.badLines,
+      no_event_time: staged.noEventTime,
+      duplicates: 0,
+    };
+    const known = this.#byName.get(name);
+    if (known !== undefined) Object.assign(known, entry);
+    else {
+      this.entries.push(entry);
+      this.#byName.set(name, entry);
+    }
+  }
+}
+
+/** Which candidate files to read, which are unchanged, which skipped (told as they are). */
+async function planSources(
+  options: BuildOptions,
+  sources: SourceBook,
+  tell: (message: string) => void,
+): Promise<{ toRead: SourceToRead[]; unchanged: string[]; skipped: BuildResult["skipped"] }> {
+  const skipped: { file: string; reason: string }[] = [];
+  const toRead: SourceToRead[] = [];
+  const unchanged: string[] = [];
+  for (const candidate of await finishedCandidates(options.inputs, options.catalogDir)) {
+    const name = sourceName(options.root, candidate.path);
+    if (candidate.skipped !== undefined) {
+      skipped.push({ file: name, reason: candidate.skipped });
+      tell(`${name}: skipped, ${candidate.skipped}`);
+      continue;
+    }
+    const known = sources.get(name);
+    if (known !== undefined && await sameContent(candidate.path, known)) {
+      unchanged.push(name);
+      continue;
+    }
+    toRead.push({ path: candidate.path, name, bytes: (await Deno.stat(candidate.path)).size });
+  }
+  return { toRead, unchanged, skipped };
+}
+
+/**
+ * Writes the manifests: of the partitions written, and of any other whose sources' entries
+ * changed; then `_catalog.json`. Returns the catalog manifest.
+ */
+async function writeManifests(
+  con: SqlConnection,
+  catalogDir: string,
+  engineVersion: string,
+  written: ReadonlySet<string>,
+  sources: SourceBook,
+): Promise<CatalogManifest> {
+  const partitions: ParquetEntry[] = [];
+  for (const partition of await listPartitions(catalogDir)) {
+    const manifestPath = partitionManifestPath(catalogDir, partition);
+    const old = await readManifest<PartitionManifest>(manifestPath);
+    let manifest: PartitionManifest;
+    if (written.has(partition) || old === undefined) {
+      manifest = await describePartition(con, catalogDir, partition, sources);
+    } else {
+      manifest = {
+        ...old,
+        sources: old.sources.map((s) => ({ ...s, ...pick(sources.get(s.file)) })),
+      };
+    }
+    const text = manifestText(manifest);
+    if (old === undefined || manifestText(old) !== text) {
+      await writeFileAtomic(manifestPath, text);
+    }
+    partitions.push({ ...manifest.parquet, file: `${partition}/${manifest.parquet.file}` });
+  }
+  const catalog: CatalogManifest = {
+    schema_version: CATALOG_SCHEMA_VERSION,
+    engine: `duckdb ${engineVersion}`,
+    compression: PARQUET_OPTIONS.compression,
+    partitioning: `${PARTITION_KEY}=YYYY-MM-DD (UTC event date), one ${PARTITION_FILE} each`,
+    sort_order: [...SORT_ORDER],
+    columns: CATALOG_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
+    rows: partitions.reduce((a, p) => a + p.rows, 0),
+    sources: sources.entries,
+    partitions,
+  };
+  await writeFileAtomic(catalogManifestPath(catalogDir), manifestText(catalog));
+  return catalog;
 }
 
 function pick(entry: SourceEntry | undefined) {
@@ -354,45 +397,17 @@ export async function removeTempDir(catalogDir: string): Promise<void> {
   });
 }
 
-/** Writes `date=<day>/part-0.parquet`: its old rows and the new ones, sorted, zstd. */
-async function writePartition(
-  con: SqlConnection,
-  catalogDir: string,
-  partition: string,
-  day: string,
-): Promise<void> {
-  const dir = join(catalogDir, partition);
-  await Deno.mkdir(dir, { recursive: true });
-  const target = join(dir, PARTITION_FILE);
-  const tmp = join(dir, `.${PARTITION_FILE}.tmp`);
-  const hasOld = await Deno.stat(target).then(() => true, () => false);
-  const start = Date.parse(`${day}T00:00:00.000Z`);
-  const fresh = `SELECT ${CATALOG_SELECT} FROM fresh
-    WHERE timestamp_ms >= ${start} AND timestamp_ms < ${start + DAY_MS}`;
-  const rows = hasOld
-    ? `${fresh} UNION ALL SELECT * FROM read_parquet(${
-      sqlString(target)
-    }, hive_partitioning = false)`
-    : fresh;
-  await con.run(`
-    COPY (SELECT * FROM (${rows}) ORDER BY symbol NULLS LAST, ${SORT_ORDER.slice(1).join(", ")})
-    TO ${sqlString(tmp)}
-    (FORMAT parquet, COMPRESSION ${PARQUET_OPTIONS.compression},
-     ROW_GROUP_SIZE ${PARQUET_OPTIONS.rowGroupSize})`);
-  await Deno.rename(tmp, target);
-}
-
 /** The manifest of a partition, computed from its Parquet file. */
 async function describePartition(
   con: SqlConnection,
   catalogDir: string,
   partition: string,
-  sources: Map<string, SourceEntry>,
+  sources: SourceBook,
 ): Promise<PartitionManifest> {
   const path = join(catalogDir, partition, PARTITION_FILE);
   const digest = await digestFile(path);
   const perSource = await rowsPerSource(con, path);
-  const order = [...sources.keys()];
+  const order = sources.names();
   const names = [...perSource.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
   return {
     schema_version: CATALOG_SCHEMA_VERSION,
@@ -400,7 +415,7 @@ async function describePartition(
     parquet: {
       file: PARTITION_FILE,
       bytes: digest.bytes,
-      rows: await countRows(con, path),
+      rows: await parquetRows(con, path),
       sha256: digest.sha256,
     },
     sources: names.map((file) => ({

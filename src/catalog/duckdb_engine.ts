@@ -35,6 +35,11 @@ export interface CatalogEngine extends Disposable {
   readonly connection: SqlConnection;
   /** The DuckDB version, e.g. `v1.5.6`. */
   readonly version: string;
+  /**
+   * Another connection to the same database (same settings, fence included), for statements
+   * that run while the first is busy; closed with the engine.
+   */
+  connect(): Promise<SqlConnection>;
   /** Closes the connection and the instance (idempotent). */
   close(): void;
 }
@@ -91,14 +96,19 @@ export async function openCatalogEngine(options: CatalogEngineOptions): Promise<
       (await connection.runAndReadAll("SELECT version()")).getRowsJS()[0][0],
     );
     let closed = false;
-    const conn = connection;
+    const connections = [connection];
     const close = () => {
       if (closed) return;
       closed = true;
-      conn.closeSync();
+      for (const c of connections) c.closeSync();
       instance.closeSync();
     };
-    return { connection: conn, version, close, [Symbol.dispose]: close };
+    const connect = async () => {
+      const more = await instance.connect();
+      connections.push(more);
+      return more;
+    };
+    return { connection, version, close, connect, [Symbol.dispose]: close };
   } catch (error) {
     connection?.closeSync();
     instance.closeSync();

@@ -101,6 +101,25 @@ export async function countRows(connection: SqlConnection, path: string): Promis
 }
 
 /**
+ * Rows of the Parquet file at `path`, from its footer: what the build just wrote (it does not
+ * decode the file again; `catalog verify` does, with {@linkcode countRows}).
+ *
+ * @example
+ * ```ts
+ * import { parquetRows } from "./partition_stats.ts";
+ * import type { SqlConnection } from "./duckdb_engine.ts";
+ * declare const connection: SqlConnection;
+ * await parquetRows(connection, "/c/date=2026-01-26/part-0.parquet");
+ * ```
+ */
+export async function parquetRows(connection: SqlConnection, path: string): Promise<number> {
+  const reader = await connection.runAndReadAll(
+    `SELECT num_rows FROM parquet_file_metadata(${sqlString(path)})`,
+  );
+  return Number(reader.getRowsJS()[0][0]);
+}
+
+/**
  * run_ids that occur more than once in the Parquet file at `path`, with their counts (at most
  * `limit`, by run_id).
  *

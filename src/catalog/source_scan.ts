@@ -1,13 +1,13 @@
 /**
- * Reads one finished record file for the catalog: its records through the project's record
- * reader, only up to its last whole line, while the same bytes are hashed (SHA-256) and their
- * lines counted, so the manifest describes exactly what was read.
+ * Reads one finished record file for the catalog: its bytes only up to its last whole line,
+ * hashed (SHA-256) and their lines counted as they go by, so the manifest describes exactly what
+ * was read; and the digest alone of a file (what `catalog verify` checks).
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
-import { type RecordLine, RecordReader, type RecordReadStats } from "../records/record_reader.ts";
+import type { RecordReadStats } from "../records/record_reader.ts";
 import { completeLength } from "./finished_files.ts";
 
 /** What a scan saw of a source file, complete once its records were all taken. */
@@ -24,65 +24,61 @@ export interface SourceDigest {
   stats?: RecordReadStats;
 }
 
-/** Options of {@linkcode scanSource}. */
-export interface ScanOptions {
-  /** Longest line read, in bytes (the reader's default when absent). */
-  readonly maxLineBytes?: number;
-  /** Called with each bad line (not a record): they are skipped and counted. */
-  readonly onBadLine?: (line: number, reason: string) => void;
+/** A source file's bytes up to its last whole line, open for reading. */
+export interface SourceBytes extends Disposable {
+  /** The bytes, as a stream; `digest` is complete (with `sha256`) once it has ended. */
+  readonly stream: ReadableStream<Uint8Array>;
+  /** What was read: filled in as the bytes go by. */
+  readonly digest: SourceDigest;
 }
 
 /**
- * The records of `path`, up to its last whole line; `digest` is filled in as the bytes go by
- * and is complete when iteration ends.
+ * Opens `path` for reading up to its last whole line, hashing (SHA-256) and counting the lines
+ * of the bytes as they are read, so the manifest describes exactly what was read. Dispose of it
+ * to close the file.
  *
  * @example
  * ```ts
- * import { scanSource, type SourceDigest } from "./source_scan.ts";
- * declare const path: string;
- * const digest: SourceDigest = { bytes: 0, lines: 0, sha256: "", tailBytes: 0 };
- * for await (const { record } of scanSource(path, digest)) console.log(record.snapshot.meta.run_id);
- * console.log(digest.sha256);
+ * import { openSourceBytes } from "./source_scan.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "a\nb\ntorn");
+ * using source = await openSourceBytes(path);
+ * for await (const _ of source.stream);
+ * source.digest.lines; // => 2
  * ```
  */
-export async function* scanSource(
-  path: string,
-  digest: SourceDigest,
-  options: ScanOptions = {},
-): AsyncGenerator<RecordLine> {
-  using file = await Deno.open(path, { read: true });
-  const size = (await file.stat()).size;
-  const limit = await completeLength(file, size);
-  await file.seek(0, Deno.SeekMode.Start);
-  digest.tailBytes = size - limit;
-  const hash = createHash("sha256");
-  const stream = digestingStream(file, limit, digest, hash);
-  const reader = new RecordReader(path, stream, {
-    mode: "lenient",
-    maxLineBytes: options.maxLineBytes,
-    onBadLine: (bad) => options.onBadLine?.(bad.line, bad.reason),
-  });
-  yield* reader;
-  digest.stats = reader.stats;
-  digest.sha256 = hash.digest("hex");
+export async function openSourceBytes(path: string): Promise<SourceBytes> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const size = (await file.stat()).size;
+    const limit = await completeLength(file, size);
+    await file.seek(0, Deno.SeekMode.Start);
+    const digest: SourceDigest = { bytes: 0, lines: 0, sha256: "", tailBytes: size - limit };
+    const stream = digestingStream(file, limit, digest);
+    return { stream, digest, [Symbol.dispose]: () => file.close() };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
 }
 
-/** The first `limit` bytes of `file` as a stream, each chunk shown to `onChunk` first. */
+/**
+ * The first `limit` bytes of `file` as a stream, each chunk shown to `onChunk` first, `onEnd`
+ * called when it ends.
+ */
 function boundedStream(
   file: Deno.FsFile,
   limit: number,
   onChunk: (chunk: Uint8Array) => void,
+  onEnd: () => void,
 ): ReadableStream<Uint8Array> {
   let left = limit;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (left <= 0) {
-        controller.close();
-        return;
-      }
-      const buffer = new Uint8Array(Math.min(left, 256 * 1024));
-      const n = await file.read(buffer);
-      if (n === null || n === 0) {
+      const buffer = left <= 0 ? undefined : new Uint8Array(Math.min(left, 1024 * 1024));
+      const n = buffer === undefined ? null : await file.read(buffer);
+      if (buffer === undefined || n === null || n === 0) {
+        onEnd();
         controller.close();
         return;
       }
@@ -94,14 +90,17 @@ function boundedStream(
   });
 }
 
-/** The first `limit` bytes of `file`, each chunk added to `digest` (bytes, lines) and `hash`. */
+/**
+ * The first `limit` bytes of `file`, each chunk added to `digest` (bytes, lines) and its hash;
+ * `digest.sha256` is set when the stream ends.
+ */
 function digestingStream(
   file: Deno.FsFile,
   limit: number,
   digest: SourceDigest,
-  hash: ReturnType<typeof createHash>,
 ): ReadableStream<Uint8Array> {
-  return boundedStream(file, limit, (chunk) => {
+  const hash = createHash("sha256");
+  const onChunk = (chunk: Uint8Array) => {
     hash.update(chunk);
     digest.bytes += chunk.length;
     let at = chunk.indexOf(0x0a);
@@ -109,7 +108,8 @@ function digestingStream(
       digest.lines++;
       at = chunk.indexOf(0x0a, at + 1);
     }
-  });
+  };
+  return boundedStream(file, limit, onChunk, () => digest.sha256 = hash.digest("hex"));
 }
 
 /**
@@ -130,9 +130,7 @@ export async function digestFile(path: string, bytes?: number): Promise<SourceDi
   const size = (await file.stat()).size;
   const limit = bytes === undefined ? size : Math.min(bytes, size);
   const digest: SourceDigest = { bytes: 0, lines: 0, sha256: "", tailBytes: size - limit };
-  const hash = createHash("sha256");
-  const reader = digestingStream(file, limit, digest, hash).getReader();
+  const reader = digestingStream(file, limit, digest).getReader();
   while (!(await reader.read()).done);
-  digest.sha256 = hash.digest("hex");
   return digest;
 }

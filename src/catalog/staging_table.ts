@@ -1,8 +1,9 @@
 /**
  * The staging table: rows of the records read, appended to DuckDB in data chunks of 2,048, kept
- * in DuckDB's memory (spilled to disk beyond its limit), never in the JavaScript heap. The
- * build and `catalog verify` both stage the source files this way and then take the first row
- * of every run_id (by reading order).
+ * in DuckDB's memory (spilled to disk beyond its limit), never in the JavaScript heap. A source
+ * file is read in chunks of whole lines, parsed into rows on this thread or by parse workers in
+ * parallel, and staged in reading order. The build and `catalog verify` both stage the source
+ * files this way and then take the first row of every run_id (by reading order).
  *
  * @module
  */
@@ -14,11 +15,13 @@ import {
   type DuckDBType,
   VARCHAR,
 } from "@duckdb/node-api";
+import { readLineChunks } from "../io/line_chunks.ts";
 import type { SqlConnection } from "./duckdb_engine.ts";
-import { STAGING_COLUMNS, type StagingRow } from "./catalog_row.ts";
+import { STAGING_COLUMNS } from "./catalog_row.ts";
 import { catalogColumnNames } from "./catalog_schema.ts";
-import { scanSource, type SourceDigest } from "./source_scan.ts";
-import { stagingRow } from "./catalog_row.ts";
+import { openSourceBytes, type SourceDigest } from "./source_scan.ts";
+import { CHUNK_COLUMNS, type ChunkRows, tooLongRows } from "./chunk_rows.ts";
+import { type ChunkParser, inThreadParser } from "./parse_workers.ts";
 
 /** Rows per data chunk appended (DuckDB's vector size). */
 const CHUNK_ROWS = 2048;
@@ -51,17 +54,17 @@ export const CATALOG_SELECT: string = catalogColumnNames().map((name) => {
 }).join(", ");
 
 /**
- * Appends staging rows to a table, a chunk at a time.
+ * Appends staging rows to a table, a data chunk of 2,048 rows at a time.
  *
  * @example
  * ```ts
  * import { StagingWriter } from "./staging_table.ts";
- * import type { StagingRow } from "./catalog_row.ts";
+ * import type { ChunkRows } from "./chunk_rows.ts";
  * import type { SqlConnection } from "./duckdb_engine.ts";
  * declare const connection: SqlConnection;
- * declare const row: StagingRow;
+ * declare const rows: ChunkRows;
  * const writer = await StagingWriter.create(connection, "staging");
- * writer.append(row);
+ * writer.append(rows, "data/observer/a.jsonl", 0);
  * writer.close();
  * ```
  */
@@ -100,12 +103,27 @@ export class StagingWriter {
     return this.#seq;
   }
 
-  /** Appends one row (buffered; a chunk goes to DuckDB every 2,048 rows). */
-  append(row: StagingRow): void {
-    const columns = this.#columns;
-    for (let i = 0; i < row.length; i++) columns[i].push(row[i]);
-    columns[row.length].push(this.#seq++);
-    if (columns[0].length >= CHUNK_ROWS) this.#flushChunk();
+  /**
+   * Appends a chunk's rows (buffered; a data chunk goes to DuckDB every 2,048 rows), naming them
+   * `file` in `source_file`, their lines numbered after `lineBase`.
+   */
+  append(rows: ChunkRows, file: string, lineBase: number): void {
+    const count = rows.lineNumbers.length;
+    for (let from = 0; from < count;) {
+      const columns = this.#columns;
+      const take = Math.min(count - from, CHUNK_ROWS - columns[0].length);
+      for (let i = 0; i < CHUNK_COLUMNS; i++) {
+        const values = rows.columns[i];
+        for (let k = from; k < from + take; k++) columns[i].push(values[k]);
+      }
+      for (let k = from; k < from + take; k++) {
+        columns[CHUNK_COLUMNS].push(file);
+        columns[CHUNK_COLUMNS + 1].push(lineBase + rows.lineNumbers[k]);
+        columns[CHUNK_COLUMNS + 2].push(this.#seq++);
+      }
+      from += take;
+      if (columns[0].length >= CHUNK_ROWS) this.#flushChunk();
+    }
   }
 
   #flushChunk(): void {
@@ -134,8 +152,22 @@ export interface StagedSource {
   readonly noEventTime: number;
 }
 
+/** Options of {@linkcode stageSource}. */
+export interface StageOptions {
+  /** Longest line read, in bytes (the reader's default when absent). */
+  readonly maxLineBytes?: number;
+  /** Called with each bad line (not a record): they are skipped and counted. */
+  readonly onBadLine?: (line: number, reason: string) => void;
+  /** Who turns chunks into rows: parse workers, or (default) this thread. */
+  readonly parser?: ChunkParser;
+}
+
+/** Bytes of a chunk sent to a parser: large enough that a message costs little per line. */
+const PARSE_CHUNK_BYTES = 1024 * 1024;
+
 /**
- * Reads `path` (up to its last whole line) and stages every record with an event time, naming
+ * Reads `path` (up to its last whole line) in chunks of whole lines, has them parsed (in
+ * parallel with workers), and stages every record with an event time in reading order, naming
  * it `file` in the `source_file` column.
  *
  * @example
@@ -149,21 +181,39 @@ export async function stageSource(
   writer: StagingWriter,
   path: string,
   file: string,
-  options: { maxLineBytes?: number; onBadLine?: (line: number, reason: string) => void } = {},
+  options: StageOptions = {},
 ): Promise<StagedSource> {
-  const digest: SourceDigest = { bytes: 0, lines: 0, sha256: "", tailBytes: 0 };
-  let rows = 0;
-  let noEventTime = 0;
-  for await (const { record, source, line } of scanSource(path, digest, options)) {
-    const row = stagingRow(record, source.text, file, line);
-    if (row === undefined) {
-      noEventTime++;
-      continue;
+  const parser = options.parser ?? inThreadParser;
+  const { maxLineBytes } = options;
+  using source = await openSourceBytes(path);
+  const counts = { lineBase: 0, rows: 0, records: 0, badLines: 0, noEventTime: 0 };
+  const take = (rows: ChunkRows) => {
+    for (const [line, reason] of rows.bad) options.onBadLine?.(counts.lineBase + line, reason);
+    writer.append(rows, file, counts.lineBase);
+    counts.lineBase += rows.lines;
+    counts.rows += rows.lineNumbers.length;
+    counts.records += rows.records;
+    counts.badLines += rows.bad.length;
+    counts.noEventTime += rows.noEventTime;
+  };
+  const pending: Promise<ChunkRows>[] = [];
+  const chunks = readLineChunks(source.stream, { chunkBytes: PARSE_CHUNK_BYTES, maxLineBytes });
+  try {
+    for await (const chunk of chunks) {
+      if (chunk.kind === "lines") {
+        const { bytes, startOfInput, endOfInput } = chunk;
+        pending.push(parser.parse(bytes, { startOfInput, endOfInput, maxLineBytes }));
+      } else pending.push(tooLongRows(chunk.bytes, chunk.terminated, maxLineBytes));
+      while (pending.length > parser.depth) take(await pending.shift()!);
     }
-    writer.append(row);
-    rows++;
+    while (pending.length > 0) take(await pending.shift()!);
+  } catch (error) {
+    for (const rows of pending) rows.catch(() => {}); // failed with the first, or not needed
+    throw error;
   }
-  return { digest, rows, noEventTime };
+  const digest = source.digest;
+  digest.stats = { records: counts.records, badLines: counts.badLines };
+  return { digest, rows: counts.rows, noEventTime: counts.noEventTime };
 }
 
 /**

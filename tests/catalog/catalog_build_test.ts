@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { buildCatalog } from "../../src/catalog/catalog_build.ts";
 import type { CatalogManifest, PartitionManifest } from "../../src/catalog/catalog_manifest.ts";
 import { openCatalogEngine } from "../../src/catalog/duckdb_engine.ts";
-import { digestFile } from "../../src/catalog/source_scan.ts";
 import { acquireRecordLock } from "../../src/sinks/record_lock.ts";
 import {
   buildProject,
@@ -12,23 +11,13 @@ import {
   simulatedRecordLines,
   standardCatalog,
   standardFiles,
+  treeDigests,
   writeLines,
 } from "./catalog_fixtures.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 async function readJson<T>(path: string): Promise<T> {
   return JSON.parse(await Deno.readTextFile(path)) as T;
-}
-
-/** Every file under `dir` with its SHA-256, by relative path. */
-async function treeDigests(dir: string, prefix = ""): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for await (const entry of Deno.readDir(dir)) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) Object.assign(out, await treeDigests(path, `${prefix}${entry.name}/`));
-    else out[`${prefix}${entry.name}`] = (await digestFile(path)).sha256;
-  }
-  return out;
 }
 
 async function rows(catalogDir: string, sql: string): Promise<unknown[][]> {

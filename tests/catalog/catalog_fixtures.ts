@@ -14,6 +14,7 @@ import { enrichRecord } from "../../src/observer/enrich.ts";
 import { sessionSnapshots } from "../../src/runtime/qts_runtime.ts";
 import { kisSwingSnapshot } from "../../src/sources/kis_swing.ts";
 import { buildCatalog, type BuildResult } from "../../src/catalog/catalog_build.ts";
+import { digestFile } from "../../src/catalog/source_scan.ts";
 import { fixture } from "../helpers/project.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -139,4 +140,15 @@ export async function copyDir(from: string, to: string): Promise<void> {
     if (entry.isDirectory) await copyDir(a, b);
     else await Deno.copyFile(a, b);
   }
+}
+
+/** Every file under `dir` with its SHA-256, by relative path (to compare two catalogs). */
+export async function treeDigests(dir: string, prefix = ""): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) Object.assign(out, await treeDigests(path, `${prefix}${entry.name}/`));
+    else out[`${prefix}${entry.name}`] = (await digestFile(path)).sha256;
+  }
+  return out;
 }
