@@ -21,6 +21,7 @@ const NOT_RUN: [RegExp, string][] = [
     "(the --dry-run example runs)",
   ],
   [/^deno task bench\b/, "runs for minutes and loads the shared machine"],
+  [/^deno run .*\bbench\//, "a benchmark: runs for minutes and loads the shared machine"],
 ];
 
 /** The table the README's PostgreSQL example writes (dropped after the test). */
