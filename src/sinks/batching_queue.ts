@@ -387,8 +387,11 @@ export class BatchingQueue<T> {
       await this.#writeSeconds.time(() => this.#options.write(batch));
       batch.done = inflight.items.length;
     } catch (error) {
-      this.#settle(inflight, batch.done);
+      const records = this.#settle(inflight, batch.done);
       this.#enterFailure(error);
+      // What the failed write did get out makes room (and may empty the queue) even within an
+      // episode that began earlier, when entering it wakes no one.
+      if (records > 0) this.#changed();
       return false;
     }
     const records = this.#settle(inflight, batch.done);
