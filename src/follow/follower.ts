@@ -1,12 +1,14 @@
 /**
  * A follower: ships a log to a network destination from a durable checkpoint, as a kdb+tick
  * subscriber replays the tickerplant's log. It reads a chunk of whole lines, applies its filter
- * and sampling, hands the batch to its destination, and only once the destination acknowledged
- * it moves the checkpoint past those lines (written while the next batch is delivered, one write
- * at a time). While the destination fails it retries the same batch with backoff and falls
- * behind: nothing is dropped, and its memory is one batch whatever the outage's length. After a
- * crash the next follower of the same name resumes at the checkpoint; the destination drops the
- * records of the last batches it already had, by `run_id`.
+ * and sampling, hands the batch to its destination (the next one while this one is still being
+ * acknowledged, as many at once as the destination takes: `DeliveryPipeline`), and only once the
+ * destination acknowledged it and every batch before it moves the checkpoint past those lines
+ * (written while the next batches are delivered, one write at a time). While the destination
+ * fails it sends the batches again from the first unacknowledged one, with backoff, and falls
+ * behind: nothing is dropped or skipped, and its memory is at most two batches whatever the
+ * outage's length. After a crash the next follower of the same name resumes at the checkpoint;
+ * the destination drops the records of the last batches it already had, by `run_id`.
  *
  * This class runs on the thread that calls it; `WorkerFollower` runs one in a worker.
  *
@@ -18,7 +20,7 @@ import type { Logger } from "../log/logging.ts";
 import { type Backoff, backoffDelayMs, delay } from "../io/delay.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
 import { compileSampler, type RecordSampleSpec } from "../sinks/record_sampler.ts";
-import type { BatchDestination, LoggedRecord } from "../sinks/sink.ts";
+import type { BatchDestination, Delivery } from "../sinks/sink.ts";
 import { type Checkpoint, CHECKPOINT_VERSION } from "./checkpoint.ts";
 import { CheckpointKeeper } from "./checkpoint_keeper.ts";
 import type { LogLocation } from "./log_files.ts";
@@ -31,6 +33,7 @@ import {
 import { followerFooting, followerLogReader } from "./follower_start.ts";
 import { DEFAULT_COUNT_LINES_UP_TO, measureLag } from "./follower_lag.ts";
 import { batchBytes, RecordSelection } from "./record_selection.ts";
+import { DeliveryPipeline, type GatheredBatch, type Span } from "./delivery_pipeline.ts";
 import type {
   FollowerLag,
   FollowerState,
@@ -73,13 +76,6 @@ export interface FollowerOptions {
   readonly onChange?: () => void;
 }
 
-/** The lines a batch spans: where they end, that file's identity, how many. */
-interface Span {
-  end: LogPosition;
-  identity?: string;
-  lines: number;
-}
-
 const describe = (error: unknown) => error instanceof Error ? error.message : String(error);
 
 /**
@@ -116,6 +112,7 @@ export class Follower implements RunningFollower {
   readonly #chunkBytes: number;
   readonly #stop = new AbortController();
   readonly #checkpoint: CheckpointKeeper;
+  readonly #pipeline: DeliveryPipeline;
   #state: FollowerState = "catching_up";
   #lastError: string | undefined;
   #finishing = false;
@@ -158,6 +155,12 @@ export class Follower implements RunningFollower {
       : compileSampler(options.sample, checkpoint?.sampler);
     this.#selection = new RecordSelection(options.name, options.logger, options.filter, sampler);
     this.#reader = followerLogReader(options.name, options.log, this.#position(), options);
+    this.#pipeline = new DeliveryPipeline(options.destination, {
+      commit: (gathered, delivery) => this.#commit(gathered, delivery),
+      fail: (error) => this.#fail(describe(error)),
+      recover: (attempts) => this.#recover(attempts),
+      backoff: options.backoff,
+    });
   }
 
   /**
@@ -273,6 +276,7 @@ export class Follower implements RunningFollower {
         chunk = await prefetched ?? await this.#reader.next();
         prefetched = undefined;
         chunk ??= await this.#reader.next();
+        attempt = 0;
       } catch (error) {
         prefetched = undefined;
         this.#fail(`cannot read the log: ${describe(error)}`);
@@ -280,18 +284,25 @@ export class Follower implements RunningFollower {
         continue;
       }
       if (chunk === undefined) {
+        // At the end of the log: what is in flight is delivered before waiting for more.
+        await this.#pipeline.drain(signal);
+        if (signal.aborted) break;
         if (await this.#atEnd(complete)) return;
         continue;
       }
       if (this.#state !== "failing") this.#setState("catching_up");
-      const { batch, span, skipped } = await this.#gather(chunk, signal);
+      const gathered = await this.#gather(chunk, signal);
       prefetched = this.#reader.next();
       prefetched.catch(() => {}); // its error comes again when it is awaited
-      attempt = await this.#deliver(batch, span, skipped, attempt, signal);
+      // Handed over with the batch before it in flight; returns once fewer are in flight than
+      // the destination takes, those acknowledged (in order) committed.
+      await this.#pipeline.push(gathered, signal);
       if (signal.aborted) break;
       // Written while the next batch is delivered (after the write before it).
       await this.#checkpoint.save();
     }
+    // Stopped: the batches in flight settle, and those acknowledged in order are committed.
+    await this.#pipeline.drain(signal);
     await this.#checkpoint.settle();
     this.#setState("stopped");
   }
@@ -316,10 +327,7 @@ export class Follower implements RunningFollower {
    * The records of `chunk` to deliver, read on while the filter or sampling keeps few of them
    * until the batch is as large as a chunk (or the log ends): few large batches, not many small.
    */
-  async #gather(
-    chunk: LogChunk,
-    signal: AbortSignal,
-  ): Promise<{ batch: LoggedRecord[]; span: Span; skipped: number }> {
+  async #gather(chunk: LogChunk, signal: AbortSignal): Promise<GatheredBatch> {
     const skippedBefore = this.#selection.skipped;
     const batch = this.#selection.select(chunk);
     const span: Span = { end: chunk.end, identity: chunk.identity, lines: chunk.lines.length };
@@ -334,48 +342,24 @@ export class Follower implements RunningFollower {
       span.identity = more.identity;
       span.lines += more.lines.length;
     }
-    return { batch, span, skipped: this.#selection.skipped - skippedBefore };
+    return {
+      batch,
+      span,
+      skipped: this.#selection.skipped - skippedBefore,
+      // Now, not at commit: the batches after it may be selected by then.
+      sampler: this.#selection.samplerState(),
+    };
   }
 
   /**
-   * Delivers `batch` (retrying with backoff until acknowledged or stopped) and moves the
-   * checkpoint past its lines; returns the failed attempts since the last success.
+   * Moves the checkpoint past a batch the destination acknowledged (with every batch before it).
    */
-  async #deliver(
-    batch: LoggedRecord[],
-    span: Span,
-    skipped: number,
-    attempt: number,
-    signal: AbortSignal,
-  ): Promise<number> {
-    if (batch.length === 0) {
-      this.#commit(span, { delivered: 0, refused: 0, skipped }, undefined);
-      return attempt;
-    }
-    while (!signal.aborted) {
-      try {
-        const { refused } = await this.#destination.deliver(batch);
-        this.#recover(attempt);
-        this.#delivered += batch.length - refused;
-        this.#refused += refused;
-        this.#commit(span, { delivered: batch.length - refused, refused, skipped }, batch.at(-1));
-        return 0;
-      } catch (error) {
-        this.#fail(describe(error));
-        await delay(backoffDelayMs(++attempt, this.#options.backoff), signal);
-      }
-    }
-    return attempt;
-  }
-
-  /** Moves the checkpoint past a span whose selected records the destination has. */
-  #commit(
-    span: Span,
-    { delivered, refused, skipped }: { delivered: number; refused: number; skipped: number },
-    last: LoggedRecord | undefined,
-  ): void {
+  #commit({ batch, span, skipped, sampler }: GatheredBatch, { refused }: Delivery): void {
+    const delivered = batch.length - refused;
+    this.#delivered += delivered;
+    this.#refused += refused;
     const c = this.#checkpoint.current;
-    const lastMs = last?.record.snapshot?.meta?.timestamp_ms;
+    const lastMs = batch.at(-1)?.record.snapshot?.meta?.timestamp_ms;
     this.#checkpoint.advance({
       version: CHECKPOINT_VERSION,
       log: c.log,
@@ -387,7 +371,7 @@ export class Follower implements RunningFollower {
       refused: c.refused + refused,
       skipped: c.skipped + skipped,
       lastEventMs: typeof lastMs === "number" ? lastMs : c.lastEventMs,
-      sampler: this.#selection.samplerState(),
+      sampler,
       updatedAt: new Date(this.#now()).toISOString(),
     });
     this.#options.onChange?.();

@@ -11,7 +11,7 @@ import type { Logger } from "../log/logging.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
 import type { compileSampler } from "../sinks/record_sampler.ts";
 import type { LoggedRecord } from "../sinks/sink.ts";
-import { logRecord } from "./logged_record.ts";
+import { loggedRecord } from "./logged_record.ts";
 import type { LogChunk } from "./log_reader.ts";
 
 /** A compiled sampler with its counters. */
@@ -63,8 +63,8 @@ export class RecordSelection {
     const sampler = this.#sampler;
     for (const line of chunk.lines) {
       if (isBlankLine(line)) continue;
-      const record = logRecord(line);
-      if (typeof record === "string") {
+      const logged = loggedRecord(line);
+      if (typeof logged === "string") {
         this.skipped++;
         this.#logger.warn(
           "Follower {follower}: a line of {file} near byte {offset} is not a record ({reason}); " +
@@ -73,20 +73,20 @@ export class RecordSelection {
             follower: this.#follower,
             file: chunk.start.file,
             offset: chunk.start.offset,
-            reason: record,
+            reason: logged,
           },
         );
         continue;
       }
-      if (filter !== undefined && !filter(record)) {
+      if (filter !== undefined && !filter(logged.record)) {
         this.filtered++;
         continue;
       }
-      if (sampler !== undefined && !sampler(record)) {
+      if (sampler !== undefined && !sampler(logged.record)) {
         this.sampled++;
         continue;
       }
-      batch.push({ record, line: line.text });
+      batch.push(logged);
     }
     return batch;
   }

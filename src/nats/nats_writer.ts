@@ -1,10 +1,12 @@
 /**
  * Delivers batches of logged records to NATS JetStream: each record, or the snapshot inside it,
  * published on `<prefix>.<payload>.<source>.<symbol>` with its `run_id` as message id, at most
- * `ackWindow` publishes waiting for their acks at once. A batch is delivered once every publish
- * of it is acknowledged; when the server is unreachable, refuses or an ack does not come in
- * time, `deliver` throws and the follower sends the whole batch again: the stream's duplicate
- * window drops what it already stored (so the window must be longer than an outage).
+ * `ackWindow` publishes waiting for their acks at once, over two consecutive batches (the next
+ * one publishes while the last acks of this one come in). A batch is delivered once every
+ * publish of it is acknowledged; when the server is unreachable, refuses or an ack does not come
+ * in time, `deliver` throws for it and every batch after it, and the follower sends them all
+ * again: the stream's duplicate window drops what it already stored (so the window must be
+ * longer than an outage).
  *
  * @module
  */
@@ -14,7 +16,10 @@ import { recordSnapshotText } from "../io/json_slice.ts";
 import type { Logger } from "../log/logging.ts";
 import type { BatchDestination, Delivery, LoggedRecord } from "../sinks/sink.ts";
 import type { NatsCredentials } from "./credentials.ts";
-import { PublishConnection } from "./publish_connection.ts";
+import { BatchAcks, SharedAckWindow } from "./batch_acks.ts";
+import { PayloadArena } from "./payload_arena.ts";
+import type { PubAckInbox } from "./pub_ack_inbox.ts";
+import { PublishConnection, type Publishing } from "./publish_connection.ts";
 import { NATS_PUBLISH_DEFAULTS } from "./settings.ts";
 import { DEFAULT_SUBJECT_PREFIX, type NatsPayload, SnapshotSubjects } from "./subjects.ts";
 
@@ -41,8 +46,6 @@ export interface NatsWriterOptions {
 /** Refused messages logged one by one; the rest are counted at close. */
 const MAX_REFUSALS_LOGGED = 20;
 
-const encoder = new TextEncoder();
-
 /**
  * Publishes batches of logged records to JetStream.
  *
@@ -66,11 +69,13 @@ export class NatsWriter implements BatchDestination {
   readonly #options: NatsWriterOptions;
   readonly #payload: NatsPayload;
   readonly #subjects: SnapshotSubjects;
-  readonly #window: number;
-  readonly #timeout: number;
   readonly #connection: PublishConnection;
+  readonly #acks: SharedAckWindow;
+  /** Payload bytes, in shared chunks (no buffer of its own per message). */
+  readonly #arena = new PayloadArena();
+  /** Settles once the batch delivered last has published all its messages. */
+  #turn: Promise<void> = Promise.resolve();
   #refused = 0;
-  #duplicates = 0;
   #lastRefusal: string | undefined;
 
   /** Checks the options; connects on the first batch. */
@@ -84,87 +89,102 @@ export class NatsWriter implements BatchDestination {
       options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX,
       this.#payload,
     );
-    this.#window = options.ackWindow ?? NATS_PUBLISH_DEFAULTS.ackWindow;
-    this.#timeout = options.ackTimeoutMs ?? NATS_PUBLISH_DEFAULTS.ackTimeoutMs;
-    if (!Number.isSafeInteger(this.#window) || this.#window <= 0) {
-      throw new RangeError(`ackWindow: expected a positive integer, got ${this.#window}`);
+    const window = options.ackWindow ?? NATS_PUBLISH_DEFAULTS.ackWindow;
+    if (!Number.isSafeInteger(window) || window <= 0) {
+      throw new RangeError(`ackWindow: expected a positive integer, got ${window}`);
     }
+    this.#acks = new SharedAckWindow(
+      window,
+      options.ackTimeoutMs ?? NATS_PUBLISH_DEFAULTS.ackTimeoutMs,
+    );
+  }
+
+  /**
+   * Two: the next batch may be handed over while this one waits for its last acks, so the
+   * window of publishes stays full across batches.
+   */
+  get batchesInFlight(): number {
+    return 2;
   }
 
   /** Publishes acknowledged as duplicates so far (messages the stream already had). */
   get duplicates(): number {
-    return this.#duplicates;
+    return this.#acks.duplicates;
   }
 
   /**
-   * Publishes the batch and waits for every ack. A record without a run_id, or larger than the
-   * server's `max_payload`, is refused (counted, logged). Throws when the connection fails, the
-   * stream refuses a publish, or no ack comes for `ackTimeoutMs`.
+   * Publishes the batch and waits for every ack. It may be called again before it settled (see
+   * {@linkcode batchesInFlight}): the next batch publishes once this one has published all its
+   * messages, in the same window of publishes, while this one waits for its last acks. A record
+   * without a run_id, or larger than the server's `max_payload`, is refused (counted, logged).
+   * Throws when the connection fails, the stream refuses a publish, no ack comes for
+   * `ackTimeoutMs`, or a batch delivered before it failed so.
    */
   async deliver(batch: readonly LoggedRecord[]): Promise<Delivery> {
-    const { nc, inbox } = await this.#connection.open();
-    const maxPayload = nc.info?.max_payload ?? Infinity;
+    const previous = this.#turn;
+    const turn = Promise.withResolvers<void>();
+    this.#turn = turn.promise;
+    const acks = this.#acks.begin();
+    let inbox: PubAckInbox | undefined;
     let refused = 0;
-    let outstanding = 0;
-    let error: Error | undefined;
-    let wake: (() => void) | undefined;
-    let lastAck = performance.now();
-    const settle = () => {
-      const resolve = wake;
-      wake = undefined;
-      resolve?.();
-    };
-    const watchdog = setInterval(() => {
-      if (outstanding === 0 || performance.now() - lastAck < this.#timeout) return;
-      error ??= new Error(`no publish ack from NATS within ${this.#timeout} ms`);
-      settle();
-    }, Math.max(10, Math.min(250, this.#timeout / 4)));
-    let first: number | undefined;
-    let last = 0;
     try {
-      for (const { record, line } of batch) {
-        if (error !== undefined) break;
-        const runId = record.snapshot?.meta?.run_id;
-        if (typeof runId !== "string" || runId === "") {
-          this.#refuse("(none)", "a record without a run_id has no message id");
-          refused++;
-          continue;
-        }
-        // The snapshot's text as the log holds it (exact numbers), not parsed and serialized.
-        const payload = encoder.encode(
-          this.#payload === "records"
-            ? line
-            : recordSnapshotText(line) ?? JSON.stringify(record.snapshot),
-        );
-        if (payload.length > maxPayload) {
-          this.#refuse(runId, `${payload.length} bytes exceed the server's max_payload`);
-          refused++;
-          continue;
-        }
-        while (outstanding >= this.#window && error === undefined) {
-          await new Promise<void>((resolve) => wake = resolve);
-        }
-        if (error !== undefined) break;
-        if (outstanding === 0) lastAck = performance.now();
-        outstanding++;
-        last = inbox.publish(this.#subjects.of(record.snapshot), payload, runId, (outcome) => {
-          outstanding--;
-          lastAck = performance.now();
-          if (!outcome.ok) error ??= outcome.error;
-          else if (outcome.duplicate) this.#duplicates++;
-          settle();
-        });
-        first ??= last;
+      try {
+        await previous;
+        if (acks.error !== undefined) throw acks.error;
+        const publishing = await this.#connection.open();
+        inbox = publishing.inbox;
+        refused = await this.#publish(batch, publishing, acks);
+      } finally {
+        turn.resolve(); // the next batch publishes now
       }
-      while (outstanding > 0 && error === undefined) {
-        await new Promise<void>((resolve) => wake = resolve);
-      }
+      await acks.settled();
     } finally {
-      clearInterval(watchdog);
-      if (first !== undefined) inbox.forget(first, last + 1);
+      if (acks.first >= 0) inbox?.forget(acks.first, acks.last + 1);
+      this.#acks.end(acks);
     }
-    if (error !== undefined) throw error;
+    if (acks.error !== undefined) throw acks.error;
     return { refused };
+  }
+
+  /** Publishes the records of `batch` (waiting for room in the window); returns those refused. */
+  async #publish(
+    batch: readonly LoggedRecord[],
+    { nc, inbox }: Publishing,
+    acks: BatchAcks,
+  ): Promise<number> {
+    const maxPayload = nc.info?.max_payload ?? Infinity;
+    const records = this.#payload === "records";
+    let refused = 0;
+    for (let i = 0; i < batch.length && acks.error === undefined; i++) {
+      const { record, line, snapshotText } = batch[i];
+      const runId = record.snapshot?.meta?.run_id;
+      if (typeof runId !== "string" || runId === "") {
+        this.#refuse("(none)", "a record without a run_id has no message id");
+        refused++;
+        continue;
+      }
+      // The snapshot's text as the log holds it (exact numbers), not parsed and serialized.
+      const payload = this.#arena.encode(
+        records
+          ? line
+          : snapshotText ?? recordSnapshotText(line) ?? JSON.stringify(record.snapshot),
+      );
+      if (payload.length > maxPayload) {
+        this.#refuse(runId, `${payload.length} bytes exceed the server's max_payload`);
+        refused++;
+        continue;
+      }
+      // Awaited only when full: a yield per message would let the client flush each one alone.
+      if (this.#acks.full) {
+        await this.#acks.room(acks);
+        if (acks.error !== undefined) break;
+      }
+      this.#acks.sent(acks);
+      const token = inbox.publish(this.#subjects.of(record.snapshot), payload, runId, acks.answer);
+      if (acks.first < 0) acks.first = token;
+      acks.last = token;
+    }
+    return refused;
   }
 
   /** Closes the connection. Never rejects. */

@@ -141,7 +141,8 @@ export class PostgresWriter implements BatchDestination {
   readonly #context: PostgresConnectionContext;
   readonly #logger: Logger;
   readonly #ddl: string[];
-  #tableReady = false;
+  /** The table's creation, once started (forgotten when it failed, so the next batch retries). */
+  #tableReady: Promise<void> | undefined;
   #refused = 0;
   #lastRefusal: string | undefined;
 
@@ -208,6 +209,15 @@ export class PostgresWriter implements BatchDestination {
       connection: { application_name: "qts-observer" },
     };
     this.#sql = postgres(options.url, connection as postgres.Options<Record<string, never>>);
+  }
+
+  /**
+   * Two: the follower reads and selects the next batch while the database inserts this one (the
+   * statements are pipelined on the one connection, each its own transaction; rows are unique on
+   * `run_id`, so a batch sent again after a failure adds nothing twice).
+   */
+  get batchesInFlight(): number {
+    return 2;
   }
 
   /** The TLS mode the connection uses. */
@@ -315,11 +325,16 @@ export class PostgresWriter implements BatchDestination {
    * that dropped mid-transaction and crashes the process with an uncaught TypeError: its issue
    * #1208.) The table name passed `postgresTableDdl`'s pattern, so it is safe as a literal.
    */
-  async #ensureTable(): Promise<void> {
-    if (this.#tableReady) return;
-    const lock = `SELECT pg_advisory_xact_lock(hashtext('${this.table}'))`;
-    await this.#sql.unsafe([lock, ...this.#ddl].join(";\n")).simple();
-    this.#tableReady = true;
+  #ensureTable(): Promise<void> {
+    if (this.#tableReady === undefined) {
+      const lock = `SELECT pg_advisory_xact_lock(hashtext('${this.table}'))`;
+      const ready = this.#sql.unsafe([lock, ...this.#ddl].join(";\n")).simple().then(() => {});
+      this.#tableReady = ready;
+      ready.catch(() => {
+        if (this.#tableReady === ready) this.#tableReady = undefined;
+      });
+    }
+    return this.#tableReady;
   }
 
   /**

@@ -66,6 +66,8 @@ export interface LoggedRecord {
   readonly record: PatternRecord;
   /** The line exactly as the log holds it: the record's JSON text. */
   readonly line: string;
+  /** The snapshot's text within the line, when the reader already found it (no search again). */
+  readonly snapshotText?: string;
 }
 
 /** What a destination did with a batch it acknowledged. */
@@ -88,6 +90,14 @@ export interface BatchDestination extends AsyncDisposable {
   readonly name: string;
   /** What it writes to, for messages, e.g. `PostgreSQL table observer_records`. */
   readonly description: string;
+  /**
+   * How many batches may be in `deliver` at once (default 1: the next call comes after this one
+   * settled). A destination that takes more sends the batches in the order of the calls and may
+   * fail a batch because one before it failed; the follower counts a batch as delivered only
+   * once it and every batch before it were acknowledged, and after a failure sends every batch
+   * from the first unacknowledged one again, in order.
+   */
+  readonly batchesInFlight?: number;
   /** Delivers one batch, in log order; throws when the destination failed. */
   deliver(batch: readonly LoggedRecord[]): Promise<Delivery>;
   /** Releases the connection. Never rejects. */

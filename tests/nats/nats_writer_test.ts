@@ -7,9 +7,10 @@ import { Follower } from "../../src/follow/follower.ts";
 import { getObserverLogger } from "../../src/log/logging.ts";
 import { NatsWriter } from "../../src/nats/nats_writer.ts";
 import { NATS_STREAM_DEFAULTS } from "../../src/nats/settings.ts";
-import type { LoggedRecord } from "../../src/sinks/sink.ts";
+import type { BatchDestination, LoggedRecord } from "../../src/sinks/sink.ts";
 import { natsServerUnavailable, storedMessageIds, withStream } from "../helpers/nats.ts";
 import { recordLine, syntheticRecord, syntheticSnapshot } from "../helpers/snapshot_file.ts";
+import { recordLines } from "../helpers/record_lines.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const unavailable = natsServerUnavailable();
@@ -83,8 +84,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: "nats writer: a batch whose acks time out (the server hung) throws; sent again it is " +
-    "acknowledged as duplicates and stored once",
+  name: "nats writer: batches handed over before the one before settled publish in call order " +
+    "in one window; a batch whose acks time out (the server hung) throws, and so does the one " +
+    "after it; sent again they are acknowledged as duplicates and stored once",
   ignore: unavailable !== undefined,
   async fn() {
     await withStream(STREAM, async ({ server, jsm }) => {
@@ -92,18 +94,27 @@ Deno.test({
         servers: [server.url],
         name: "bus",
         logger,
+        ackWindow: 64,
         ackTimeoutMs: 300,
       });
-      await writer.deliver(batch(0, 500));
-      server.pause();
-      await assert.rejects(
+      assert.equal(writer.batchesInFlight, 2);
+      const [a, b] = await Promise.all([
+        writer.deliver(batch(0, 500)),
         writer.deliver(batch(500, 1000)),
-        /no publish ack from NATS within 300 ms/,
-      );
+      ]);
+      assert.deepEqual([a, b], [{ refused: 0 }, { refused: 0 }]);
+      assert.deepEqual(await storedMessageIds(jsm, STREAM.name), ids(0, 1000));
+      server.pause();
+      const first = writer.deliver(batch(1000, 1500));
+      const second = writer.deliver(batch(1500, 2000));
+      await assert.rejects(first, /no publish ack from NATS within 300 ms/);
+      await assert.rejects(second, /no publish ack from NATS within 300 ms/);
       server.resume();
-      await writer.deliver(batch(500, 1000));
+      await writer.deliver(batch(1000, 1500));
+      await writer.deliver(batch(1500, 2000));
       const stored = await storedMessageIds(jsm, STREAM.name);
-      assert.deepEqual(stored.toSorted(), ids(0, 1000).toSorted());
+      assert.equal(stored.length, 2000);
+      assert.deepEqual(new Set(stored), new Set(ids(0, 2000)));
     });
   },
 });
@@ -183,6 +194,69 @@ Deno.test({
       const stored = await storedMessageIds(jsm, STREAM.name);
       assert.equal(stored.length, 6000);
       assert.deepEqual(new Set(stored), new Set(ids(0, 6000)));
+    });
+  },
+});
+
+Deno.test({
+  name: "nats follower, two batches in flight: the server killed while both are out loses " +
+    "nothing; the batches re-sent are dropped by the stream's duplicate window (Nats-Msg-Id = " +
+    "run_id), every record stored once",
+  ignore: unavailable !== undefined,
+  async fn() {
+    await withStream(STREAM, async ({ server, jsm }) => {
+      const dir = await tempDir("follow-nats");
+      await Deno.writeTextFile(join(dir, "log.jsonl"), recordLines(0, 4000));
+      const writer = new NatsWriter({
+        servers: [server.url],
+        name: "bus",
+        logger,
+        ackTimeoutMs: 500,
+      });
+      let inFlight = 0;
+      let killed: Promise<void> | undefined;
+      // Kills the server the first time a batch is handed over while the one before is out.
+      const destination: BatchDestination = {
+        name: writer.name,
+        description: writer.description,
+        batchesInFlight: writer.batchesInFlight,
+        async deliver(batch) {
+          inFlight++;
+          const delivery = writer.deliver(batch);
+          if (inFlight === 2 && killed === undefined) killed = server.kill();
+          try {
+            return await delivery;
+          } finally {
+            inFlight--;
+          }
+        },
+        close: () => writer.close(),
+        [Symbol.asyncDispose]: () => writer.close(),
+      };
+      const failing = Promise.withResolvers<void>();
+      const opened: { follower?: Follower } = {};
+      const follower = opened.follower = await Follower.open({
+        name: "bus",
+        log: { dir, base: "log" },
+        destination,
+        logger,
+        chunkBytes: 32 * 1024,
+        backoff: { firstMs: 20, maxMs: 100 },
+        onChange: () => opened.follower?.stats().state === "failing" && failing.resolve(),
+      });
+      const done = follower.run();
+      follower.finish();
+      await failing.promise;
+      await killed;
+      assert.ok((await follower.lag()).bytes > 0, "behind while the server is down");
+      await server.start();
+      await done;
+      await follower.close();
+      assert.equal(follower.stats().state, "finished");
+      assert.equal(follower.stats().deliveredTotal, 4000);
+      const stored = await storedMessageIds(jsm, STREAM.name);
+      assert.equal(stored.length, 4000, "each record stored once");
+      assert.deepEqual(new Set(stored), new Set(ids(0, 4000)));
     });
   },
 });
