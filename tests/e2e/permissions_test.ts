@@ -14,26 +14,10 @@ import { removeTempDir, tempDir } from "../helpers/temp.ts";
 
 const decoder = new TextDecoder();
 
-/** Runs `deno task -q permissions <args>` in the project copy at `root`: the printed line. */
-async function permissionsLine(root: string, args: string[]): Promise<ScriptRun> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", "permissions", ...args],
-    cwd: root,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout).trim(),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
-/** Runs `line` followed by `args` through bash in `cwd`, as `eval "$line ..."` would. */
-async function runLine(line: string, args: string[], cwd: string): Promise<ScriptRun> {
-  const output = await new Deno.Command("bash", {
-    args: ["-c", `${line} ${args.map(shellWord).join(" ")}`],
+/** Runs `program` with `args` in `cwd` (no colours) and collects its exit code and output. */
+async function run(program: string, args: string[], cwd: string): Promise<ScriptRun> {
+  const output = await new Deno.Command(program, {
+    args,
     cwd,
     env: { NO_COLOR: "1" },
     stdout: "piped",
@@ -44,6 +28,17 @@ async function runLine(line: string, args: string[], cwd: string): Promise<Scrip
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/** Runs `deno task -q permissions <args>` in the project copy at `root`: the printed line. */
+async function permissionsLine(root: string, args: string[]): Promise<ScriptRun> {
+  const printed = await run(Deno.execPath(), ["task", "-q", "permissions", ...args], root);
+  return { ...printed, stdout: printed.stdout.trim() };
+}
+
+/** Runs `line` followed by `args` through bash in `cwd`, as `eval "$line ..."` would. */
+function runLine(line: string, args: string[], cwd: string): Promise<ScriptRun> {
+  return run("bash", ["-c", `${line} ${args.map(shellWord).join(" ")}`], cwd);
 }
 
 Deno.test("the printed line reads a record file outside the project; the task alone may not", async () => {
