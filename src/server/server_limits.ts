@@ -18,6 +18,11 @@ export interface ServerLimits extends ConnectionLimits {
   /** Ingest requests handled at once (503 with `Retry-After` beyond). */
   readonly maxConcurrentRequests: number;
   /**
+   * Ingest requests handled at once for one client address (503 with `Retry-After` beyond), so
+   * that one client's slow bodies cannot hold every slot.
+   */
+  readonly maxRequestsPerClient: number;
+  /**
    * How long a request waits for room in full sink queues before it is refused with 503 and
    * nothing of it recorded, in ms.
    */
@@ -30,7 +35,8 @@ export interface ServerLimits extends ConnectionLimits {
 export const DEFAULT_SERVE_PORT = 8089;
 
 /**
- * The default limits: 4 MiB bodies, 10,000 lines, 1 MiB lines, 8 requests at once, 2 s of
+ * The default limits: 4 MiB bodies, 10,000 lines, 1 MiB lines, 8 requests at once (4 from one
+ * client address), 2 s of
  * waiting for full queues, 30 s for a body; and the connection limits (10 s for the headers,
  * 64 KiB of them, 1,024 connections, 30 s for a stalled send).
  */
@@ -40,6 +46,7 @@ export const SERVER_LIMITS: ServerLimits = {
   maxLines: 10_000,
   maxLineBytes: 1024 * 1024,
   maxConcurrentRequests: 8,
+  maxRequestsPerClient: 4,
   backpressureWaitMs: 2000,
   bodyTimeoutMs: 30_000,
 };

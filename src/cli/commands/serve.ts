@@ -39,6 +39,8 @@ export interface ServeFlags extends CommonFlags, TlsFlags {
   maxLineBytes: number;
   /** `--max-concurrent-requests`: ingest requests handled at once. */
   maxConcurrentRequests: number;
+  /** `--max-requests-per-client`: ingest requests handled at once for one client address. */
+  maxRequestsPerClient: number;
   /** `--backpressure-wait-ms`: how long a request waits for room in the sink queues. */
   backpressureWaitMs: number;
   /** `--header-timeout-ms`: time to send the request headers. */
@@ -102,6 +104,12 @@ export function addServeOptions(command: Command): Command {
       "ingest requests handled at once (503 with Retry-After beyond)",
       parsePositiveInt,
       SERVER_LIMITS.maxConcurrentRequests,
+    )
+    .option(
+      "--max-requests-per-client <n>",
+      "ingest requests handled at once for one client address (503 with Retry-After beyond)",
+      parsePositiveInt,
+      SERVER_LIMITS.maxRequestsPerClient,
     )
     .option(
       "--backpressure-wait-ms <n>",

@@ -65,6 +65,8 @@ function letGo(answer: object, lost: number): Response {
 export function ingestRoute(context: ServiceContext, recorder: BodyRecorder): Route {
   const { limits } = context;
   let inFlight = 0;
+  /** Ingest requests in progress per client address (the host of `host:port`). */
+  const perClient = new Map<string, number>();
   const numbering = { last: 0 };
   return {
     path: "/v1/snapshots",
@@ -81,7 +83,18 @@ export function ingestRoute(context: ServiceContext, recorder: BodyRecorder): Ro
           { "retry-after": "1" },
         );
       }
+      const client = clientAddress(remote);
+      const ofClient = perClient.get(client) ?? 0;
+      if (ofClient >= limits.maxRequestsPerClient) {
+        return problem(
+          503,
+          `expected at most ${limits.maxRequestsPerClient} ingest requests at once from one ` +
+            "client address; retry",
+          { "retry-after": "1" },
+        );
+      }
       inFlight++;
+      perClient.set(client, ofClient + 1);
       try {
         // Numbered once its body came whole.
         const input = () => `http:${remote}#${++numbering.last}`;
@@ -94,9 +107,18 @@ export function ingestRoute(context: ServiceContext, recorder: BodyRecorder): Ro
         return problem(500, "the request could not be recorded; see the service's log");
       } finally {
         inFlight--;
+        const left = (perClient.get(client) ?? 1) - 1;
+        if (left === 0) perClient.delete(client);
+        else perClient.set(client, left);
       }
     },
   };
+}
+
+/** The address part of a peer's `host:port` (`[v6]:port` too). */
+function clientAddress(remote: string): string {
+  const colon = remote.lastIndexOf(":");
+  return colon <= 0 ? remote : remote.slice(0, colon);
 }
 
 /** Reads, records and answers one ingest request (within the limit of requests at once). */
