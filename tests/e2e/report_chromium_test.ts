@@ -111,17 +111,31 @@ function recordLine(ms: number, symbol: string, price: number, volume: number): 
   ));
 }
 
+/**
+ * Copies this run's screenshots and pages to `$TMPDIR/qts-report-shots`, replacing an earlier
+ * run's (kept after the run to look at; never piles up). When another run replaces it at the same
+ * moment, that run's copy is the one kept.
+ */
+async function keepShots(from: string): Promise<string> {
+  const kept = join(Deno.env.get("TMPDIR") ?? "/tmp", "qts-report-shots");
+  const staged = await Deno.makeTempDir({ prefix: "qts-report-shots-" });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isFile) await Deno.copyFile(join(from, entry.name), join(staged, entry.name));
+  }
+  await Deno.remove(kept, { recursive: true }).catch(() => {});
+  await Deno.rename(staged, kept).catch(() => Deno.remove(staged, { recursive: true }));
+  return kept;
+}
+
 Deno.test({
   name: "report in Chromium: candles, volume and rate bars from zero, sorted across two files, " +
     "for the KIS fixture replayed and for a two-file merge (screenshots saved)",
   ignore: await chromiumUnavailable() !== undefined,
   async fn() {
     const executablePath = await ensureChromium();
-    // Kept after the run (not a tempDir, which is removed at exit), to look at.
-    // One folder, replaced by each run (kept for a person to look at; never piles up).
-    const shots = join(Deno.env.get("TMPDIR") ?? "/tmp", "qts-report-shots");
-    await Deno.remove(shots, { recursive: true }).catch(() => {});
-    await Deno.mkdir(shots, { recursive: true });
+    // This run's own folder (two suites at once must not share one); copied at the end to one
+    // folder a person can look at, which each run replaces.
+    const shots = await tempDir("report-shots");
     const root = await copyProject();
     const archive = join(root, "kis-swing-20260126.jsonl");
     await Deno.copyFile(fixture("kis-swing-20260126.jsonl"), archive);
@@ -266,8 +280,9 @@ Deno.test({
       for (const name of ["kis.png", "merge.png"]) {
         const bytes = await Deno.readFile(join(shots, name));
         assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG was saved");
-        console.log(`screenshot: ${join(shots, name)}`);
       }
+      const kept = await keepShots(shots);
+      console.log(`screenshots: ${join(kept, "kis.png")}, ${join(kept, "merge.png")}`);
     } finally {
       await browser.close();
     }
