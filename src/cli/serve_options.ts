@@ -5,6 +5,8 @@
  * @module
  */
 
+import { isPem, pemHeader, type PemKind } from "../io/pem.ts";
+
 /** Where the token comes from. */
 export interface TokenFlags {
   /** `--token-env`: the environment variable holding it. */
@@ -75,15 +77,17 @@ export interface TlsFlags {
   tlsKey?: string;
 }
 
-async function readPem(flag: string, path: string, label: RegExp): Promise<string> {
+async function readPem(flag: string, path: string, kind: PemKind): Promise<string> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
     throw new Error(`${flag} ${path}: cannot read it: ${(error as Error).message}`);
   }
-  if (!label.test(text)) {
-    throw new Error(`${flag} ${path}: expected a PEM file (${label.source}), got something else`);
+  if (!isPem(text, kind)) {
+    throw new Error(
+      `${flag} ${path}: expected a PEM file (${pemHeader(kind)}), got something else`,
+    );
   }
   return text;
 }
@@ -102,11 +106,7 @@ export async function readTlsCertificate(
     throw new Error("--tls-cert and --tls-key: expected both (a certificate and its key), got one");
   }
   return {
-    cert: await readPem("--tls-cert", resolvePath(flags.tlsCert), /-----BEGIN CERTIFICATE-----/),
-    key: await readPem(
-      "--tls-key",
-      resolvePath(flags.tlsKey),
-      /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-    ),
+    cert: await readPem("--tls-cert", resolvePath(flags.tlsCert), "certificate"),
+    key: await readPem("--tls-key", resolvePath(flags.tlsKey), "key"),
   };
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { isEncryptedPem, isPem } from "../io/pem.ts";
 import { printable } from "../io/printable.ts";
 import {
   describeSecuritySpec,
@@ -271,7 +272,7 @@ class SecretReading {
     const what = kind === "key" ? "a PEM private key" : "PEM certificates";
     const text = this.fileText(key, path, what, kind === "key");
     if (text === undefined) return undefined;
-    if (kind === "key" && /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(text)) {
+    if (kind === "key" && isEncryptedPem(text)) {
       return this.#problem(
         key,
         `expected an unencrypted PEM private key in ${
@@ -279,10 +280,7 @@ class SecretReading {
         }, got an encrypted one (not supported)`,
       );
     }
-    const ok = kind === "key"
-      ? /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)
-      : /-----BEGIN CERTIFICATE-----/.test(text);
-    if (!ok) {
+    if (!isPem(text, kind === "key" ? "key" : "certificate")) {
       return this.#problem(
         key,
         `expected ${printable(path)} to hold ${what} (-----BEGIN ${

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { isEncryptedPem, isPem, pemHeader, type PemKind } from "../io/pem.ts";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import { isIP } from "node:net";
 import { printable } from "../io/printable.ts";
@@ -57,9 +58,9 @@ function readText(key: string, path: string, secret: boolean): string {
   return text;
 }
 
-function pem(key: string, path: string, text: string, what: RegExp): string {
-  if (!what.test(text)) {
-    throw new Error(`${key}: expected a PEM file (${what.source}) in ${printable(path)}`);
+function pem(key: string, path: string, text: string, kind: PemKind): string {
+  if (!isPem(text, kind)) {
+    throw new Error(`${key}: expected a PEM file (${pemHeader(kind)}) in ${printable(path)}`);
   }
   return text;
 }
@@ -79,21 +80,21 @@ export function readPostgresSecrets(files: PostgresSecretFiles): PostgresSecrets
   const out: { ca?: string; cert?: string; key?: string; password?: string } = {};
   if (files.tlsCaFile !== undefined) {
     const text = readText("tls_ca_file", files.tlsCaFile, false);
-    out.ca = pem("tls_ca_file", files.tlsCaFile, text, /-----BEGIN CERTIFICATE-----/);
+    out.ca = pem("tls_ca_file", files.tlsCaFile, text, "certificate");
   }
   if (files.tlsCertFile !== undefined) {
     const text = readText("tls_cert_file", files.tlsCertFile, false);
-    out.cert = pem("tls_cert_file", files.tlsCertFile, text, /-----BEGIN CERTIFICATE-----/);
+    out.cert = pem("tls_cert_file", files.tlsCertFile, text, "certificate");
   }
   if (files.tlsKeyFile !== undefined) {
     const text = readText("tls_key_file", files.tlsKeyFile, true);
-    if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
+    if (isEncryptedPem(text)) {
       throw new Error(
         `tls_key_file: ${printable(files.tlsKeyFile)} is encrypted; expected a key without a ` +
           "passphrase (kept readable by this user only)",
       );
     }
-    out.key = pem("tls_key_file", files.tlsKeyFile, text, /-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+    out.key = pem("tls_key_file", files.tlsKeyFile, text, "key");
   }
   if (files.passwordFile !== undefined) {
     const text = readText("password_file", files.passwordFile, true);
