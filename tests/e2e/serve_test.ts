@@ -282,11 +282,12 @@ Deno.test("serve: when a sink stays full the request waits, then gets 503 and no
   );
   const port = freePort();
   const out = join(root, "out.jsonl");
+  const go = join(root, "read-now");
   const flags = (await taskPermissionFlags("serve", root)).map((f) =>
     f.startsWith("--allow-net=") ? `${f},${serveNet(root, port).join(",")}` : f
   );
-  // The service's stdout goes to a reader that sleeps 3 s before it reads: the pipe fills, then
-  // the stdout sink's small queue.
+  // The service's stdout goes to a reader that does not read until the test says so (a file
+  // appears): the pipe fills, then the stdout sink's small queue. No clock decides when.
   const script = [
     Deno.execPath(),
     "run",
@@ -301,7 +302,7 @@ Deno.test("serve: when a sink stays full the request waits, then gets 503 and no
     "300",
   ].map((a) => `'${a}'`).join(" ");
   const child = new Deno.Command("bash", {
-    args: ["-c", `${script} | (sleep 3; cat > '${out}')`],
+    args: ["-c", `${script} | (until [ -e '${go}' ]; do sleep 0.05; done; cat > '${out}')`],
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -327,6 +328,7 @@ Deno.test("serve: when a sink stays full the request waits, then gets 503 and no
       accepted += answer.accepted;
     }
   }
+  await Deno.writeTextFile(go, "");
   assert.equal(refused, 1, "a full sink turned a request away");
   await fetch(`${base}/readyz`).then((r) => r.body?.cancel());
   // Stop the service (the shell's first child), then let the reader drain.
