@@ -307,34 +307,43 @@ Deno.test("serve: when a sink stays full the request waits, then gets 503 and no
     stderr: "piped",
   }).spawn();
   const base = `http://127.0.0.1:${port}`;
-  await waitUntilHealthy(base);
+  // Stops the service (the shell's first child), then lets the reader drain; also when an
+  // assertion failed, so that no service outlives the test.
+  const stop = async () => {
+    await Deno.writeTextFile(go, "");
+    await new Deno.Command("pkill", { args: ["-TERM", "-f", `127.0.0.1:${port} --config`] })
+      .output();
+    await child.stderr.cancel().catch(() => {});
+    await child.status;
+  };
   let accepted = 0;
   let refused = 0;
-  let next = 0;
-  for (let request = 0; request < 200 && refused === 0; request++) {
-    const body = Array.from({ length: 20 }, () => snapshotLine(next++)).join("\n") + "\n";
-    const response = await fetch(`${base}/v1/snapshots`, { method: "POST", body });
-    const answer = await response.json();
-    if (response.status === 503) {
-      refused++;
-      assert.equal(response.headers.get("retry-after"), "1");
-      assert.match(
-        answer.error,
-        /queues are full \(stdout#0\); nothing of this request was recorded/,
-      );
-      next -= 20; // the client would send these again
-    } else {
-      assert.equal(response.status, 200);
-      accepted += answer.accepted;
+  try {
+    await waitUntilHealthy(base);
+    let next = 0;
+    for (let request = 0; request < 200 && refused === 0; request++) {
+      const body = Array.from({ length: 20 }, () => snapshotLine(next++)).join("\n") + "\n";
+      const response = await fetch(`${base}/v1/snapshots`, { method: "POST", body });
+      const answer = await response.json();
+      if (response.status === 503) {
+        refused++;
+        assert.equal(response.headers.get("retry-after"), "1");
+        assert.match(
+          answer.error,
+          /queues are full \(stdout#0\); nothing of this request was recorded/,
+        );
+        next -= 20; // the client would send these again
+      } else {
+        assert.equal(response.status, 200);
+        accepted += answer.accepted;
+      }
     }
+    await Deno.writeTextFile(go, "");
+    assert.equal(refused, 1, "a full sink turned a request away");
+    await fetch(`${base}/readyz`).then((r) => r.body?.cancel());
+  } finally {
+    await stop();
   }
-  await Deno.writeTextFile(go, "");
-  assert.equal(refused, 1, "a full sink turned a request away");
-  await fetch(`${base}/readyz`).then((r) => r.body?.cancel());
-  // Stop the service (the shell's first child), then let the reader drain.
-  await new Deno.Command("pkill", { args: ["-TERM", "-f", `127.0.0.1:${port} --config`] }).output();
-  await child.stderr.cancel();
-  await child.status;
   const ids = (await fileLines(out)).map((l) => JSON.parse(l).snapshot.meta.run_id);
   assert.equal(ids.length, accepted, "what was answered accepted is what was written");
   assert.deepEqual(ids, Array.from({ length: accepted }, (_, i) => `r${i}`), "in order, no gap");
