@@ -22,13 +22,7 @@ import type { SinkSummary } from "./run_summary.ts";
 import type { FollowerSinkConfig } from "./recording_log.ts";
 import { sendableFollowerConfig } from "./follower_worker_config.ts";
 
-/**
- * How long a run from a file input waits at its end for its followers, by default: 60 s rides
- * out a database restart or a broker's leader election (seconds to tens of seconds) without
- * keeping a scripted replay waiting long for a destination that is really gone; past it the run
- * exits 1 and says how to finish (`observer.ts follow`).
- */
-export const DEFAULT_FOLLOW_TIMEOUT_SECONDS = 60;
+export { DEFAULT_FOLLOW_TIMEOUT_SECONDS } from "./follower_defaults.ts";
 
 /** The destination of a postgres sink description (checks the fence, loads the client). */
 async function openPostgresDestination(config: PostgresSinkConfig): Promise<BatchDestination> {
@@ -124,11 +118,37 @@ export async function followerParts(config: FollowerSinkConfig): Promise<Followe
 /** The module each follower's worker runs. */
 const FOLLOWER_WORKER = new URL("./follower_worker.ts", import.meta.url);
 
+/** Where {@linkcode openFollowers} runs the followers. */
+export interface OpenFollowersOptions {
+  /**
+   * True: each on this thread, for a process that does nothing else (`observer.ts follow`),
+   * sparing a worker's start (a second isolate loading logging, the follower and the
+   * destination's client again). False (the default): each in a worker of its own, off the
+   * recording's thread.
+   */
+  readonly onThisThread?: boolean;
+}
+
+/** A follower of `config` opened on this thread; its destination closed if it cannot start. */
+async function openFollowerHere(
+  config: FollowerSinkConfig,
+  log: LogLocation,
+): Promise<RunningFollower> {
+  const { Follower } = await import("../follow/follower.ts");
+  const parts = await followerParts(config);
+  try {
+    return await Follower.open({ ...parts, log, logger: getObserverLogger("follow") });
+  } catch (error) {
+    await parts.destination.close();
+    throw error;
+  }
+}
+
 /**
- * Opens a follower for each description, each in a worker of its own (a second core: reading
- * the log back, parsing, filtering, the destination's client and the checkpoint writes are off
- * the recording's thread), and starts it. When one cannot be opened, those already open are
- * closed and the error is thrown.
+ * Opens a follower for each description and starts it: each in a worker of its own (a second
+ * core: reading the log back, parsing, filtering, the destination's client and the checkpoint
+ * writes are off the recording's thread), or on this thread with `options.onThisThread`. When
+ * one cannot be opened, those already open are closed and the error is thrown.
  *
  * @example
  * ```ts
@@ -142,12 +162,15 @@ const FOLLOWER_WORKER = new URL("./follower_worker.ts", import.meta.url);
 export async function openFollowers(
   configs: readonly FollowerSinkConfig[],
   log: LogLocation,
+  options: OpenFollowersOptions = {},
 ): Promise<RunningFollower[]> {
   const followers: RunningFollower[] = [];
   try {
     for (const config of configs) {
       followers.push(
-        await WorkerFollower.open(FOLLOWER_WORKER, sendableFollowerConfig(config), log),
+        options.onThisThread
+          ? await openFollowerHere(config, log)
+          : await WorkerFollower.open(FOLLOWER_WORKER, sendableFollowerConfig(config), log),
       );
     }
   } catch (error) {

@@ -8,7 +8,7 @@
 
 import { recordingLayout } from "../app/recording_log.ts";
 import type { NatsConfig, ObserverConfig } from "../config/config_types.ts";
-import { type EnvReader, loadRunConfig } from "./recording_command.ts";
+import { type EnvReader, loadRunConfig } from "./run_config.ts";
 import { checkUserRecordFileName } from "../paths.ts";
 import { natsEndpoint, requireNatsAccess } from "../nats/servers.ts";
 import { EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";

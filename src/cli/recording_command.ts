@@ -12,8 +12,7 @@ import { setupLogging, teardownLogging } from "../log/logging.ts";
 import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { type CommonFlags, sinkTuningFrom } from "./sink_options.ts";
 import { type ObserverConfig } from "../config/config_types.ts";
-import { resolveConnectionUrls } from "../config/resolve_config.ts";
-import { ConfigError, loadConfig } from "../config/load_config.ts";
+import { type EnvReader, loadRunConfig } from "./run_config.ts";
 import { printable } from "../io/printable.ts";
 import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
 import { writeAllSync } from "./stdio.ts";
@@ -47,38 +46,6 @@ export interface RecordingRun {
    * files per instance); a thrown error's message is printed and the run exits 2.
    */
   readonly configure?: (config: ObserverConfig | undefined) => Promise<ObserverConfig | undefined>;
-}
-
-/** Reads an environment variable: its value, or undefined when it is not set. */
-export type EnvReader = (name: string) => string | undefined;
-
-/** An environment variable through `env`, or why it cannot be read (the tasks grant only some). */
-function readEnvironment(env: EnvReader, name: string): string | undefined {
-  if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
-    throw new Error(
-      "no permission to read it; the tasks grant QTS_* and PG* variables (see README, Permissions)",
-    );
-  }
-  return env(name);
-}
-
-/**
- * Loads a configuration file with its connection URLs resolved from the environment variables it
- * names (read with `env`); returns the message saying why it cannot be used instead.
- */
-export async function loadRunConfig(
-  path: string,
-  env: EnvReader,
-): Promise<ObserverConfig | string> {
-  try {
-    const config = await loadConfig(path);
-    const resolved = resolveConnectionUrls(config, (name) => readEnvironment(env, name));
-    if (Array.isArray(resolved)) return new ConfigError(path, resolved).message;
-    return resolved;
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
 }
 
 /** The configuration of a run, or the message saying why it cannot be used. */

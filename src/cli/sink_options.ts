@@ -8,7 +8,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import { LOG_LEVELS, type LogLevelName } from "../log/logging.ts";
 import { DEFAULT_RECORD_FILE } from "../paths.ts";
-import { DEFAULT_FOLLOW_TIMEOUT_SECONDS } from "../app/followers.ts";
+import { DEFAULT_FOLLOW_TIMEOUT_SECONDS } from "../app/follower_defaults.ts";
 import { WHEN_FULL_POLICIES, type WhenFull } from "../sinks/batching_queue.ts";
 import {
   FSYNC_POLICIES,

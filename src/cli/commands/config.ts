@@ -1,12 +1,10 @@
 /**
  * `observer.ts config check`: a configuration file validated, and printed with every default
- * filled in.
+ * filled in. The configuration's modules (its schema) are loaded only when `config check` runs.
  *
  * @module
  */
 
-import { effectiveConfig } from "../../config/effective_config.ts";
-import { loadConfig } from "../../config/load_config.ts";
 import { EXIT_OK } from "../exit_codes.ts";
 import type { Command } from "../options.ts";
 import { writeAllSync } from "../stdio.ts";
@@ -35,6 +33,8 @@ export function registerConfig(program: Command, host: CommandHost): void {
 
 /** Runs `config check` on `file` (as typed); returns 0, or 2 when it is not valid. */
 export async function runConfigCheck(file: string, context: CommandContext): Promise<number> {
+  const { loadConfig } = await import("../../config/load_config.ts");
+  const { effectiveConfig } = await import("../../config/effective_config.ts");
   try {
     const config = await loadConfig(context.userPath(file));
     writeAllSync(context.stdout, JSON.stringify(effectiveConfig(config), null, 2) + "\n");

@@ -6,7 +6,7 @@
  */
 
 import { EXIT_USAGE } from "../exit_codes.ts";
-import type { EnvReader } from "../recording_command.ts";
+import type { EnvReader } from "../run_config.ts";
 import { writeAllSync } from "../stdio.ts";
 
 /** A standard output stream (`Deno.stdout`, `Deno.stderr`). */

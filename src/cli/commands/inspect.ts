@@ -1,16 +1,11 @@
 /**
  * `observer.ts inspect`: a summary of record files (and dead-letter files), as a table or JSON.
+ * Its action (`inspect_action.ts`) is loaded only when `inspect` runs.
  *
  * @module
  */
 
-import { inspectRecordFiles } from "../../records/inspect.ts";
-import { formatInspectReport } from "../../records/inspect_table.ts";
-import { EXIT_INCOMPLETE, EXIT_OK } from "../exit_codes.ts";
 import { addInputOptions, type Command, type InputFlags } from "../options.ts";
-import { writeAllSync } from "../stdio.ts";
-import { type CommandContext } from "./context.ts";
-import { inputsOrFail, progressFor } from "./read_inputs.ts";
 import type { CommandHost } from "./program.ts";
 
 /** The flags of `inspect`. */
@@ -35,29 +30,8 @@ export function registerInspect(program: Command, host: CommandHost): void {
         "\n\nExample:\n  deno task observer inspect data/observer/observer.jsonl",
     )
     .exitOverride()
-    .action(
-      host.action((files: string[], flags: InspectFlags) => runInspect(files, flags, host.context)),
-    );
-}
-
-/** Runs `inspect`: prints the summary; returns 1 when there were bad lines or a torn tail. */
-export async function runInspect(
-  files: readonly string[],
-  flags: InspectFlags,
-  context: CommandContext,
-): Promise<number> {
-  const inputs = await inputsOrFail(context, files, { stdin: true });
-  if (typeof inputs === "number") return inputs;
-  const progress = progressFor(context, "inspect", inputs.totalBytes);
-  const report = await inspectRecordFiles(inputs.inputs, {
-    onBytes: (n) => progress.add(n),
-    maxLineBytes: flags.maxLineBytes,
-  });
-  progress.stop();
-  writeAllSync(
-    context.stdout,
-    (flags.json ? JSON.stringify(report, null, 2) : formatInspectReport(report)) + "\n",
-  );
-  const torn = report.files.some((f) => f.tornTail !== undefined);
-  return report.badLines > 0 || torn ? EXIT_INCOMPLETE : EXIT_OK;
+    .action(host.action(async (files: string[], flags: InspectFlags) => {
+      const { runInspect } = await import("./inspect_action.ts");
+      return await runInspect(files, flags, host.context);
+    }));
 }

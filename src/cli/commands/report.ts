@@ -1,21 +1,14 @@
 /**
  * `observer.ts report`: one self-contained HTML report of record files, snapshot files or market
- * archives under `data/observer`.
+ * archives under `data/observer`. Its action (`report_action.ts`) is loaded only when `report`
+ * runs.
  *
  * @module
  */
 
-import { resolve } from "node:path";
-import { outputFilePath } from "../../paths.ts";
-import { collectReportData } from "../../report/report_data.ts";
-import { renderReportHtml } from "../../report/report_html.ts";
 import type { InputFormat } from "../../sources/snapshot_inputs.ts";
-import { EXIT_OK } from "../exit_codes.ts";
 import { parseList, parsePositiveInt } from "../flag_parsers.ts";
 import { addInputOptions, type Command, type InputFlags, modeOption } from "../options.ts";
-import { writeAllSync } from "../stdio.ts";
-import { type CommandContext, errorMessage, fail } from "./context.ts";
-import { inputsOrFail, progressFor } from "./read_inputs.ts";
 import type { CommandHost } from "./program.ts";
 import { inputFormatOption } from "./replay.ts";
 
@@ -66,37 +59,8 @@ export function registerReport(program: Command, host: CommandHost): void {
         "  deno task observer report --symbols 005930,000660 data/observer/observer.jsonl",
     )
     .exitOverride()
-    .action(
-      host.action((files: string[], flags: ReportFlags) => runReport(files, flags, host.context)),
-    );
-}
-
-/** Runs `report`: writes the page and prints its path; returns the exit code. */
-export async function runReport(
-  files: readonly string[],
-  flags: ReportFlags,
-  context: CommandContext,
-): Promise<number> {
-  let out: string;
-  try {
-    out = outputFilePath(context.root, flags.out, ".html");
-  } catch (error) {
-    return fail(context, errorMessage(error));
-  }
-  const inputs = await inputsOrFail(context, files, { stdin: true });
-  if (typeof inputs === "number") return inputs;
-  const progress = progressFor(context, "report", inputs.totalBytes);
-  const data = await collectReportData(inputs.inputs, {
-    symbols: flags.symbols,
-    interval: flags.interval,
-    format: flags.format,
-    mode: flags.mode,
-    maxLineBytes: flags.maxLineBytes,
-    onBytes: (n) => progress.add(n),
-  });
-  progress.stop();
-  await Deno.mkdir(resolve(out, ".."), { recursive: true });
-  await Deno.writeTextFile(out, renderReportHtml(data));
-  writeAllSync(context.stdout, `report: ${out}\n`);
-  return EXIT_OK;
+    .action(host.action(async (files: string[], flags: ReportFlags) => {
+      const { runReport } = await import("./report_action.ts");
+      return await runReport(files, flags, host.context);
+    }));
 }

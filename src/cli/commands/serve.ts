@@ -1,26 +1,17 @@
 /**
  * `observer.ts serve`: the Observer as an HTTP service. The flags are added in
- * {@linkcode addServeOptions} and checked in {@linkcode serveSetup} before anything is opened;
- * a new flag of the service goes in those two places.
+ * {@linkcode addServeOptions} and checked in `serveSetup` (`serve_action.ts`, loaded only when
+ * `serve` runs) before anything is opened; a new flag of the service goes in those two places.
  *
  * @module
  */
 
-import { getObserverLogger } from "../../log/logging.ts";
-import { isLoopback } from "../../server/bearer_token.ts";
-import {
-  DEFAULT_SERVE_PORT,
-  SERVER_LIMITS,
-  startObserverServer,
-} from "../../server/observer_server.ts";
-import { serviceSocketPath } from "../../paths.ts";
+import { DEFAULT_SERVE_PORT, SERVER_LIMITS } from "../../server/server_limits.ts";
 import { parseMaxLineBytes, parsePositiveInt } from "../flag_parsers.ts";
-import { type Command, workersFlag, workersOption } from "../options.ts";
-import { runRecordingCommand } from "../recording_command.ts";
-import { parseListen, readTlsCertificate, readToken, type TlsFlags } from "../serve_options.ts";
+import { type Command, workersOption } from "../options.ts";
+import type { TlsFlags } from "../serve_options.ts";
 import { SHUTDOWN_SIGNALS_HELP } from "../signals.ts";
-import { addCommonOptions, type CommonFlags, configFlags } from "../sink_options.ts";
-import { type CommandContext, errorMessage, fail } from "./context.ts";
+import { addCommonOptions, type CommonFlags } from "../sink_options.ts";
 import type { CommandHost } from "./program.ts";
 
 /** The flags of `serve`. */
@@ -53,18 +44,6 @@ export interface ServeFlags extends CommonFlags, TlsFlags {
   sendTimeoutMs: number;
   /** `--open-metrics`: leave `/metrics` open beside a token. */
   openMetrics?: boolean;
-}
-
-/** What `serve` listens with, checked before anything is opened. */
-export interface ServeSetup {
-  /** The address to listen on. */
-  readonly listen: { readonly hostname: string; readonly port: number };
-  /** The Unix socket behind the connection guard. */
-  readonly socketPath: string;
-  /** The bearer token, if one is set. */
-  readonly token?: string;
-  /** The certificate and key the service listens with (HTTPS), if given. */
-  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 /** Adds the service's own flags (beside the common ones) to `command`. */
@@ -165,78 +144,8 @@ export function registerServe(program: Command, host: CommandHost): void {
         `permission to listen.\n\n${SHUTDOWN_SIGNALS_HELP}\n\nExample:\n  deno task serve`,
     )
     .exitOverride()
-    .action(
-      host.action((flags: ServeFlags, command: Command) => runServe(flags, command, host.context)),
-    );
-}
-
-/**
- * The address, socket and token `flags` describe; throws with the message to print when the
- * service may not listen there (a token missing beyond loopback, no permission).
- */
-export async function serveSetup(flags: ServeFlags, context: CommandContext): Promise<ServeSetup> {
-  const listen = parseListen(flags.listen);
-  const socketPath = serviceSocketPath(context.root, listen.port);
-  const token = await readToken(flags, context.userPath, context.env);
-  const tls = await readTlsCertificate(flags, context.userPath);
-  if (token === undefined && !isLoopback(listen.hostname)) {
-    throw new Error(
-      `--listen ${flags.listen}: expected --token-env or --token-file to listen beyond this ` +
-        "machine (only loopback addresses may go without a token)",
-    );
-  }
-  const needed = [`${listen.hostname}:${listen.port}`, `unix:${socketPath}`];
-  const missing = needed.filter((host) =>
-    Deno.permissions.querySync({ name: "net", host }).state !== "granted"
-  );
-  if (missing.length > 0) {
-    throw new Error(
-      `--listen ${flags.listen}: no permission to listen there (the service listens on the ` +
-        `address and, behind its connection guard, on a Unix socket); the serve task grants ` +
-        `127.0.0.1:${DEFAULT_SERVE_PORT}: run deno with --allow-net=${needed.join(",")}`,
-    );
-  }
-  return { listen, socketPath, token, tls };
-}
-
-/** Runs the service until a shutdown signal; returns the exit code. */
-export async function runServe(
-  flags: ServeFlags,
-  command: Command,
-  context: CommandContext,
-): Promise<number> {
-  let setup: ServeSetup;
-  try {
-    setup = await serveSetup(flags, context);
-  } catch (error) {
-    return fail(context, errorMessage(error));
-  }
-  return await runRecordingCommand({
-    root: context.root,
-    flags,
-    ...configFlags(command, context.userPath),
-    env: context.env,
-    // The live stream may ask for blocked snapshots (guard=BLOCK); file sinks still pass them
-    // over unless their filter asks.
-    pipeline: { dispatchBlocked: true, workers: workersFlag(command) },
-    forceExit: context.forceExit,
-    feed: async (_observer, signal, _deadLetters, pipeline) => {
-      const server = await startObserverServer({
-        pipeline,
-        ...setup.listen,
-        socketPath: setup.socketPath,
-        token: setup.token,
-        tls: setup.tls,
-        openMetrics: flags.openMetrics === true,
-        limits: flags,
-        logger: getObserverLogger("server"),
-      });
-      await new Promise<void>((resolve) => {
-        if (signal.aborted) resolve();
-        signal.addEventListener("abort", () => resolve(), { once: true });
-      });
-      await server.shutdown();
-      return { rejected: server.rejected };
-    },
-  });
+    .action(host.action(async (flags: ServeFlags, command: Command) => {
+      const { runServe } = await import("./serve_action.ts");
+      return await runServe(flags, command, host.context);
+    }));
 }

@@ -1,11 +1,10 @@
 /**
  * `observer.ts stream create`: the NATS JetStream stream (and durable consumer) of a
- * configuration's `nats` block.
+ * configuration's `nats` block. Its action (`../nats_commands.ts`) is loaded only when it runs.
  *
  * @module
  */
 
-import { runStreamCreate } from "../nats_commands.ts";
 import type { Command } from "../options.ts";
 import type { CommandHost } from "./program.ts";
 
@@ -27,9 +26,8 @@ export function registerStream(program: Command, host: CommandHost): void {
         "\n\nExample:\n  deno task observer stream create --config examples/config/nats_consume.jsonc",
     )
     .exitOverride()
-    .action(
-      host.action((flags: { config: string }) =>
-        runStreamCreate(host.context.userPath(flags.config), host.context.env)
-      ),
-    );
+    .action(host.action(async (flags: { config: string }) => {
+      const { runStreamCreate } = await import("../nats_commands.ts");
+      return await runStreamCreate(host.context.userPath(flags.config), host.context.env);
+    }));
 }
