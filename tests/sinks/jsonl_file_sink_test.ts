@@ -12,6 +12,7 @@ import { MemorySink } from "../helpers/memory_sink.ts";
 import { fileLines } from "../helpers/project.ts";
 import { marketSnapshot } from "../helpers/snapshots.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const logger = getObserverLogger("sink");
 const NEVER = 3_600_000;
@@ -93,7 +94,7 @@ Deno.test("records are batched: nothing is written until the size threshold or a
   assert.equal((await Deno.stat(sink.path)).size, 0, "below the threshold: still queued");
   assert.equal(sink.stats().queued, 4);
   sink.write(record(4));
-  await tick();
+  await waitFor("the batch at the threshold", async () => (await runIds(sink.path)).length > 0);
   assert.deepEqual(await runIds(sink.path), ["run-0", "run-1", "run-2", "run-3", "run-4"]);
   sink.write(record(5));
   await sink.flush();
@@ -141,7 +142,7 @@ Deno.test("the flush interval writes a partial batch on its own", async () => {
   const root = await tempRoot();
   const sink = await open(root, { flushIntervalMs: 10 });
   sink.write(record(0));
-  await tick(100);
+  await waitFor("the interval's write", async () => (await runIds(sink.path)).length > 0);
   assert.deepEqual(await runIds(sink.path), ["run-0"]);
   await sink.close();
 });
@@ -311,7 +312,7 @@ Deno.test("a write that fails part way is cut back to its last whole line at onc
   });
   flaky!.failAfter = Math.floor(recordBytes * 2.5); // two whole lines and half of the third
   for (let i = 0; i < 4; i++) sink.write(record(i));
-  await tick(20);
+  await waitFor("the failing write", () => sink.stats().failure !== undefined);
   const failing = sink.stats();
   assert.match(failing.failure ?? "", /ENOSPC/);
   assert.equal(failing.written, 2, "the two whole lines count as written");
