@@ -251,7 +251,10 @@ Deno.test("ENOSPC (/dev/full) under drop_newest: one error per episode, the prod
   await bus.close();
   const stats = sink.stats();
   assert.equal(stats.written, 0);
-  assert.equal(stats.failed, 40, "every record is accounted for as not written");
+  // How many were given up after failed writes and how many found the queue full depends on
+  // when the retry timer fires; together they are every record.
+  assert.equal(stats.failed + stats.dropped, 40, "every record is accounted for as not written");
+  assert.ok(stats.failed > 0, "records given up after failed writes count as failed");
   const errors = logs.records.filter((r) => r.level === "error" && r.category.includes("sink"));
   const episodes = errors.filter((r) =>
     r.message.join("").startsWith("JsonlFileSink cannot write")
