@@ -59,7 +59,7 @@ export interface BuildOptions {
   readonly inputs: readonly string[];
   /** Longest line read, in bytes. */
   readonly maxLineBytes?: number;
-  /** DuckDB threads; default 2. */
+  /** DuckDB threads; default {@linkcode defaultEngineThreads}. */
   readonly threads?: number;
   /** DuckDB memory limit; default `1GB` (spills into the catalog's `.tmp` beyond). */
   readonly memoryLimit?: string;
@@ -171,7 +171,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildResult> 
   await removeTempDir(catalogDir);
   const engine = await openCatalogEngine({
     allowedDir: catalogDir,
-    threads: options.threads,
+    threads: options.threads ?? defaultEngineThreads(),
     memoryLimit: options.memoryLimit ?? "1GB",
   });
   const workers = options.workers ?? defaultWorkers();
@@ -241,6 +241,22 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildResult> 
  */
 export function defaultWorkers(): number {
   return Math.min(2, Math.max(1, navigator.hardwareConcurrency - 1));
+}
+
+/**
+ * The default number of DuckDB threads of a build: the parse workers and the thread that
+ * appends the rows keep the cores busy while the engine writes, and a second engine thread on
+ * a 2-core machine only competes with them (a fifth more CPU per record, measured): 1 on a
+ * 2-core machine, 2 on more.
+ *
+ * @example
+ * ```ts
+ * import { defaultEngineThreads } from "./catalog_build.ts";
+ * defaultEngineThreads() >= 1; // => true
+ * ```
+ */
+export function defaultEngineThreads(): number {
+  return navigator.hardwareConcurrency > 2 ? 2 : 1;
 }
 
 /** Adds a staged batch's rows added and duplicates to its sources' entries and `totals`. */
