@@ -268,13 +268,17 @@ export function manager(nc: NatsConnection): Promise<JetStreamManager> {
   return retrying(() => jetstreamManager(nc));
 }
 
-/** Every message id (`Nats-Msg-Id`) stored in `stream`, in stream order. */
+/**
+ * Every message id (`Nats-Msg-Id`) stored in `stream`, in stream order. Requests that time out
+ * (a server just restarted, a busy machine) are asked again; a sequence with no message (deleted)
+ * is skipped.
+ */
 export async function storedMessageIds(jsm: JetStreamManager, stream: string): Promise<string[]> {
-  const info = await jsm.streams.info(stream);
+  const info = await retrying(() => jsm.streams.info(stream));
   const ids: string[] = [];
   const first = info.state.first_seq;
   for (let seq = first; seq <= info.state.last_seq; seq++) {
-    const message = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    const message = await retrying(() => jsm.streams.getMessage(stream, { seq }));
     if (message !== null) ids.push(message.header?.get("Nats-Msg-Id") ?? "");
   }
   return ids;
