@@ -25,6 +25,7 @@ import { listPartitions, removeTempDir, sourcePath } from "./catalog_build.ts";
 import { countRows, duplicatedRunIds, rowsPerSource, symbolStats } from "./partition_stats.ts";
 import { digestFile } from "./source_scan.ts";
 import { CATALOG_SELECT, firstOfEachRunId, stageSource, StagingWriter } from "./staging_table.ts";
+import { firstErrorLine } from "../io/error_message.ts";
 
 /** Options of {@linkcode verifyCatalog}. */
 export interface VerifyOptions {
@@ -71,16 +72,8 @@ export async function verifyCatalog(options: VerifyOptions): Promise<VerifyResul
   const examples = options.examples ?? 5;
   const mismatches: string[] = [];
   const notes: string[] = [];
-  let catalog: CatalogManifest | undefined;
-  try {
-    catalog = await readManifest<CatalogManifest>(catalogManifestPath(catalogDir));
-  } catch (error) {
-    mismatches.push(`_catalog.json: ${error instanceof Error ? error.message : error}`);
-  }
-  if (catalog === undefined) {
-    if (mismatches.length === 0) mismatches.push(`_catalog.json: missing in ${catalogDir}`);
-    return { mismatches, notes, partitions: 0, rows: 0, sources: 0 };
-  }
+  const catalog = await readCatalogManifest(catalogDir, mismatches);
+  if (catalog === undefined) return { mismatches, notes, partitions: 0, rows: 0, sources: 0 };
 
   const listed = new Map(catalog.partitions.map((p) => [p.file.split("/")[0], p]));
   const onDisk = await listPartitions(catalogDir);
@@ -99,145 +92,221 @@ export async function verifyCatalog(options: VerifyOptions): Promise<VerifyResul
     const readable: string[] = [];
     let rows = 0;
     for (const [partition, entry] of listed) {
-      const file = join(catalogDir, partition, PARTITION_FILE);
       if (!onDisk.includes(partition)) {
         mismatches.push(`${partition}: missing (listed in _catalog.json with ${entry.rows} rows)`);
         continue;
       }
-      let manifest: PartitionManifest | undefined;
-      try {
-        manifest = await readManifest<PartitionManifest>(
-          partitionManifestPath(catalogDir, partition),
-        );
-      } catch (error) {
-        mismatches.push(
-          `${partition}/_manifest.json: ${error instanceof Error ? error.message : error}`,
-        );
-      }
-      if (manifest === undefined) {
-        mismatches.push(`${partition}/_manifest.json: missing`);
-        continue;
-      }
-      for (const key of ["bytes", "rows", "sha256"] as const) {
-        if (manifest.parquet[key] !== entry[key]) {
-          mismatches.push(
-            `${partition}: _manifest.json says ${key} ${manifest.parquet[key]}, _catalog.json ` +
-              `says ${entry[key]}`,
-          );
-        }
-      }
-      const digest = await digestFile(file).catch(() => undefined);
-      if (digest === undefined) {
-        mismatches.push(`${partition}/${PARTITION_FILE}: missing`);
-        continue;
-      }
-      if (digest.bytes !== manifest.parquet.bytes) {
-        mismatches.push(
-          `${partition}/${PARTITION_FILE}: ${digest.bytes} bytes, manifest says ${manifest.parquet.bytes}`,
-        );
-      }
-      if (digest.sha256 !== manifest.parquet.sha256) {
-        mismatches.push(
-          `${partition}/${PARTITION_FILE}: sha256 ${digest.sha256}, manifest says ` +
-            manifest.parquet.sha256,
-        );
-      }
-      try {
-        const count = await countRows(con, file);
-        rows += count;
-        if (count !== manifest.parquet.rows) {
-          mismatches.push(`${partition}: ${count} rows, manifest says ${manifest.parquet.rows}`);
-        }
-        const stats = await symbolStats(con, file);
-        compareSymbols(partition, stats, manifest.symbols, mismatches);
-        const perSource = await rowsPerSource(con, file);
-        for (const s of manifest.sources) {
-          const got = perSource.get(s.file) ?? 0;
-          if (got !== s.rows) {
-            mismatches.push(`${partition}: ${got} rows from ${s.file}, manifest says ${s.rows}`);
-          }
-          const src = sourceByName.get(s.file);
-          if (src === undefined) {
-            mismatches.push(`${partition}: source ${s.file} is not in _catalog.json`);
-          } else if (src.sha256 !== s.sha256 || src.bytes !== s.bytes || src.lines !== s.lines) {
-            mismatches.push(`${partition}: source ${s.file} differs from its _catalog.json entry`);
-          }
-        }
-        for (const [file] of perSource) {
-          if (!manifest.sources.some((s) => s.file === file)) {
-            mismatches.push(`${partition}: rows from ${file}, which its manifest does not list`);
-          }
-        }
-        for (const [runId, n] of await duplicatedRunIds(con, file, examples)) {
-          mismatches.push(`${partition}: run_id ${runId} appears ${n} times (a duplicated row)`);
-        }
-        readable.push(partition);
-      } catch (error) {
-        mismatches.push(
-          `${partition}/${PARTITION_FILE}: unreadable as Parquet: ${firstLine(error)}`,
-        );
-      }
+      const check = { con, catalogDir, partition, entry, sourceByName, examples, mismatches };
+      const count = await verifyPartition(check);
+      if (count === undefined) continue;
+      rows += count;
+      readable.push(partition);
     }
-
-    // Source files: what the build read must still be there, byte for byte.
-    const present: { path: string; name: string }[] = [];
-    for (const source of catalog.sources) {
-      const path = sourcePath(root, source.file);
-      let digest;
-      try {
-        digest = await digestFile(path, source.bytes);
-      } catch (error) {
-        mismatches.push(`source ${source.file}: unreadable: ${firstLine(error)}`);
-        continue;
-      }
-      present.push({ path, name: source.file });
-      if (digest.bytes < source.bytes) {
-        mismatches.push(
-          `source ${source.file}: truncated to ${digest.bytes} bytes; the catalog read ` +
-            `${source.bytes}`,
-        );
-      } else if (digest.sha256 !== source.sha256) {
-        mismatches.push(
-          `source ${source.file}: sha256 ${digest.sha256}, manifest says ${source.sha256}`,
-        );
-      } else if (digest.lines !== source.lines) {
-        mismatches.push(
-          `source ${source.file}: ${digest.lines} lines, manifest says ${source.lines}`,
-        );
-      }
-      if (digest.tailBytes > 0 && digest.bytes === source.bytes) {
-        notes.push(
-          `source ${source.file}: ${digest.tailBytes} bytes were added after the build ` +
-            "(not in the catalog; catalog build takes them once the file is finished)",
-        );
-      }
-    }
-
-    // Rows against the source records.
-    const writer = await StagingWriter.create(con, "staging");
-    for (const { path, name } of present) {
-      await stageSource(writer, path, name, { maxLineBytes: options.maxLineBytes });
-    }
-    writer.close();
-    await firstOfEachRunId(con, "staging", "firsts");
-    await con.run(`CREATE VIEW expected AS SELECT day, ${CATALOG_SELECT} FROM firsts`);
-    const files = readable.map((p) => sqlString(join(catalogDir, p, PARTITION_FILE)));
-    await con.run(
-      files.length === 0
-        ? `CREATE VIEW actual AS SELECT NULL::VARCHAR AS part, * FROM expected WHERE false`
-        : `CREATE VIEW actual AS SELECT
-             regexp_extract(filename, 'date=([0-9-]+)', 1) AS part, * EXCLUDE (filename)
-           FROM read_parquet([${files.join(", ")}], filename = true, hive_partitioning = false)`,
-    );
-    try {
-      await compareRows(con, readable, listed, examples, mismatches);
-    } catch (error) {
-      mismatches.push(`rows could not be compared with the sources: ${firstLine(error)}`);
-    }
+    const present = await verifySources(root, catalog.sources, mismatches, notes);
+    await compareWithSources(con, { catalogDir, present, readable, listed, examples, mismatches }, {
+      maxLineBytes: options.maxLineBytes,
+    });
     return { mismatches, notes, partitions: listed.size, rows, sources: catalog.sources.length };
   } finally {
     engine.close();
     await removeTempDir(catalogDir);
+  }
+}
+
+/** `_catalog.json` of `catalogDir`, or undefined after saying why it cannot be read. */
+async function readCatalogManifest(
+  catalogDir: string,
+  mismatches: string[],
+): Promise<CatalogManifest | undefined> {
+  try {
+    const catalog = await readManifest<CatalogManifest>(catalogManifestPath(catalogDir));
+    if (catalog === undefined) mismatches.push(`_catalog.json: missing in ${catalogDir}`);
+    return catalog;
+  } catch (error) {
+    mismatches.push(`_catalog.json: ${firstErrorLine(error)}`);
+    return undefined;
+  }
+}
+
+/** What {@linkcode verifyPartition} checks one partition with. */
+interface PartitionCheck {
+  readonly con: SqlConnection;
+  readonly catalogDir: string;
+  readonly partition: string;
+  readonly entry: CatalogManifest["partitions"][number];
+  readonly sourceByName: ReadonlyMap<string, CatalogManifest["sources"][number]>;
+  readonly examples: number;
+  readonly mismatches: string[];
+}
+
+/**
+ * One partition against its manifest and `_catalog.json`: the file's size and hash, its rows,
+ * per-symbol statistics, rows per source, duplicated run_ids. Returns its row count, or
+ * undefined when its manifest or Parquet file cannot be read (its rows are then not compared).
+ */
+async function verifyPartition(check: PartitionCheck): Promise<number | undefined> {
+  const { con, catalogDir, partition, entry, mismatches } = check;
+  const file = join(catalogDir, partition, PARTITION_FILE);
+  let manifest: PartitionManifest | undefined;
+  try {
+    manifest = await readManifest<PartitionManifest>(partitionManifestPath(catalogDir, partition));
+  } catch (error) {
+    mismatches.push(`${partition}/_manifest.json: ${firstErrorLine(error)}`);
+  }
+  if (manifest === undefined) {
+    mismatches.push(`${partition}/_manifest.json: missing`);
+    return undefined;
+  }
+  for (const key of ["bytes", "rows", "sha256"] as const) {
+    if (manifest.parquet[key] !== entry[key]) {
+      mismatches.push(
+        `${partition}: _manifest.json says ${key} ${manifest.parquet[key]}, _catalog.json ` +
+          `says ${entry[key]}`,
+      );
+    }
+  }
+  const digest = await digestFile(file).catch(() => undefined);
+  if (digest === undefined) {
+    mismatches.push(`${partition}/${PARTITION_FILE}: missing`);
+    return undefined;
+  }
+  if (digest.bytes !== manifest.parquet.bytes) {
+    mismatches.push(
+      `${partition}/${PARTITION_FILE}: ${digest.bytes} bytes, manifest says ${manifest.parquet.bytes}`,
+    );
+  }
+  if (digest.sha256 !== manifest.parquet.sha256) {
+    mismatches.push(
+      `${partition}/${PARTITION_FILE}: sha256 ${digest.sha256}, manifest says ` +
+        manifest.parquet.sha256,
+    );
+  }
+  try {
+    const count = await countRows(con, file);
+    if (count !== manifest.parquet.rows) {
+      mismatches.push(`${partition}: ${count} rows, manifest says ${manifest.parquet.rows}`);
+    }
+    compareSymbols(partition, await symbolStats(con, file), manifest.symbols, mismatches);
+    await verifyRowsPerSource(check, file, manifest);
+    for (const [runId, n] of await duplicatedRunIds(con, file, check.examples)) {
+      mismatches.push(`${partition}: run_id ${runId} appears ${n} times (a duplicated row)`);
+    }
+    return count;
+  } catch (error) {
+    mismatches.push(
+      `${partition}/${PARTITION_FILE}: unreadable as Parquet: ${firstErrorLine(error)}`,
+    );
+    return undefined;
+  }
+}
+
+/** A partition's rows per source file against its manifest's and `_catalog.json`'s sources. */
+async function verifyRowsPerSource(
+  check: PartitionCheck,
+  file: string,
+  manifest: PartitionManifest,
+): Promise<void> {
+  const { con, partition, sourceByName, mismatches } = check;
+  const perSource = await rowsPerSource(con, file);
+  for (const s of manifest.sources) {
+    const got = perSource.get(s.file) ?? 0;
+    if (got !== s.rows) {
+      mismatches.push(`${partition}: ${got} rows from ${s.file}, manifest says ${s.rows}`);
+    }
+    const src = sourceByName.get(s.file);
+    if (src === undefined) {
+      mismatches.push(`${partition}: source ${s.file} is not in _catalog.json`);
+    } else if (src.sha256 !== s.sha256 || src.bytes !== s.bytes || src.lines !== s.lines) {
+      mismatches.push(`${partition}: source ${s.file} differs from its _catalog.json entry`);
+    }
+  }
+  for (const [name] of perSource) {
+    if (!manifest.sources.some((s) => s.file === name)) {
+      mismatches.push(`${partition}: rows from ${name}, which its manifest does not list`);
+    }
+  }
+}
+
+/**
+ * The source files the build read must still be there, byte for byte (bytes added after the
+ * build are a note, not a mismatch). Returns the ones that can be read.
+ */
+async function verifySources(
+  root: string,
+  sources: CatalogManifest["sources"],
+  mismatches: string[],
+  notes: string[],
+): Promise<{ path: string; name: string }[]> {
+  const present: { path: string; name: string }[] = [];
+  for (const source of sources) {
+    const path = sourcePath(root, source.file);
+    let digest;
+    try {
+      digest = await digestFile(path, source.bytes);
+    } catch (error) {
+      mismatches.push(`source ${source.file}: unreadable: ${firstErrorLine(error)}`);
+      continue;
+    }
+    present.push({ path, name: source.file });
+    if (digest.bytes < source.bytes) {
+      mismatches.push(
+        `source ${source.file}: truncated to ${digest.bytes} bytes; the catalog read ` +
+          `${source.bytes}`,
+      );
+    } else if (digest.sha256 !== source.sha256) {
+      mismatches.push(
+        `source ${source.file}: sha256 ${digest.sha256}, manifest says ${source.sha256}`,
+      );
+    } else if (digest.lines !== source.lines) {
+      mismatches.push(
+        `source ${source.file}: ${digest.lines} lines, manifest says ${source.lines}`,
+      );
+    }
+    if (digest.tailBytes > 0 && digest.bytes === source.bytes) {
+      notes.push(
+        `source ${source.file}: ${digest.tailBytes} bytes were added after the build ` +
+          "(not in the catalog; catalog build takes them once the file is finished)",
+      );
+    }
+  }
+  return present;
+}
+
+/** What {@linkcode compareWithSources} compares. */
+interface RowComparison {
+  readonly catalogDir: string;
+  readonly present: readonly { path: string; name: string }[];
+  readonly readable: readonly string[];
+  readonly listed: Map<string, CatalogManifest["partitions"][number]>;
+  readonly examples: number;
+  readonly mismatches: string[];
+}
+
+/** Stages the source records again and compares the readable partitions' rows with them. */
+async function compareWithSources(
+  con: SqlConnection,
+  c: RowComparison,
+  options: { readonly maxLineBytes?: number },
+): Promise<void> {
+  const writer = await StagingWriter.create(con, "staging");
+  for (const { path, name } of c.present) {
+    await stageSource(writer, path, name, { maxLineBytes: options.maxLineBytes });
+  }
+  writer.close();
+  await firstOfEachRunId(con, "staging", "firsts");
+  await con.run(`CREATE VIEW expected AS SELECT day, ${CATALOG_SELECT} FROM firsts`);
+  const files = c.readable.map((p) => sqlString(join(c.catalogDir, p, PARTITION_FILE)));
+  await con.run(
+    files.length === 0
+      ? `CREATE VIEW actual AS SELECT NULL::VARCHAR AS part, * FROM expected WHERE false`
+      : `CREATE VIEW actual AS SELECT
+           regexp_extract(filename, 'date=([0-9-]+)', 1) AS part, * EXCLUDE (filename)
+         FROM read_parquet([${files.join(", ")}], filename = true, hive_partitioning = false)`,
+  );
+  try {
+    await compareRows(con, [...c.readable], c.listed, c.examples, c.mismatches);
+  } catch (error) {
+    c.mismatches.push(`rows could not be compared with the sources: ${firstErrorLine(error)}`);
   }
 }
 
@@ -321,8 +390,4 @@ function compareSymbols(
       );
     }
   }
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
