@@ -7,6 +7,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { Sink } from "../sinks/sink.ts";
+import { errorMessage } from "../io/error_message.ts";
 
 /** Per-sink failure counters kept by the bus. */
 export interface SinkFailureCount {
@@ -127,7 +128,7 @@ export class EventBus implements AsyncDisposable {
     this.#logger.error("Sink {sink} failed on {operation}: {error}", {
       sink: sink.name,
       operation,
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
   }
 }

@@ -11,6 +11,7 @@ import { StatementType } from "@duckdb/node-api";
 import { PARTITION_FILE, PARTITION_KEY } from "./catalog_schema.ts";
 import { type CatalogEngine, openCatalogEngine, sqlString } from "./duckdb_engine.ts";
 import { listPartitions } from "./catalog_build.ts";
+import { firstErrorLine } from "../io/error_message.ts";
 
 /** A query's answer: column names and types, and rows of plain JavaScript values. */
 export interface QueryResult {
@@ -89,13 +90,13 @@ export async function queryCatalog(catalogDir: string, sql: string): Promise<Que
   using engine = await openRecordsView(catalogDir);
   const con = engine.connection;
   const statements = await con.extractStatements(sql).catch((error) => {
-    throw new CatalogQueryError(firstLine(error));
+    throw new CatalogQueryError(firstErrorLine(error));
   });
   if (statements.count === 0) throw new CatalogQueryError("expected a SQL statement, got none");
   const prepared = [];
   for (let i = 0; i < statements.count; i++) {
     const statement = await statements.prepare(i).catch((error) => {
-      throw new CatalogQueryError(firstLine(error));
+      throw new CatalogQueryError(firstErrorLine(error));
     });
     const type = statement.statementType;
     if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN) {
@@ -109,7 +110,7 @@ export async function queryCatalog(catalogDir: string, sql: string): Promise<Que
   let result: QueryResult = { columns: [], types: [], rows: [] };
   for (const statement of prepared) {
     const reader = await statement.runAndReadAll().catch((error) => {
-      throw new CatalogQueryError(firstLine(error));
+      throw new CatalogQueryError(firstErrorLine(error));
     });
     result = {
       columns: reader.columnNames(),
@@ -118,8 +119,4 @@ export async function queryCatalog(catalogDir: string, sql: string): Promise<Que
     };
   }
   return result;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }

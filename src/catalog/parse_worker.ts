@@ -8,6 +8,7 @@
 
 import { chunkRows } from "./chunk_rows.ts";
 import type { ParseReply, ParseRequest } from "./parse_workers.ts";
+import { errorDetail } from "../io/error_message.ts";
 
 /** The worker side of `postMessage`. */
 interface WorkerScope {
@@ -22,7 +23,7 @@ scope.onmessage = async (event) => {
   try {
     scope.postMessage({ seq, rows: await chunkRows(bytes, piece) });
   } catch (error) {
-    const message = error instanceof Error ? error.stack ?? error.message : String(error);
+    const message = errorDetail(error);
     scope.postMessage({ seq, error: message });
   }
 };

@@ -18,9 +18,10 @@ import { printable } from "../io/printable.ts";
 import { observerDataDir } from "../paths.ts";
 import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { writeAllSync } from "./stdio.ts";
+import { errorMessage } from "../io/error_message.ts";
 
 function fail(error: unknown): number {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   writeAllSync(Deno.stderr, `error: ${printable(message, 2000)}\n`);
   return EXIT_USAGE;
 }

@@ -11,6 +11,7 @@ import { formatQueryResult, type QueryFormat } from "../catalog/query_output.ts"
 import { printable } from "../io/printable.ts";
 import { EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { writeAllSync } from "./stdio.ts";
+import { errorMessage } from "../io/error_message.ts";
 
 /** What `query` needs. */
 export interface QueryCommandOptions {
@@ -38,7 +39,7 @@ export async function runQueryCommand(options: QueryCommandOptions): Promise<num
     writeAllSync(Deno.stdout, formatQueryResult(result, options.format));
     return EXIT_OK;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     writeAllSync(Deno.stderr, `error: ${printable(message, 2000)}\n`);
     return EXIT_USAGE;
   }

@@ -17,6 +17,7 @@ import { printable } from "../io/printable.ts";
 import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "./signals.ts";
 import { writeAllSync } from "./stdio.ts";
 import { formatFollowersBehind, formatQualityWarnings, formatSummary } from "./summary_line.ts";
+import { errorMessage } from "../io/error_message.ts";
 
 /** A recording run as the entry scripts describe it. */
 export interface RecordingRun {
@@ -68,7 +69,7 @@ async function configuredConfig(
   try {
     return await run.configure(config);
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
 }
 
@@ -123,7 +124,7 @@ export async function runRecordingCommand(run: RecordingRun): Promise<number> {
     );
     if (outcome.feedError !== undefined) {
       const error = outcome.feedError;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       writeAllSync(Deno.stderr, `error: input stopped early: ${message}\n`);
       return EXIT_INCOMPLETE;
     }

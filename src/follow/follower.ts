@@ -40,6 +40,7 @@ import type {
   FollowerStats,
   RunningFollower,
 } from "./follower_types.ts";
+import { errorMessage } from "../io/error_message.ts";
 
 export {
   FollowerBusyError,
@@ -75,8 +76,6 @@ export interface FollowerOptions {
   /** Told after each change of its state or counters (a worker reports them from here). */
   readonly onChange?: () => void;
 }
-
-const describe = (error: unknown) => error instanceof Error ? error.message : String(error);
 
 /**
  * Follows one log to one destination.
@@ -148,7 +147,7 @@ export class Follower implements RunningFollower {
         updatedAt: new Date(this.#now()).toISOString(),
       },
       // The next acknowledged batch writes it again; a crash before then re-sends this one.
-      (error) => this.#fail(`cannot write the checkpoint ${path}: ${describe(error)}`),
+      (error) => this.#fail(`cannot write the checkpoint ${path}: ${errorMessage(error)}`),
     );
     const sampler = options.sample === undefined
       ? undefined
@@ -157,7 +156,7 @@ export class Follower implements RunningFollower {
     this.#reader = followerLogReader(options.name, options.log, this.#position(), options);
     this.#pipeline = new DeliveryPipeline(options.destination, {
       commit: (gathered, delivery) => this.#commit(gathered, delivery),
-      fail: (error) => this.#fail(describe(error)),
+      fail: (error) => this.#fail(errorMessage(error)),
       recover: (attempts) => this.#recover(attempts),
       backoff: options.backoff,
     });
@@ -279,7 +278,7 @@ export class Follower implements RunningFollower {
         attempt = 0;
       } catch (error) {
         prefetched = undefined;
-        this.#fail(`cannot read the log: ${describe(error)}`);
+        this.#fail(`cannot read the log: ${errorMessage(error)}`);
         await delay(backoffDelayMs(++attempt, this.#options.backoff), signal);
         continue;
       }

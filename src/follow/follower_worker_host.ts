@@ -12,6 +12,7 @@ import { getObserverLogger } from "../log/logging.ts";
 import { Follower, type FollowerOptions } from "./follower.ts";
 import type { LogLocation } from "./log_files.ts";
 import type { FollowerReply, FollowerRequest } from "./follower_worker_messages.ts";
+import { errorMessage } from "../io/error_message.ts";
 
 /** The part of a follower's options its entry module builds from the sink's description. */
 export type FollowerParts = Omit<FollowerOptions, "log" | "logger" | "onChange">;
@@ -25,8 +26,6 @@ export interface FollowerWorkerScope {
   /** Ends the worker. */
   close(): void;
 }
-
-const describe = (error: unknown) => error instanceof Error ? error.message : String(error);
 
 /**
  * Serves one follower on `scope` (a worker's global scope); `open` builds its destination,
@@ -65,14 +64,14 @@ export function hostFollower(
     } catch (error) {
       await parts?.destination.close();
       const name = error instanceof Error ? error.name : "Error";
-      post({ type: "open_failed", name, message: describe(error) });
+      post({ type: "open_failed", name, message: errorMessage(error) });
     }
   };
   const lag = async (seq: number, countLinesUpTo: number) => {
     try {
       post({ type: "lag", seq, lag: await follower!.lag(countLinesUpTo) });
     } catch (error) {
-      post({ type: "lag", seq, error: describe(error) });
+      post({ type: "lag", seq, error: errorMessage(error) });
     }
   };
   scope.onmessage = async ({ data: request }) => {

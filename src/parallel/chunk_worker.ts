@@ -12,6 +12,7 @@ import { splitLines } from "../io/line_reader.ts";
 import { SnapshotJudge } from "../observer/snapshot_judge.ts";
 import { judgeChunk } from "./chunk_judge.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_messages.ts";
+import { errorDetail } from "../io/error_message.ts";
 
 /** The worker side of `postMessage`. */
 interface WorkerScope {
@@ -54,7 +55,7 @@ scope.onmessage = async (event) => {
     scope.postMessage({
       type: "error",
       seq: request.seq,
-      message: error instanceof Error ? error.stack ?? error.message : String(error),
+      message: errorDetail(error),
     });
   }
 };

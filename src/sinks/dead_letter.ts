@@ -13,6 +13,7 @@ import type { Logger } from "../log/logging.ts";
 import { JsonlFileSink } from "./jsonl_file_sink.ts";
 import type { JsonlFileSinkTuning } from "./file_sink_tuning.ts";
 import type { RecordLock } from "./record_lock.ts";
+import { errorMessage } from "../io/error_message.ts";
 
 /** Counters of a {@linkcode DeadLetterFile}. */
 export interface DeadLetterStats {
@@ -146,7 +147,7 @@ export class DeadLetterFile implements DeadLetters, AsyncDisposable {
     } catch (error) {
       logger.error("Cannot open the dead-letter file {fileName}: {error}", {
         fileName,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       return undefined;
     }

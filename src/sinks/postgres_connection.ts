@@ -13,6 +13,7 @@ import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import { isIP } from "node:net";
 import { printable } from "../io/printable.ts";
 import type { PostgresTls } from "./postgres_table.ts";
+import { errorMessage } from "../io/error_message.ts";
 
 /** Files a sink reads its secrets from (paths already resolved by the configuration). */
 export interface PostgresSecretFiles {
@@ -179,13 +180,9 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** True for the client's word that the server closed the connection during the TLS handshake. */
 function handshakeCut(error: unknown): boolean {
-  return /before secure TLS connection was established|handshake/i.test(messageOf(error));
+  return /before secure TLS connection was established|handshake/i.test(errorMessage(error));
 }
 
 /**
@@ -225,7 +222,7 @@ export function isPostgresSetupError(error: unknown, mode?: PostgresTls): boolea
  */
 export function explainPostgresError(error: unknown, context: PostgresConnectionContext): unknown {
   const code = codeOf(error) ?? "";
-  const message = messageOf(error);
+  const message = errorMessage(error);
   const at = `PostgreSQL at ${context.endpoint}`;
   const trusted = context.caFile === undefined
     ? "the built-in root CAs (set tls_ca_file to the CA that signed it)"

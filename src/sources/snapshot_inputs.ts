@@ -13,6 +13,7 @@ import { DEAD_LETTER_FORMAT, parseDeadLetterEntry } from "../contract/dead_lette
 import { formatFieldIssues } from "../contract/field_issue.ts";
 import { kisSwingSnapshot } from "./kis_swing.ts";
 import { parseSnapshotLine, rejectedLine, type SnapshotLine } from "./snapshot_lines.ts";
+import { errorMessage } from "../io/error_message.ts";
 
 /** Input formats; `auto` looks at the first non-blank line of each file. */
 export const INPUT_FORMATS = ["auto", "records", "snapshots", "kis-swing", "dead-letter"] as const;
@@ -235,7 +236,7 @@ function parsedOrReason(line: TextLine): { value: unknown } | string {
   try {
     return { value: parseInputJson(line.text) };
   } catch (error) {
-    return `not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
+    return `not valid JSON: ${errorMessage(error)}`;
   }
 }
 

@@ -9,6 +9,7 @@ import { formatFieldIssues } from "../contract/field_issue.ts";
 import { type ObservationSnapshot, parseSnapshot } from "../contract/snapshot.ts";
 import { isBlankLine, type TextLine } from "../io/line_reader.ts";
 import { parseInputJson } from "../contract/input_json.ts";
+import { errorMessage } from "../io/error_message.ts";
 
 /**
  * One input line, judged. `source` is the line as read (for a dead-letter file); `format`, on a
@@ -61,7 +62,7 @@ export function parseSnapshotLine(line: TextLine): SnapshotLine | undefined {
   try {
     value = parseInputJson(line.text);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     const torn = line.terminated ? "" : " (last line has no newline: truncated?)";
     return rejectedLine(line, `not valid JSON: ${detail}${torn}`);
   }

@@ -43,10 +43,7 @@ export interface CommandContext {
   readonly forceExit: (code: number) => void;
 }
 
-/** The message of anything thrown. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { errorMessage } from "../../io/error_message.ts";
 
 /**
  * Prints `error: <message>` on stderr and returns {@linkcode EXIT_USAGE}.
