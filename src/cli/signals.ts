@@ -76,7 +76,10 @@ export function shutdownSignalHandler(
 /**
  * Aborts `controller` on the first shutdown signal and calls `forceExit` on a second one that
  * comes at least `graceMs` ({@linkcode SECOND_SIGNAL_GRACE_MS}) later; sooner ones are ignored.
- * Returns a disposable that removes the listeners.
+ * Returns a disposable that removes the listeners, unless a signal came: then they stay until
+ * the process exits (they do not keep it alive), so that the copy `deno task` forwards of the
+ * same Ctrl+C, arriving late on a busy machine after a quick stop, is still ignored instead of
+ * killing the process while it prints its summary (seen: `deno task serve` exiting by SIGINT).
  *
  * @example
  * ```ts
@@ -89,10 +92,16 @@ export function abortOnShutdownSignals(
   forceExit: () => void,
   options: ShutdownSignalOptions = {},
 ): Disposable {
-  const handler = shutdownSignalHandler(controller, forceExit, options);
+  let signalled = false;
+  const onSignal = shutdownSignalHandler(controller, forceExit, options);
+  const handler = () => {
+    signalled = true;
+    onSignal();
+  };
   for (const signal of SHUTDOWN_SIGNALS) Deno.addSignalListener(signal, handler);
   return {
     [Symbol.dispose]() {
+      if (signalled) return;
       for (const signal of SHUTDOWN_SIGNALS) Deno.removeSignalListener(signal, handler);
     },
   };
