@@ -10,6 +10,7 @@ import { MemoryDestination } from "../helpers/memory_destination.ts";
 import { recordLine, syntheticRecord } from "../helpers/snapshot_file.ts";
 import { recordLines, runIds } from "../helpers/record_lines.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const logger = getObserverLogger("test");
 const fast = { firstMs: 1, maxMs: 4 };
@@ -146,6 +147,8 @@ Deno.test("follower: a live log: woken as it grows, it delivers each part, waits
     while (destination.runIds.length < n) await new Promise((r) => setTimeout(r, 5));
   };
   await until(10);
+  // At the log's end it says it is following (on a busy machine not at once), then waits.
+  await waitFor("the follower at the log's end", () => follower.stats().state === "following");
   const attempts = destination.attempts;
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(destination.attempts, attempts, "no delivery while nothing was added");
