@@ -7,14 +7,9 @@
  */
 
 import { type Command, workersOption } from "../options.ts";
-import { addCommonOptions, type CommonFlags } from "../sink_options.ts";
+import { addCommonOptions } from "../sink_options.ts";
 import type { CommandHost } from "./program.ts";
-
-/** The flags of `consume`. */
-export interface ConsumeFlags extends CommonFlags {
-  /** `--instance`: this process's name among the consumers. */
-  instance: string;
-}
+import type { ConsumeFlags } from "./command_flags.ts";
 
 /** Adds `consume` to `program`. */
 export function registerConsume(program: Command, host: CommandHost): void {

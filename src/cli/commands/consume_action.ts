@@ -13,7 +13,7 @@ import { runRecordingCommand } from "../recording_command.ts";
 import { configFlags } from "../sink_options.ts";
 import { writeAllSync } from "../stdio.ts";
 import type { CommandContext } from "./context.ts";
-import type { ConsumeFlags } from "./consume.ts";
+import type { ConsumeFlags } from "./command_flags.ts";
 
 /** Runs `consume` until a shutdown signal; returns the exit code. */
 export async function runConsume(

@@ -9,24 +9,11 @@
 
 import { Option } from "commander";
 import { DEFAULT_FOLLOW_TIMEOUT_SECONDS } from "../../app/follower_defaults.ts";
-import { LOG_LEVELS, type LogLevelName } from "../../log/logging.ts";
+import { LOG_LEVELS } from "../../log/logging.ts";
 import { parseNonNegativeInt } from "../flag_parsers.ts";
 import type { Command } from "../options.ts";
 import type { CommandHost } from "./program.ts";
-
-/** The flags of `follow`. */
-export interface FollowFlags {
-  /** `--config`: the configuration file, as typed. */
-  config: string;
-  /** `--watch`: keep following until a signal. */
-  watch?: boolean;
-  /** `--instance`: the consume instance whose log to follow. */
-  instance?: string;
-  /** `--follow-timeout`: without `--watch`, seconds before giving up. */
-  followTimeout: number;
-  /** `--log-level`: lowest level logged to stderr. */
-  logLevel: LogLevelName;
-}
+import type { FollowFlags } from "./command_flags.ts";
 
 /** Adds `follow` to `program`. */
 export function registerFollow(program: Command, host: CommandHost): void {

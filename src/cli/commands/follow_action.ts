@@ -18,7 +18,7 @@ import { abortOnShutdownSignals, FORCED_EXIT_CODE } from "../signals.ts";
 import { writeAllSync } from "../stdio.ts";
 import { formatSinkLine } from "../summary_line.ts";
 import { type CommandContext, errorMessage, fail } from "./context.ts";
-import type { FollowFlags } from "./follow.ts";
+import type { FollowFlags } from "./command_flags.ts";
 
 /** A layout with a log and followers of it. */
 type FollowedLayout = RecordingLayout & { readonly log: NonNullable<RecordingLayout["log"]> };

@@ -5,14 +5,9 @@
  * @module
  */
 
-import { addInputOptions, type Command, type InputFlags } from "../options.ts";
+import { addInputOptions, type Command } from "../options.ts";
 import type { CommandHost } from "./program.ts";
-
-/** The flags of `inspect`. */
-export interface InspectFlags extends InputFlags {
-  /** `--json`: print the summary as JSON. */
-  json?: boolean;
-}
+import type { InspectFlags } from "./command_flags.ts";
 
 /** Adds `inspect` to `program`. */
 export function registerInspect(program: Command, host: CommandHost): void {

@@ -9,7 +9,7 @@ import { formatInspectReport } from "../../records/inspect_table.ts";
 import { EXIT_INCOMPLETE, EXIT_OK } from "../exit_codes.ts";
 import { writeAllSync } from "../stdio.ts";
 import { type CommandContext } from "./context.ts";
-import type { InspectFlags } from "./inspect.ts";
+import type { InspectFlags } from "./command_flags.ts";
 import { inputsOrFail, progressFor } from "./read_inputs.ts";
 
 /** Runs `inspect`: prints the summary; returns 1 when there were bad lines or a torn tail. */

@@ -7,17 +7,10 @@
  */
 
 import { Option } from "commander";
-import { LOG_LEVELS, type LogLevelName } from "../../log/logging.ts";
-import { addInputOptions, type Command, type InputFlags } from "../options.ts";
+import { LOG_LEVELS } from "../../log/logging.ts";
+import { addInputOptions, type Command } from "../options.ts";
 import type { CommandHost } from "./program.ts";
-
-/** The flags of `merge`. */
-export interface MergeFlags extends InputFlags {
-  /** `--file`: the output file name inside `data/observer` (a new one). */
-  file: string;
-  /** `--log-level`: lowest level logged to stderr. */
-  logLevel: LogLevelName;
-}
+import type { MergeFlags } from "./command_flags.ts";
 
 /** Adds `merge` to `program`. */
 export function registerMerge(program: Command, host: CommandHost): void {

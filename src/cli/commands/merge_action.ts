@@ -19,7 +19,7 @@ import { JsonlFileSink } from "../../sinks/jsonl_file_sink.ts";
 import { EXIT_INCOMPLETE, EXIT_OK } from "../exit_codes.ts";
 import { reportBadLine, writeAllSync } from "../stdio.ts";
 import { type CommandContext, errorMessage, fail } from "./context.ts";
-import type { MergeFlags } from "./merge.ts";
+import type { MergeFlags } from "./command_flags.ts";
 import { inputsOrFail } from "./read_inputs.ts";
 
 /** What {@linkcode mergeIntoFile} needs. */

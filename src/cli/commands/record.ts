@@ -5,16 +5,11 @@
  * @module
  */
 
-import { addInputOptions, type Command, type InputFlags, workersOption } from "../options.ts";
+import { addInputOptions, type Command, workersOption } from "../options.ts";
 import { SHUTDOWN_SIGNALS_HELP } from "../signals.ts";
-import { addCommonOptions, type CommonFlags } from "../sink_options.ts";
+import { addCommonOptions } from "../sink_options.ts";
 import type { CommandHost } from "./program.ts";
-
-/** The flags of `record`. */
-export interface RecordFlags extends CommonFlags, InputFlags {
-  /** `--input`: the file to read instead of standard input. */
-  input?: string;
-}
+import type { RecordFlags } from "./command_flags.ts";
 
 /** Adds `record`, the default command, to `program`. */
 export function registerRecord(program: Command, host: CommandHost): void {

@@ -12,7 +12,7 @@ import { configFlags } from "../sink_options.ts";
 import { reportRejectedLine, writeAllSync } from "../stdio.ts";
 import { type CommandContext, fail } from "./context.ts";
 import { type CommandInputs, inputsOrFail } from "./read_inputs.ts";
-import type { RecordFlags } from "./record.ts";
+import type { RecordFlags } from "./command_flags.ts";
 
 /** Runs `record` with its parsed flags; returns the exit code. */
 export async function runRecord(

@@ -7,28 +7,18 @@
  */
 
 import { Option } from "commander";
-import { GENERATED_AT_CLOCKS, type GeneratedAtClock } from "../../observer/observer.ts";
-import { INPUT_FORMATS, type InputFormat } from "../../sources/snapshot_inputs.ts";
+import { GENERATED_AT_CLOCKS } from "../../observer/observer.ts";
+import { INPUT_FORMATS } from "../../sources/snapshot_inputs.ts";
 import {
   addInputOptions,
   type Command,
   type CommanderOption,
-  type InputFlags,
   modeOption,
   workersOption,
 } from "../options.ts";
-import { addCommonOptions, type CommonFlags } from "../sink_options.ts";
+import { addCommonOptions } from "../sink_options.ts";
 import type { CommandHost } from "./program.ts";
-
-/** The flags of `replay`. */
-export interface ReplayFlags extends CommonFlags, InputFlags {
-  /** `--format`: the inputs' format, or `auto`. */
-  format: InputFormat;
-  /** `--clock`: where `generated_at` comes from. */
-  clock: GeneratedAtClock;
-  /** `--mode`: `meta.mode` of snapshots made from market archives. */
-  mode: string;
-}
+import type { ReplayFlags } from "./command_flags.ts";
 
 /** `--format` of the commands that read snapshot inputs (`replay`, `report`). */
 export function inputFormatOption(): CommanderOption {

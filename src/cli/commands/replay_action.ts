@@ -13,7 +13,7 @@ import { configFlags } from "../sink_options.ts";
 import { reportBadLine, reportRejectedLine } from "../stdio.ts";
 import { type CommandContext, errorMessage, fail } from "./context.ts";
 import { inputsOrFail, progressFor } from "./read_inputs.ts";
-import type { ReplayFlags } from "./replay.ts";
+import type { ReplayFlags } from "./command_flags.ts";
 
 /** Runs `replay` with its inputs and parsed flags; returns the exit code. */
 export async function runReplay(

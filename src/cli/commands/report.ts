@@ -6,25 +6,11 @@
  * @module
  */
 
-import type { InputFormat } from "../../sources/snapshot_inputs.ts";
 import { parseList, parsePositiveInt } from "../flag_parsers.ts";
-import { addInputOptions, type Command, type InputFlags, modeOption } from "../options.ts";
+import { addInputOptions, type Command, modeOption } from "../options.ts";
 import type { CommandHost } from "./program.ts";
 import { inputFormatOption } from "./replay.ts";
-
-/** The flags of `report`. */
-export interface ReportFlags extends InputFlags {
-  /** `--out`: the report's file name inside `data/observer`. */
-  out: string;
-  /** `--symbols`: the symbols to chart. */
-  symbols?: string[];
-  /** `--interval`: seconds per bar. */
-  interval?: number;
-  /** `--format`: the inputs' format, or `auto`. */
-  format: InputFormat;
-  /** `--mode`: `meta.mode` of snapshots made from market archives. */
-  mode: string;
-}
+import type { ReportFlags } from "./command_flags.ts";
 
 /** Adds `report` to `program`. */
 export function registerReport(program: Command, host: CommandHost): void {

@@ -13,7 +13,7 @@ import { EXIT_OK } from "../exit_codes.ts";
 import { writeAllSync } from "../stdio.ts";
 import { type CommandContext, errorMessage, fail } from "./context.ts";
 import { inputsOrFail, progressFor } from "./read_inputs.ts";
-import type { ReportFlags } from "./report.ts";
+import type { ReportFlags } from "./command_flags.ts";
 
 /** Runs `report`: writes the page and prints its path; returns the exit code. */
 export async function runReport(

@@ -9,42 +9,10 @@
 import { DEFAULT_SERVE_PORT, SERVER_LIMITS } from "../../server/server_limits.ts";
 import { parseMaxLineBytes, parsePositiveInt } from "../flag_parsers.ts";
 import { type Command, workersOption } from "../options.ts";
-import type { TlsFlags } from "../serve_options.ts";
 import { SHUTDOWN_SIGNALS_HELP } from "../signals.ts";
-import { addCommonOptions, type CommonFlags } from "../sink_options.ts";
+import { addCommonOptions } from "../sink_options.ts";
 import type { CommandHost } from "./program.ts";
-
-/** The flags of `serve`. */
-export interface ServeFlags extends CommonFlags, TlsFlags {
-  /** `--listen`: `host:port`. */
-  listen: string;
-  /** `--token-env`: the variable holding the bearer token. */
-  tokenEnv?: string;
-  /** `--token-file`: the file holding the bearer token. */
-  tokenFile?: string;
-  /** `--max-body-bytes`: largest request body, decompressed. */
-  maxBodyBytes: number;
-  /** `--max-lines`: most lines in one request. */
-  maxLines: number;
-  /** `--max-line-bytes`: longest line. */
-  maxLineBytes: number;
-  /** `--max-concurrent-requests`: ingest requests handled at once. */
-  maxConcurrentRequests: number;
-  /** `--max-requests-per-client`: ingest requests handled at once for one client address. */
-  maxRequestsPerClient: number;
-  /** `--backpressure-wait-ms`: how long a request waits for room in the sink queues. */
-  backpressureWaitMs: number;
-  /** `--header-timeout-ms`: time to send the request headers. */
-  headerTimeoutMs: number;
-  /** `--body-timeout-ms`: time to send the whole body. */
-  bodyTimeoutMs: number;
-  /** `--max-connections-per-client`: connections open at once from one address. */
-  maxConnectionsPerClient: number;
-  /** `--send-timeout-ms`: time a client may take no byte of its answer before it is cut. */
-  sendTimeoutMs: number;
-  /** `--open-metrics`: leave `/metrics` open beside a token. */
-  openMetrics?: boolean;
-}
+import type { ServeFlags } from "./command_flags.ts";
 
 /** Adds the service's own flags (beside the common ones) to `command`. */
 export function addServeOptions(command: Command): Command {

@@ -14,7 +14,7 @@ import { runRecordingCommand } from "../recording_command.ts";
 import { parseListen, readTlsCertificate, readToken } from "../serve_options.ts";
 import { configFlags } from "../sink_options.ts";
 import { type CommandContext, errorMessage, fail } from "./context.ts";
-import type { ServeFlags } from "./serve.ts";
+import type { ServeFlags } from "./command_flags.ts";
 
 /** What `serve` listens with, checked before anything is opened. */
 export interface ServeSetup {
