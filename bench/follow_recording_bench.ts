@@ -6,11 +6,14 @@
  * `inputs.volume >= 140`, plus (in the first contestant) a PostgreSQL sink sampling one in ten.
  * The contestant with the follower waits at its end until the follower delivered everything.
  *
- * Why this baseline: the code before followers (commit 231efdd, the postgres sink fed from the
- * bus) needs a second checkout; the recording without the network sink is measured in the same
- * run and is a stricter yardstick (the old sink cost it something too).
+ * Two yardsticks. The recording without the network sink, always measured, is the stricter one
+ * (the old sink cost a recording something too). The issue's own, the same recording before
+ * followers (the postgres sink fed from the bus, commit 231efdd), needs a checkout of that
+ * commit: with `--before <dir>` (e.g. after `git worktree add /tmp/before 231efdd`) a third
+ * contestant runs the same configuration with that checkout's code, in the same rounds.
  *
  * Standalone: deno run --allow-all bench/follow_recording_bench.ts [--n 100000] [--rounds 3]
+ *   [--before <checkout of 231efdd>]
  *
  * @module
  */
@@ -42,6 +45,9 @@ function configText(table: string | undefined): string {
   return `{ "sinks": [${jsonlSinks}${postgres}\n] }`;
 }
 
+/** Who records in a g2 round: with the follower, with no network sink, the code before. */
+type Contestant = "follower" | "none" | "before";
+
 /** One `observer.ts --input` run of `config` in `root`, start to exit; seconds. */
 async function recordOnce(root: string, config: string, input: string, n: number) {
   await Deno.remove(observerDir(root), { recursive: true }).catch(() => {});
@@ -70,10 +76,15 @@ async function recordOnce(root: string, config: string, input: string, n: number
  * const rows = await followRecordingRows(100_000, 3);
  * ```
  */
-export async function followRecordingRows(n: number, rounds: number): Promise<BenchRow[]> {
+export async function followRecordingRows(
+  n: number,
+  rounds: number,
+  before?: string,
+): Promise<BenchRow[]> {
   const unavailable = await sharedPostgresUnavailable();
   if (unavailable !== undefined) return [["g2. (skipped)", unavailable, ""]];
   const root = await copyProject();
+  const oldRoot = before === undefined ? undefined : await copyProject(before);
   const sql = testClient();
   const tables: string[] = [];
   try {
@@ -81,40 +92,62 @@ export async function followRecordingRows(n: number, rounds: number): Promise<Be
     await writeSnapshotFile(input, n);
     const bare = join(root, "g2_bare.jsonc");
     await Deno.writeTextFile(bare, configText(undefined));
-    const followed = async () => {
+    const withPostgres = async (at: string) => {
       const table = uniqueTable("qts_bench_g2");
       tables.push(table);
-      const config = join(root, `${table}.jsonc`);
+      const config = join(at, `${table}.jsonc`);
       await Deno.writeTextFile(config, configText(table));
-      return await recordOnce(root, config, input, n);
+      const atInput = join(at, "g2_input.jsonl");
+      if (at !== root) await Deno.copyFile(input, atInput);
+      return await recordOnce(at, config, atInput, n);
     };
     await recordOnce(root, bare, input, n); // warms the module cache
-    const pairs: { follower: number; none: number }[] = [];
+    if (oldRoot !== undefined) await withPostgres(oldRoot); // and the old checkout's
+    const runs: Record<Contestant, number>[] = [];
     for (let round = 0; round < rounds; round++) {
-      if (round % 2 === 0) {
-        const follower = await followed();
-        pairs.push({ follower, none: await recordOnce(root, bare, input, n) });
-      } else {
-        const none = await recordOnce(root, bare, input, n);
-        pairs.push({ none, follower: await followed() });
+      const order: Contestant[] = oldRoot === undefined
+        ? ["follower", "none"]
+        : ["follower", "none", "before"];
+      if (round % 2 === 1) order.reverse();
+      const times: Partial<Record<Contestant, number>> = {};
+      for (const who of order) {
+        times[who] = who === "none"
+          ? await recordOnce(root, bare, input, n)
+          : await withPostgres(who === "follower" ? root : oldRoot!);
       }
+      runs.push(times as Record<Contestant, number>);
+      console.log(
+        `g2 round ${round + 1} (${order.join(", ")}): ` +
+          order.map((who) => `${who} ${fmt(times[who]!, 2)} s`).join(", "),
+      );
     }
-    const ratios = pairs.map((p) => p.none / p.follower);
+    const ratios = runs.map((p) => p.none / p.follower);
+    const beforeRow: BenchRow[] = oldRoot === undefined ? [] : [[
+      `    the same recording before followers (${before}: the postgres sink on the bus)`,
+      `${fmt(n / median(runs.map((p) => p.before)))} rec/s (${
+        runs.map((p) => `${fmt(p.before, 2)} s`).join(", ")
+      })`,
+      `g2 / this: ratio ${fmt(median(runs.map((p) => p.before / p.follower)), 2)}, rounds ${
+        runs.map((p) => fmt(p.before / p.follower, 2)).join(", ")
+      } (target ≥ 0.90)`,
+    ]];
     return [[
       `g2. observer.ts --input ${fmt(n)}: JSONL all + filtered + PostgreSQL follower 1 in 10`,
-      `${fmt(n / median(pairs.map((p) => p.follower)))} rec/s (${
-        pairs.map((p) => `${fmt(p.follower, 2)} s`).join(", ")
+      `${fmt(n / median(runs.map((p) => p.follower)))} rec/s (${
+        runs.map((p) => `${fmt(p.follower, 2)} s`).join(", ")
       })`,
-      `vs no network sink ${fmt(n / median(pairs.map((p) => p.none)))} rec/s (${
-        pairs.map((p) => `${fmt(p.none, 2)} s`).join(", ")
+      `vs no network sink ${fmt(n / median(runs.map((p) => p.none)))} rec/s (${
+        runs.map((p) => `${fmt(p.none, 2)} s`).join(", ")
       }): ratio ${fmt(median(ratios), 2)}, rounds ${
         ratios.map((r) => fmt(r, 2)).join(", ")
       } (target ≥ 0.90)`,
-    ]];
+    ], ...beforeRow];
   } finally {
     for (const table of tables) await sql`DROP TABLE IF EXISTS ${sql(table)}`.catch(() => {});
     await sql.end();
-    await Deno.remove(root, { recursive: true }).catch(() => {});
+    for (const dir of [root, oldRoot]) {
+      if (dir !== undefined) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
   }
 }
 
@@ -123,7 +156,9 @@ if (import.meta.main) {
     const i = Deno.args.indexOf(`--${name}`);
     return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
   };
-  for (const row of await followRecordingRows(flag("n", 100_000), flag("rounds", 3))) {
+  const beforeAt = Deno.args.indexOf("--before");
+  const before = beforeAt >= 0 ? Deno.args[beforeAt + 1] : undefined;
+  for (const row of await followRecordingRows(flag("n", 100_000), flag("rounds", 3), before)) {
     console.log(row.join(" | "));
   }
 }

@@ -24,12 +24,13 @@ export function fixture(name: string): string {
 const COPIED = ["main.ts", "observer.ts", "deno.json", "deno.lock", "src", "tools"];
 
 /**
- * Copies what the entry scripts need (sources, deno.json, deno.lock) into a fresh temporary
- * directory with an empty `data/observer`, and returns its path.
+ * Copies what the entry scripts need (sources, deno.json, deno.lock) of the project at `from`
+ * (this repository, or another checkout of it) into a fresh temporary directory with an empty
+ * `data/observer`, and returns its path.
  */
-export async function copyProject(): Promise<string> {
+export async function copyProject(from = PROJECT_ROOT): Promise<string> {
   const root = await tempDir("root");
-  for (const name of COPIED) await copyTree(join(PROJECT_ROOT, name), join(root, name));
+  for (const name of COPIED) await copyTree(join(from, name), join(root, name));
   await Deno.mkdir(join(root, "data", "observer"), { recursive: true });
   return root;
 }
