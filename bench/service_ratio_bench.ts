@@ -12,11 +12,12 @@
  */
 
 import { join } from "node:path";
-import { copyProject, spawnScript } from "../tests/helpers/project.ts";
+import { spawnScript } from "../tests/helpers/project.ts";
 import { writeSnapshotFile } from "../tests/helpers/snapshot_file.ts";
 import { fmt, median } from "./bench_format.ts";
 import { watchPeakRss } from "./parallel_bench.ts";
 import { benchHttp, benchPostLatency } from "./service_bench.ts";
+import { warmCopy } from "./warm_copy.ts";
 
 /** What one `observer.ts --input` process did. */
 export interface InputRun {
@@ -29,12 +30,20 @@ export interface InputRun {
 }
 
 /**
- * `observer.ts --input` (the `observer` task's flags) recording `lines` snapshots in a project
- * copy, timed from spawn to exit, with `workers` (default: the command's own default).
+ * `observer.ts --input` (the `observer` task's flags) recording `lines` snapshots in the warmed
+ * project copy for it (`warm_copy.ts`), timed from spawn to exit, with `workers` (default: the
+ * command's own default).
  */
 export async function inputRun(lines: number, workers?: number): Promise<InputRun> {
-  const root = await copyProject();
-  const input = join(root, "input.jsonl");
+  const root = await warmCopy("input", async (root) => {
+    await recordInput(root, 1_000);
+  });
+  return await recordInput(root, lines, workers);
+}
+
+/** {@linkcode inputRun} in the project copy `root`. */
+async function recordInput(root: string, lines: number, workers?: number): Promise<InputRun> {
+  const input = join(root, `input_${lines}.jsonl`);
   await writeSnapshotFile(input, lines);
   const t0 = performance.now();
   const child = await spawnScript(root, {
@@ -52,7 +61,7 @@ export async function inputRun(lines: number, workers?: number): Promise<InputRu
   const output = await child.output();
   const peakMb = stopRss();
   const seconds = (performance.now() - t0) / 1000;
-  await Deno.remove(root, { recursive: true });
+  await Deno.remove(input);
   const written = Number(/written=(\d+)/.exec(new TextDecoder().decode(output.stdout))?.[1] ?? -1);
   if (written !== lines) throw new Error(`observer.ts wrote ${written} of ${lines} lines`);
   return { peakMb, seconds, written };
