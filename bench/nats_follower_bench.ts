@@ -23,6 +23,8 @@ async function followerRounds(n: number, rounds: number): Promise<void> {
   try {
     const jsm = await manager(nc);
     const followConfig = await followerSetup(root, server.url, n);
+    await freshStream(jsm); // an untimed run: no round pays for compiling the copy's modules
+    await followPublish(root, followConfig, server.port, n);
     const ratios: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const pair: Partial<Record<"follower" | "bare", Run>> = {};
