@@ -227,13 +227,16 @@ export async function benchStreamRss(
   seconds: number,
 ): Promise<StreamRss> {
   const symbols = ["005930", "000660", "035420", "051910"];
-  const baseline = await startService();
+  // Every subscriber and the poster come from one address: the service is told so (its default
+  // allows 64 connections per address and would answer the rest 503). Both runs alike.
+  const args = ["--max-connections-per-client", String(subscribers + 8)];
+  const baseline = await startService(args);
   const stopBaseline = watchPeakRss(baseline.pid);
   const posted0 = await postSteadily(baseline.base, rate, seconds);
   const baselineMb = stopBaseline();
   if (await baseline.stop() !== posted0) throw new Error("stream bench: baseline lost records");
 
-  const service = await startService();
+  const service = await startService(args);
   const stopPeak = watchPeakRss(service.pid);
   const controllers: AbortController[] = [];
   let events = 0;
