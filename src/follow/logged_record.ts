@@ -218,7 +218,6 @@ export function loggedRecord(line: TextLine): LoggedRecord | string {
  * ```ts
  * import { logRecord } from "./logged_record.ts";
  * import type { TextLine } from "../io/line_reader.ts";
-import type { LoggedRecord } from "../sinks/sink.ts";
  * declare const line: TextLine;
  * const record = logRecord(line);
  * if (typeof record === "string") console.log(`not a record: ${record}`);
