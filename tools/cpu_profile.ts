@@ -41,9 +41,21 @@ export function selfTimes(profile: CpuProfile, top: number): [number, string][] 
     .sort((a, b) => b[0] - a[0]).slice(0, top);
 }
 
+/** The inspector targets on `port`, waiting up to 10 s for the inspector to listen. */
+async function inspectorTargets(port: number): Promise<{ webSocketDebuggerUrl: string }[]> {
+  for (let waited = 0;; waited += 100) {
+    try {
+      return await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+    } catch (error) {
+      if (waited >= 10_000) throw new Error(`no inspector on 127.0.0.1:${port}`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** Profiles the process whose inspector listens on `port` for `seconds`; its profile. */
 async function profile(port: number, seconds: number): Promise<CpuProfile> {
-  const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+  const targets = await inspectorTargets(port);
   const socket = new WebSocket(targets[0].webSocketDebuggerUrl);
   await new Promise((resolve, reject) => {
     socket.onopen = resolve;
