@@ -164,8 +164,16 @@ export class RecordFileStream {
   /** Reads a file to its (final) end. */
   async #finish(tail: Tail): Promise<void> {
     const size = (await tail.file.stat()).size;
-    if (this.#subscribers.size === 0) tail.offset = await lastLineEnd(tail, size);
-    else if (size > tail.offset) await this.#advance(tail, size);
+    if (this.#subscribers.size === 0) {
+      const end = await lastLineEnd(tail, size);
+      // Nobody to send the lines to: only the place moves. Unless a subscriber came while the
+      // end was read: it stands at the old place, and the lines up to the end are its to get.
+      if (this.#subscribers.size === 0) {
+        tail.offset = end;
+        return;
+      }
+    }
+    if (size > tail.offset) await this.#advance(tail, size);
   }
 
   /** Subscribers caught up with the end of `from` go on at the start of `to`. */

@@ -155,3 +155,42 @@ Deno.test("record file stream: lines appended in any pieces arrive whole, once e
     { numRuns: 25 },
   );
 });
+
+Deno.test("record file stream: a client resuming while the tail skips ahead with nobody subscribed still gets every line after its id", async () => {
+  // The race this guards: the tail, with no subscriber, moves its place to the file's end
+  // (an awaited read); a client resuming meanwhile caught up to the old place and went live,
+  // and the lines in between were never sent (seen beside a second test suite).
+  await withFile(async (path, append) => {
+    const stream = new RecordFileStream(() => path, { pollMs: 1 });
+    await stream.start();
+    let next = 2;
+    try {
+      for (let trial = 0; trial < 60; trial++) {
+        const live = eventReader(stream.subscribe(() => true, undefined));
+        await append(`${recordLine(next++)}\n`);
+        const [last] = await live.next(1);
+        await live.cancel();
+        const lines = [0, 1, 2].map(() => recordLine(next++));
+        await append(lines.map((line) => line + "\n").join(""));
+        await new Promise((resolve) => setTimeout(resolve, trial % 4)); // a poll may be under way
+        const resumed = eventReader(stream.subscribe(() => true, last.id));
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const missing = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`trial ${trial}: the lines after ${last.id} never came`)),
+            10_000,
+          );
+        });
+        try {
+          const got = await Promise.race([resumed.next(3), missing]);
+          assert.deepEqual(got.map((e) => e.data), lines, `trial ${trial}`);
+        } finally {
+          clearTimeout(timer);
+          await resumed.cancel();
+        }
+      }
+    } finally {
+      await stream.close();
+    }
+  });
+});
