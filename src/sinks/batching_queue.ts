@@ -144,6 +144,7 @@ export class BatchingQueue<T> {
     const size = this.#sizeOf(item);
     const n = this.#countOf === undefined ? 1 : this.#countOf(item);
     let wait: Promise<void> | undefined;
+    let dropped = false;
     if (
       this.#pendingBytes() + size > this.#maxBytes && this.#queue.length > 0 && !this.#unblocked
     ) {
@@ -159,12 +160,16 @@ export class BatchingQueue<T> {
         this.#onRelease?.(item);
         return;
       }
-      if (policy === "drop_oldest") this.#dropOldest(size);
+      if (policy === "drop_oldest") dropped = this.#dropOldest(size);
       else wait = this.#holdProducer();
     }
     this.#queue.push(item, size, n);
     this.#pushed++;
     this.#accepted += n;
+    if (dropped) {
+      this.#changed(); // only now: the room the drops made is this item's, not a waiter's
+      this.#waiters.progressed();
+    }
     if (this.#queue.bytes >= this.#flushBytes) this.#startDrain(false);
     else if (this.#timer === undefined) this.#armTimer();
     return wait;
@@ -283,14 +288,15 @@ export class BatchingQueue<T> {
     return this.#queue.bytes + (this.#inflight?.bytes ?? 0);
   }
 
-  #dropOldest(room: number): void {
+  /** Drops the oldest queued items until `room` bytes fit; whether any was dropped. */
+  #dropOldest(room: number): boolean {
+    const before = this.#queue.length;
     while (this.#queue.length > 0 && this.#pendingBytes() + room > this.#maxBytes) {
       const { item, records } = this.#queue.shift();
       this.#onRelease?.(item);
       this.#dropped += records;
     }
-    this.#waiters.progressed();
-    if (this.#waiters.waiting) this.#waiters.changed(this.#level());
+    return this.#queue.length < before;
   }
 
   #holdProducer(): Promise<void> {

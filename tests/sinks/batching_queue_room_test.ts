@@ -108,3 +108,40 @@ Deno.test("drained: a retry that writes the rest but then fails (within one fail
   queue.unblock();
   await queue.close();
 });
+
+Deno.test("waitForRoom with drop_oldest: the room the drops make for an incoming item is that item's, not a waiter's (found by the model test: the waiter was told true while 82 of 100 bytes were queued)", async () => {
+  const timers = new FakeTimers();
+  const writes: { batch: Batch<string>; resolve: () => void }[] = [];
+  const queue = new BatchingQueue<string>({
+    maxBytes: 100,
+    flushBytes: 30,
+    flushIntervalMs: 10,
+    whenFull: "drop_oldest",
+    sizeOf: (item) => Number(item),
+    timers,
+    write: (batch) => new Promise((resolve) => writes.push({ batch, resolve })),
+  });
+  queue.push("13");
+  queue.push("30"); // 43 bytes: a batch goes out and is held
+  await settle();
+  assert.equal(writes.length, 1);
+  queue.push("9");
+  let room: boolean | undefined;
+  void queue.waitForRoom(49).then((r) => room = r); // 52 + 49 > 100: waits
+  queue.push("19");
+  queue.push("39"); // drops 9 and 19 (down to 43), then takes 39: 82 queued
+  await settle();
+  assert.deepEqual([queue.stats().queuedBytes, queue.stats().dropped], [82, 2]);
+  assert.equal(room, undefined, "82 + 49 bytes do not fit: the wait goes on");
+  writes[0].batch.done = writes[0].batch.items.length;
+  writes[0].resolve(); // the 43 bytes in flight are written: 39 + 49 fit
+  await settle();
+  assert.equal(room, true);
+  await timers.advance(10);
+  await settle();
+  for (const write of writes.slice(1)) {
+    write.batch.done = write.batch.items.length;
+    write.resolve();
+  }
+  await queue.close();
+});
