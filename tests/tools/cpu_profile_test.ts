@@ -1,0 +1,52 @@
+/**
+ * tools/cpu_profile.ts against a real process waiting for a debugger: it profiles the process,
+ * writes a `.cpuprofile` and names the function the process spent its time in.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../helpers/project.ts";
+import { freePort } from "../helpers/net.ts";
+import { removeTempDir, tempDir } from "../helpers/temp.ts";
+
+Deno.test("cpu_profile: profiles a process started with --inspect-wait and names where its time went", async () => {
+  const dir = await tempDir("cpu-profile");
+  const port = freePort();
+  try {
+    const script = join(dir, "busy.ts");
+    await Deno.writeTextFile(
+      script,
+      `function spinForAWhile(): number {
+        let x = 0;
+        const end = Date.now() + 3000;
+        while (Date.now() < end) x += Math.sqrt(x + 1);
+        return x;
+      }
+      console.log(spinForAWhile() > 0);`,
+    );
+    const busy = new Deno.Command(Deno.execPath(), {
+      args: ["run", `--inspect-wait=127.0.0.1:${port}`, script],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const out = join(dir, "busy.cpuprofile");
+    const tool = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net=127.0.0.1",
+        `--allow-write=${dir}`,
+        join(PROJECT_ROOT, "tools", "cpu_profile.ts"),
+        String(port),
+        "4", // longer than the spin, so that a slow start on a busy machine is still inside it
+        out,
+      ],
+    }).output();
+    assert.equal((await busy.status).code, 0);
+    const printed = new TextDecoder().decode(tool.stdout);
+    assert.equal(tool.code, 0, new TextDecoder().decode(tool.stderr));
+    assert.match(printed, /spinForAWhile busy\.ts:\d+/);
+    const profile = JSON.parse(await Deno.readTextFile(out));
+    assert.ok(profile.samples.length > 0 && profile.nodes.length > 0);
+  } finally {
+    await removeTempDir(dir);
+  }
+});
