@@ -92,14 +92,14 @@ export async function followRecordingRows(
     await writeSnapshotFile(input, n);
     const bare = join(root, "g2_bare.jsonc");
     await Deno.writeTextFile(bare, configText(undefined));
+    // The old checkout's fence lets it read only its own copy: the input goes there once.
+    if (oldRoot !== undefined) await Deno.copyFile(input, join(oldRoot, "g2_input.jsonl"));
     const withPostgres = async (at: string) => {
       const table = uniqueTable("qts_bench_g2");
       tables.push(table);
       const config = join(at, `${table}.jsonc`);
       await Deno.writeTextFile(config, configText(table));
-      const atInput = join(at, "g2_input.jsonl");
-      if (at !== root) await Deno.copyFile(input, atInput);
-      return await recordOnce(at, config, atInput, n);
+      return await recordOnce(at, config, join(at, "g2_input.jsonl"), n);
     };
     await recordOnce(root, bare, input, n); // warms the module cache
     if (oldRoot !== undefined) await withPostgres(oldRoot); // and the old checkout's

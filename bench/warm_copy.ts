@@ -11,13 +11,8 @@
 
 import { copyProject, observerDir } from "../tests/helpers/project.ts";
 
+/** The copies by kind: temporary directories, removed at exit by `tests/helpers/temp.ts`. */
 const copies = new Map<string, Promise<string>>();
-
-globalThis.addEventListener("unload", () => {
-  for (const copy of copies.values()) {
-    copy.then((root) => Deno.removeSync(root, { recursive: true })).catch(() => {});
-  }
-});
 
 /**
  * The copy for runs of `kind`: made and warmed (`warm` runs once in it, untimed) on first use.
