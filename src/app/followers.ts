@@ -15,7 +15,8 @@ import type { LogLocation } from "../follow/log_files.ts";
 import { delay } from "../io/delay.ts";
 import { getObserverLogger } from "../log/logging.ts";
 import { compileFilter } from "../sinks/record_filter.ts";
-import { postgresEndpoint } from "../sinks/postgres_table.ts";
+import { POSTGRES_SINK_DEFAULTS, postgresEndpoint } from "../sinks/postgres_table.ts";
+import { NATS_PUBLISH_DEFAULTS } from "../nats/settings.ts";
 import type { BatchDestination } from "../sinks/sink.ts";
 import { requireNetAccess } from "../io/net_access.ts";
 import type { SinkSummary } from "./run_summary.ts";
@@ -112,6 +113,10 @@ export async function followerParts(config: FollowerSinkConfig): Promise<Followe
     filter: config.filter === undefined ? undefined : compileFilter(config.filter),
     sample: config.sample,
     chunkBytes: config.tuning.flushBytes,
+    flushIntervalMs: config.tuning.flushIntervalMs ??
+      (config.type === "postgres"
+        ? POSTGRES_SINK_DEFAULTS.flushIntervalMs
+        : NATS_PUBLISH_DEFAULTS.flushIntervalMs),
   };
 }
 

@@ -69,6 +69,13 @@ export interface FollowerOptions {
   readonly chunkBytes?: number;
   /** How often a follower at the end of the log looks for more without being woken. Default 200 ms. */
   readonly idleMs?: number;
+  /**
+   * How long a batch smaller than `chunkBytes` that met the end of the log may wait for more
+   * lines, counted from when the follower began gathering it (the sink's `flush_interval_ms`).
+   * Fewer, larger batches while the log grows: a round trip and a checkpoint write each. Default
+   * 0: sent at once. Never waited for once the log is complete.
+   */
+  readonly flushIntervalMs?: number;
   /** Retry delays while failing. Default from 100 ms doubling to 5 s, with jitter. */
   readonly backoff?: Backoff;
   /** Wall clock (epoch ms). Default `Date.now`. */
@@ -328,12 +335,19 @@ export class Follower implements RunningFollower {
    */
   async #gather(chunk: LogChunk, signal: AbortSignal): Promise<GatheredBatch> {
     const skippedBefore = this.#selection.skipped;
+    const sendBy = this.#now() + (this.#options.flushIntervalMs ?? 0);
     const batch = this.#selection.select(chunk);
     const span: Span = { end: chunk.end, identity: chunk.identity, lines: chunk.lines.length };
     let bytes = batchBytes(batch);
     while (bytes < this.#chunkBytes && !signal.aborted) {
       const more = await this.#reader.next().catch(() => undefined);
-      if (more === undefined) break;
+      if (more === undefined) {
+        // At the end of what is written: wait for more until the batch is due.
+        const left = sendBy - this.#now();
+        if (this.#finishing || left <= 0) break;
+        await this.#waitForWake(left);
+        continue;
+      }
       const selected = this.#selection.select(more);
       for (const item of selected) batch.push(item);
       bytes += batchBytes(selected);
@@ -407,10 +421,14 @@ export class Follower implements RunningFollower {
 
   /** Waits for a wake, the idle interval, or a stop. */
   async #idle(): Promise<void> {
+    if (!this.#finishing) await this.#waitForWake(this.#options.idleMs ?? 200);
+  }
+
+  /** Waits `ms`, or less when woken (the log grew or is complete) or stopped. */
+  async #waitForWake(ms: number): Promise<void> {
     const woken = new AbortController();
     this.#wake = () => woken.abort();
-    const either = AbortSignal.any([woken.signal, this.#stop.signal]);
-    if (!this.#finishing) await delay(this.#options.idleMs ?? 200, either);
+    await delay(ms, AbortSignal.any([woken.signal, this.#stop.signal]));
     this.#wake = undefined;
   }
 }

@@ -11,7 +11,7 @@ import type { Logger } from "../log/logging.ts";
 import type { RecordPredicate } from "../sinks/record_filter.ts";
 import type { compileSampler } from "../sinks/record_sampler.ts";
 import type { LoggedRecord } from "../sinks/sink.ts";
-import { loggedRecord } from "./logged_record.ts";
+import { detachedRecord, loggedRecord, soundRecord } from "./logged_record.ts";
 import type { LogChunk } from "./log_reader.ts";
 
 /** A compiled sampler with its counters. */
@@ -65,17 +65,7 @@ export class RecordSelection {
       if (isBlankLine(line)) continue;
       const logged = loggedRecord(line);
       if (typeof logged === "string") {
-        this.skipped++;
-        this.#logger.warn(
-          "Follower {follower}: a line of {file} near byte {offset} is not a record ({reason}); " +
-            "skipped",
-          {
-            follower: this.#follower,
-            file: chunk.start.file,
-            offset: chunk.start.offset,
-            reason: logged,
-          },
-        );
+        this.#skip(chunk, logged);
         continue;
       }
       if (filter !== undefined && !filter(logged.record)) {
@@ -86,9 +76,25 @@ export class RecordSelection {
         this.sampled++;
         continue;
       }
-      batch.push(logged);
+      const sound = soundRecord(logged, line);
+      if (typeof sound === "string") this.#skip(chunk, sound);
+      else batch.push(sound);
+    }
+    // Lines cut from a chunk's text hold all of it: a batch that keeps some of them keeps copies.
+    if (batch.length < chunk.lines.length) {
+      for (let i = 0; i < batch.length; i++) batch[i] = detachedRecord(batch[i]);
     }
     return batch;
+  }
+
+  /** Counts and logs a line of `chunk` that is not a record. */
+  #skip(chunk: LogChunk, reason: string): void {
+    this.skipped++;
+    this.#logger.warn(
+      "Follower {follower}: a line of {file} near byte {offset} is not a record ({reason}); " +
+        "skipped",
+      { follower: this.#follower, file: chunk.start.file, offset: chunk.start.offset, reason },
+    );
   }
 }
 

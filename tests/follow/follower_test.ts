@@ -164,6 +164,37 @@ Deno.test("follower: a live log: woken as it grows, it delivers each part, waits
   assert.deepEqual(destination.runIds, ids(0, 21));
 });
 
+Deno.test("follower: a batch that met the end of a live log waits up to its flush interval for more lines and goes as one; once the log is complete nothing waits", async () => {
+  const dir = await tempDir("follow");
+  const log = join(dir, "observer.jsonl");
+  await Deno.writeTextFile(log, lines(0, 10));
+  const destination = new MemoryDestination();
+  const clock = { ms: 0 };
+  // The clock moves only when the test says so: a lost wake-up costs at most a real second.
+  const follower = await follow(dir, destination, {
+    idleMs: 60_000,
+    flushIntervalMs: 1000,
+    now: () => clock.ms,
+  });
+  const done = follower.run();
+  await Deno.writeTextFile(log, lines(10, 20), { append: true });
+  follower.wake();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(destination.attempts, 0, "nothing sent before the batch is due");
+  clock.ms = 1000;
+  follower.wake();
+  await waitFor("the batch, once due", () => destination.runIds.length === 20);
+  assert.deepEqual(destination.batchSizes, [20]);
+  // Told the log is complete, the rest goes at once though its batch is not due (the clock
+  // stands still: a wait for it would never end).
+  await Deno.writeTextFile(log, lines(20, 25), { append: true });
+  follower.finish();
+  await done;
+  await follower.close();
+  assert.deepEqual(destination.runIds, ids(0, 25));
+  assert.deepEqual(destination.batchSizes, [20, 5]);
+});
+
 Deno.test("follower: stopped while its destination is down, it keeps the checkpoint at the last acknowledged batch; the next run delivers the rest once", async () => {
   const dir = await tempDir("follow");
   await Deno.writeTextFile(join(dir, "observer.jsonl"), lines(0, 2000));

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { lazyLoggedRecord, loggedRecord, logRecord } from "../../src/follow/logged_record.ts";
+import {
+  detachedRecord,
+  lazyLoggedRecord,
+  loggedRecord,
+  logRecord,
+  soundRecord,
+} from "../../src/follow/logged_record.ts";
 import { fixture } from "../helpers/project.ts";
 import { recordLine } from "../helpers/snapshot_file.ts";
 
@@ -51,4 +57,37 @@ Deno.test("a line read lazily is cut only between its members: keys named contex
     assert.deepEqual(logged.record.metadata, whole.metadata, line);
     assert.deepEqual(JSON.parse(logged.snapshotText!), whole.snapshot, line);
   }
+});
+
+Deno.test("a record a batch keeps over a copy of its line reads the same; a line laid out as a record whose meta is not JSON is found out when kept, and says why", () => {
+  const lines = [
+    recordLine(3),
+    JSON.stringify({ metadata: {}, snapshot: JSON.parse(recordLine(4)).snapshot }),
+  ];
+  for (const text of lines) {
+    const line = { text, number: 1, terminated: true };
+    const logged = loggedRecord(line);
+    assert.ok(typeof logged !== "string");
+    assert.equal(soundRecord(logged, line), logged);
+    const copy = detachedRecord(logged);
+    const whole = JSON.parse(text);
+    assert.equal(copy.line, text);
+    assert.deepEqual(copy.record.snapshot.meta, whole.snapshot.meta);
+    assert.deepEqual(copy.record.snapshot.context, whole.snapshot.context);
+    assert.deepEqual(copy.record.snapshot.observation, whole.snapshot.observation);
+    assert.deepEqual(copy.record.metadata, whole.metadata);
+  }
+  const broken = recordLine(5).replace('"run_id":', '"run_id",');
+  const line = { text: broken, number: 9, terminated: true };
+  const logged = loggedRecord(line);
+  assert.ok(typeof logged !== "string", "read lazily: not parsed yet");
+  assert.equal(
+    logged.record.snapshot.context.symbol,
+    JSON.parse(recordLine(5)).snapshot.context.symbol,
+  );
+  const why = soundRecord(logged, line);
+  assert.equal(typeof why, "string");
+  assert.match(why as string, /JSON/);
+  assert.equal(lazyLoggedRecord(broken), undefined);
+  assert.equal(typeof logRecord(line), "string");
 });
