@@ -69,23 +69,21 @@ async function launchService(root: string, args: string[]): Promise<Service> {
   };
 }
 
+const encoder = new TextEncoder();
+
 /** NDJSON bodies of `size` snapshot lines each, `count` of them, starting at snapshot `from`. */
-function bodies(count: number, size: number, from = 0): string[] {
+function bodies(count: number, size: number, from = 0): Uint8Array[] {
   return Array.from({ length: count }, (_, b) => {
     let body = "";
     for (let i = 0; i < size; i++) body += snapshotLine(from + b * size + i) + "\n";
-    return body;
+    return encoder.encode(body);
   });
 }
 
-async function post(
-  base: string,
-  body: string | Uint8Array<ArrayBuffer>,
-  query = "",
-): Promise<void> {
-  const response = await fetch(`${base}/v1/snapshots${query}`, { method: "POST", body });
-  if (!response.ok) throw new Error(`HTTP bench: ${response.status} ${await response.text()}`);
-  await response.body?.cancel();
+/** POSTs `body` to the service's ingest route; throws unless it answers 200. */
+async function post(service: Service, body: Uint8Array, query = ""): Promise<void> {
+  const answer = await rawPost(service.port, `/v1/snapshots${query}`, body);
+  if (answer.status !== 200) throw new Error(`HTTP bench: ${answer.status} ${answer.body}`);
 }
 
 /** What an HTTP ingest run measured. */
@@ -104,22 +102,16 @@ export async function benchHttp(lines: number, args: string[] = []): Promise<Htt
   // Encoded before the run, as a load generator sends prepared bytes: the clients share the
   // service's two cores, and encoding each body at send took them 0.35–0.56 CPU-s per 100,000
   // snapshots against 0.25–0.43 (measured on 2026-12-07).
-  const bodies: Uint8Array[] = [];
-  const encoder = new TextEncoder();
-  for (let start = 0; start < lines; start += 1000) {
-    let body = "";
-    for (let i = start; i < Math.min(lines, start + 1000); i++) body += snapshotLine(i) + "\n";
-    bodies.push(encoder.encode(body));
-  }
+  const batches = Array.from(
+    { length: Math.ceil(lines / 1000) },
+    (_, b) => bodies(1, Math.min(1000, lines - b * 1000), b * 1000)[0],
+  );
   const service = await startService(args);
   const t0 = service.spawnedAt; // the project copy made for it is not the service's time
   const watched = watchProcess(service.pid);
   let next = 0;
   const client = async () => {
-    while (next < bodies.length) {
-      const answer = await rawPost(service.port, "/v1/snapshots", bodies[next++]);
-      if (answer.status !== 200) throw new Error(`HTTP bench: ${answer.status} ${answer.body}`);
-    }
+    while (next < batches.length) await post(service, batches[next++]);
   };
   await Promise.all([client(), client(), client(), client()]);
   const written = await service.stop();
@@ -164,7 +156,7 @@ export async function benchPostLatency(
   // One client address with up to MAX_IN_FLIGHT requests at once: the service is told so
   // (its default allows 4 per address and would answer the rest 503).
   const service = await startService(["--max-requests-per-client", String(MAX_IN_FLIGHT)]);
-  await post(service.base, bodies(1, perPost, 10_000_000)[0]); // first request: JIT, file open
+  await post(service, bodies(1, perPost, 10_000_000)[0]); // first request: JIT, file open
   const latencies: number[] = [];
   const inFlight = new Set<Promise<void>>();
   const interval = (1000 * perPost) / rate;
@@ -174,7 +166,7 @@ export async function benchPostLatency(
     while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const request: Promise<void> = post(service.base, posts[k], `?ack=${ack}`).then(() => {
+    const request: Promise<void> = post(service, posts[k], `?ack=${ack}`).then(() => {
       latencies.push(performance.now() - due);
       inFlight.delete(request);
     });
@@ -209,14 +201,14 @@ export interface StreamRss {
 }
 
 /** Posts `rate` records/s for `seconds` in batches of 100; returns the records posted. */
-async function postSteadily(base: string, rate: number, seconds: number): Promise<number> {
+async function postSteadily(service: Service, rate: number, seconds: number): Promise<number> {
   const count = Math.round((rate * seconds) / 100);
   const posts = bodies(count, 100);
   const start = performance.now();
   for (let k = 0; k < count; k++) {
     const wait = start + (k * 100 * 1000) / rate - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    await post(base, posts[k]);
+    await post(service, posts[k]);
   }
   return count * 100;
 }
@@ -238,7 +230,7 @@ export async function benchStreamRss(
   const args = ["--max-connections-per-client", String(subscribers + 8)];
   const baseline = await startService(args);
   const stopBaseline = watchPeakRss(baseline.pid);
-  const posted0 = await postSteadily(baseline.base, rate, seconds);
+  const posted0 = await postSteadily(baseline, rate, seconds);
   const baselineMb = stopBaseline();
   if (await baseline.stop() !== posted0) throw new Error("stream bench: baseline lost records");
 
@@ -270,7 +262,7 @@ export async function benchStreamRss(
       }
     })());
   }
-  const posted = await postSteadily(service.base, rate, seconds);
+  const posted = await postSteadily(service, rate, seconds);
   await new Promise((r) => setTimeout(r, 500));
   const status = await (await fetch(`${service.base}/v1/status`)).json();
   const peakMb = stopPeak();
