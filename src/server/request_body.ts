@@ -100,6 +100,10 @@ export async function readBoundedBody(
     throw new RequestRefused(415, `expected Content-Encoding gzip or none, got ${encoding}`);
   }
   if (request.body === null) return new Uint8Array(0);
+  if (encoding === "identity") {
+    const reader = byobReader(request.body);
+    if (reader !== undefined) return await readInPlace(reader, declared, limits, signal);
+  }
   /** Whether reading the body itself failed (not its decompression). */
   let bodyFailed = false;
   const stream = encoding === "gzip"
@@ -155,6 +159,83 @@ export async function readBoundedBody(
   if (last !== undefined && last[last.length - 1] !== 0x0a) lines++;
   if (lines > limits.maxLines) throw tooManyLines(limits);
   return concatBytes(chunks, size) as Uint8Array<ArrayBuffer>;
+}
+
+/** A reader that fills buffers it is given, or undefined when `body` is not a byte stream. */
+function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return undefined; // a stream of chunks (a Request made here, in tests)
+  }
+}
+
+/** Bytes of a body without a Content-Length given to the first read. */
+const UNDECLARED_FIRST_BYTES = 64 * 1024;
+
+/**
+ * {@linkcode readBoundedBody} of a plain body from a byte stream (the server's), read into one
+ * buffer: the declared length (and a byte more, where the end is seen) when given, else grown by
+ * doubling. The server's body is not handed over in many small chunks then copied into one (GC
+ * and copying on the service's main thread, 7 % of its time at 1,000 lines a request).
+ */
+async function readInPlace(
+  reader: ReadableStreamBYOBReader,
+  declared: number,
+  limits: BodyLimits,
+  signal?: AbortSignal,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const tooSlow = () => reader.cancel().catch(() => {});
+  signal?.addEventListener("abort", tooSlow, { once: true });
+  let buffer = new Uint8Array(
+    Number.isFinite(declared)
+      ? declared + 1
+      : Math.min(UNDECLARED_FIRST_BYTES, limits.maxBodyBytes + 1),
+  );
+  let filled = 0;
+  let lines = 0;
+  try {
+    while (true) {
+      if (filled === buffer.length) {
+        const larger = new Uint8Array(Math.min(buffer.length * 2, limits.maxBodyBytes + 1));
+        larger.set(buffer);
+        buffer = larger;
+      }
+      let result: ReadableStreamReadResult<Uint8Array<ArrayBuffer>>;
+      try {
+        result = await reader.read(buffer.subarray(filled));
+      } catch {
+        if (signal?.aborted) {
+          throw new RequestRefused(408, "expected the whole body in time, got it too slowly");
+        }
+        throw new RequestRefused(400, "expected the whole body, got the connection ended first");
+      }
+      if (signal?.aborted) {
+        throw new RequestRefused(408, "expected the whole body in time, got it too slowly");
+      }
+      // The read took the buffer over (even the last, which reads nothing): the bytes are in the
+      // buffer of the view it gave back.
+      if (result.value !== undefined) buffer = new Uint8Array(result.value.buffer);
+      if (result.done) break;
+      const chunk = result.value;
+      if (chunk.length === 0) continue;
+      filled += chunk.length;
+      if (filled > limits.maxBodyBytes) {
+        throw new RequestRefused(
+          413,
+          `expected a body of at most ${limits.maxBodyBytes} bytes, got more`,
+        );
+      }
+      for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) lines++;
+      if (lines > limits.maxLines) throw tooManyLines(limits);
+    }
+  } finally {
+    signal?.removeEventListener("abort", tooSlow);
+    reader.cancel().catch(() => {});
+  }
+  if (filled > 0 && buffer[filled - 1] !== 0x0a) lines++;
+  if (lines > limits.maxLines) throw tooManyLines(limits);
+  return buffer.subarray(0, filled);
 }
 
 function tooManyLines(limits: BodyLimits): RequestRefused {

@@ -14,6 +14,29 @@ function post(chunks: readonly Uint8Array[], headers: Record<string, string> = {
   });
 }
 
+/**
+ * A POST whose body is a byte stream yielding these chunks (as the server's bodies are: read into
+ * the reader's own buffer), with a Content-Length when `declared`.
+ */
+function bytePost(chunks: readonly Uint8Array[], declared: boolean): Request {
+  const pieces = chunks.filter((chunk) => chunk.length > 0); // a byte stream takes no empty chunk
+  const length = pieces.reduce((n, c) => n + c.length, 0);
+  return new Request("http://127.0.0.1/v1/snapshots", {
+    method: "POST",
+    headers: declared ? { "content-length": String(length) } : {},
+    body: new ReadableStream({
+      type: "bytes",
+      pull(controller) {
+        const next = pieces.shift();
+        if (next === undefined) {
+          controller.close();
+          controller.byobRequest?.respond(0); // a read waiting with its buffer is told the end
+        } else controller.enqueue(next.slice());
+      },
+    }),
+  });
+}
+
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   const compressed = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
     .pipeThrough(new CompressionStream("gzip"));
@@ -145,7 +168,7 @@ Deno.test("readBoundedBody: when the signal aborts before the body is all there,
   assert.equal(cancelled, true);
 });
 
-Deno.test("readBoundedBody: returns the body exactly when it is within both limits, else 413 (property)", async () => {
+Deno.test("readBoundedBody: returns the body exactly when it is within both limits, else 413, from chunks, gzip or a byte stream read in place (property)", async () => {
   // Empty chunks included: one at the end must not hide an unended last line from the count.
   const chunk = fc.uint8Array({ maxLength: 64 }).map((bytes) =>
     // Mostly text, with line ends in it.
@@ -156,13 +179,15 @@ Deno.test("readBoundedBody: returns the body exactly when it is within both limi
       fc.array(chunk, { maxLength: 8 }),
       fc.integer({ min: 1, max: 300 }),
       fc.integer({ min: 1, max: 40 }),
-      fc.boolean(),
-      async (chunks, maxBodyBytes, maxLines, zipped) => {
+      fc.constantFrom("chunks", "gzip", "bytes", "declared bytes"),
+      async (chunks, maxBodyBytes, maxLines, kind) => {
         const body = concat(chunks);
         const limits = { maxBodyBytes, maxLines };
-        const request = zipped
+        const request = kind === "gzip"
           ? post([await gzip(body)], { "content-encoding": "gzip" })
-          : post(chunks);
+          : kind === "chunks"
+          ? post(chunks)
+          : bytePost(chunks, kind === "declared bytes");
         const within = body.length <= maxBodyBytes && lineCount(body) <= maxLines;
         if (within) {
           assert.deepEqual(await readBoundedBody(request, limits), body);
@@ -172,8 +197,47 @@ Deno.test("readBoundedBody: returns the body exactly when it is within both limi
         }
       },
     ),
-    { numRuns: 200 },
+    { numRuns: 300 },
   );
+});
+
+Deno.test("readBoundedBody: a byte stream read in place: a client that stops sending is refused (400), one too slow (408) with its body cancelled", async () => {
+  const ended = new Request("http://127.0.0.1/", {
+    method: "POST",
+    body: new ReadableStream({
+      type: "bytes",
+      start(controller) {
+        controller.enqueue(encoder.encode("{}\n"));
+      },
+      pull(controller) {
+        controller.error(new Error("connection reset"));
+      },
+    }),
+  });
+  const early = await refusal(readBoundedBody(ended, LIMITS));
+  assert.equal(early.status, 400);
+  assert.match(early.message, /connection ended first/);
+  const deadline = new AbortController();
+  let cancelled = false;
+  let pulls = 0;
+  const slow = new Request("http://127.0.0.1/", {
+    method: "POST",
+    headers: { "content-length": "100" },
+    body: new ReadableStream({
+      type: "bytes",
+      pull(controller) {
+        if (++pulls === 1) return controller.enqueue(encoder.encode("{}\n"));
+        deadline.abort();
+        return new Promise(() => {});
+      },
+      cancel() {
+        cancelled = true;
+      },
+    }),
+  });
+  const late = await refusal(readBoundedBody(slow, LIMITS, deadline.signal));
+  assert.equal(late.status, 408);
+  assert.equal(cancelled, true);
 });
 
 /** A request whose body stream yields exactly these chunks, empty ones included. */
