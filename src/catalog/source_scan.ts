@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { RecordReadStats } from "../records/record_reader.ts";
 import { completeLength } from "./finished_files.ts";
+import { countNewlines } from "../io/utf8.ts";
 
 /** What a scan saw of a source file, complete once its records were all taken. */
 export interface SourceDigest {
@@ -103,11 +104,7 @@ function digestingStream(
   const onChunk = (chunk: Uint8Array) => {
     hash.update(chunk);
     digest.bytes += chunk.length;
-    let at = chunk.indexOf(0x0a);
-    while (at >= 0) {
-      digest.lines++;
-      at = chunk.indexOf(0x0a, at + 1);
-    }
+    digest.lines += countNewlines(chunk);
   };
   return boundedStream(file, limit, onChunk, () => digest.sha256 = hash.digest("hex"));
 }

@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { DEFAULT_MAX_LINE_BYTES, splitLines, type TextLine } from "../io/line_reader.ts";
 import { compareLogFiles, listLogFiles, type LogLocation } from "./log_files.ts";
+import { countNewlines } from "../io/utf8.ts";
 
 /** A place in a log: a file and a byte offset in it (at a line start). */
 export interface LogPosition {
@@ -161,7 +162,7 @@ export class LogReader implements Disposable {
       try {
         if (order === 0) await file.seek(position!.offset, Deno.SeekMode.Start);
         for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) {
-          for (let i = buffer.indexOf(LF); i >= 0 && i < n; i = buffer.indexOf(LF, i + 1)) lines++;
+          lines += countNewlines(buffer.subarray(0, n));
         }
       } finally {
         file.close();

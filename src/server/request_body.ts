@@ -8,6 +8,7 @@
  */
 
 import { concatBytes } from "../io/line_reader.ts";
+import { countNewlines } from "../io/utf8.ts";
 
 /** A request refused before anything was recorded: its HTTP status and why. */
 export class RequestRefused extends Error {
@@ -147,7 +148,7 @@ export async function readBoundedBody(
           }, got more`,
         );
       }
-      for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) lines++;
+      lines += countNewlines(chunk);
       if (lines > limits.maxLines) throw tooManyLines(limits);
       chunks.push(chunk);
     }
@@ -226,7 +227,7 @@ async function readInPlace(
           `expected a body of at most ${limits.maxBodyBytes} bytes, got more`,
         );
       }
-      for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) lines++;
+      lines += countNewlines(chunk);
       if (lines > limits.maxLines) throw tooManyLines(limits);
     }
   } finally {

@@ -26,21 +26,6 @@ export function lineBytes(line: string): number {
 }
 
 /**
- * Number of `\n` bytes in `bytes`: how many whole lines a partial write handed over.
- *
- * @example
- * ```ts
- * import { countNewlines } from "./json_lines.ts";
- * countNewlines(new TextEncoder().encode("a\nb\nc")); // => 2
- * ```
- */
-export function countNewlines(bytes: Uint8Array): number {
-  let n = 0;
-  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) n++;
-  return n;
-}
-
-/**
  * Encodes batches of lines into one reused buffer (one batch is written at a time).
  *
  * @example

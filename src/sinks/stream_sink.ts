@@ -9,7 +9,8 @@
 import type { PatternRecord } from "../contract/pattern_record.ts";
 import type { Logger } from "../log/logging.ts";
 import { type Batch, BatchingQueue, type QueueTuning, sinkStatsOf } from "./batching_queue.ts";
-import { countNewlines, LineBatchEncoder, lineBytes } from "./json_lines.ts";
+import { countNewlines } from "../io/utf8.ts";
+import { LineBatchEncoder, lineBytes } from "./json_lines.ts";
 import { closeQueueLogged, episodeLogging } from "./queue_logging.ts";
 import type { Sink, SinkStats } from "./sink.ts";
 

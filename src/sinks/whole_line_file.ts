@@ -10,7 +10,8 @@
 import type { Batch } from "./batching_queue.ts";
 import type { Logger } from "../log/logging.ts";
 import { repairTornTail } from "./crash_recovery.ts";
-import { countNewlines, type LineBatchEncoder } from "./json_lines.ts";
+import { countNewlines } from "../io/utf8.ts";
+import type { LineBatchEncoder } from "./json_lines.ts";
 import type { RecordFile, RecordFileOpener } from "./record_file.ts";
 import { isEncoded, lineOf, type QueuedLine, type WindowedLine } from "./queued_lines.ts";
 
