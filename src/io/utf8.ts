@@ -68,16 +68,11 @@ export function firstInvalidByte(bytes: Uint8Array): number {
   return bytes.length + 1;
 }
 
-/** Bytes decoded at a time by {@linkcode countNewlines}: a string of the young generation. */
-const NEWLINE_BLOCK_BYTES = 64 * 1024;
-
-const replacingDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
-
 /**
- * Number of `\n` bytes in `bytes`. Counted in the decoded text, a block at a time: the engine's
- * string search is three times faster than a typed array's `indexOf` called per line (measured:
- * 1,000-line bodies of 411 KB, 9.8 ms per 200 against 30.8). Exact for any bytes: in UTF-8 a
- * `0x0a` is never part of a character, and the replacing decoder never takes one into a U+FFFD.
+ * Number of `\n` bytes in `bytes`. A typed array's `indexOf` per line allocates nothing:
+ * counting in decoded text instead was three times faster alone, but in the service it allocated
+ * a string per 64 KiB of every body (82 MB per 200,000 snapshots), and its main thread's garbage
+ * collections went from 11 scavenges and 7 full ones to 34 and 11 (measured with `--trace-gc`).
  *
  * @example
  * ```ts
@@ -87,9 +82,6 @@ const replacingDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
  */
 export function countNewlines(bytes: Uint8Array): number {
   let n = 0;
-  for (let from = 0; from < bytes.length; from += NEWLINE_BLOCK_BYTES) {
-    const text = replacingDecoder.decode(bytes.subarray(from, from + NEWLINE_BLOCK_BYTES));
-    for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) n++;
-  }
+  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) n++;
   return n;
 }
