@@ -9,6 +9,7 @@
 
 import { concatBytes } from "../io/line_reader.ts";
 import { countNewlines } from "../io/utf8.ts";
+import type { BodyBuffers } from "./body_buffers.ts";
 
 /** A request refused before anything was recorded: its HTTP status and why. */
 export class RequestRefused extends Error {
@@ -88,6 +89,7 @@ export async function readBoundedBody(
   request: Request,
   limits: BodyLimits,
   signal?: AbortSignal,
+  buffers?: BodyBuffers,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > limits.maxBodyBytes) {
@@ -103,7 +105,9 @@ export async function readBoundedBody(
   if (request.body === null) return new Uint8Array(0);
   if (encoding === "identity") {
     const reader = byobReader(request.body);
-    if (reader !== undefined) return await readInPlace(reader, declared, limits, signal);
+    if (reader !== undefined) {
+      return await readInPlace(reader, declared, limits, signal, buffers);
+    }
   }
   /** Whether reading the body itself failed (not its decompression). */
   let bodyFailed = false;
@@ -185,14 +189,14 @@ async function readInPlace(
   declared: number,
   limits: BodyLimits,
   signal?: AbortSignal,
+  buffers?: BodyBuffers,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const tooSlow = () => reader.cancel().catch(() => {});
   signal?.addEventListener("abort", tooSlow, { once: true });
-  let buffer = new Uint8Array(
-    Number.isFinite(declared)
-      ? declared + 1
-      : Math.min(UNDECLARED_FIRST_BYTES, limits.maxBodyBytes + 1),
-  );
+  const first = Number.isFinite(declared)
+    ? declared + 1
+    : Math.min(UNDECLARED_FIRST_BYTES, limits.maxBodyBytes + 1);
+  let buffer = buffers?.take(first) ?? new Uint8Array(first);
   let filled = 0;
   let lines = 0;
   try {

@@ -10,6 +10,7 @@ import { recordsLetGo } from "../../app/pipeline.ts";
 import type { DeadLetterEntry } from "../../contract/dead_letter_entry.ts";
 import type { DeadLetters } from "../../sinks/dead_letter.ts";
 import { json, problem } from "../http_answers.ts";
+import { BodyBuffers } from "../body_buffers.ts";
 import { readBoundedBody, RequestRefused } from "../request_body.ts";
 import type { ServiceContext } from "../service_context.ts";
 import { waitForSinkRoom } from "../sink_room.ts";
@@ -64,6 +65,8 @@ function letGo(answer: object, lost: number): Response {
  */
 export function ingestRoute(context: ServiceContext, recorder: BodyRecorder): Route {
   const { limits } = context;
+  // A buffer per request at once, reused: see body_buffers.ts.
+  const buffers = new BodyBuffers(limits.maxConcurrentRequests);
   let inFlight = 0;
   /** Ingest requests in progress per client address (the host of `host:port`). */
   const perClient = new Map<string, number>();
@@ -98,7 +101,7 @@ export function ingestRoute(context: ServiceContext, recorder: BodyRecorder): Ro
       try {
         // Numbered once its body came whole.
         const input = () => `http:${remote}#${++numbering.last}`;
-        return await ingest(context, recorder, request, input, ack);
+        return await ingest(context, recorder, request, input, ack, buffers);
       } catch (error) {
         if (error instanceof RequestRefused) {
           return problem(error.status, error.message, error.headers);
@@ -128,8 +131,9 @@ async function ingest(
   request: Request,
   nextInput: () => string,
   ack: "queued" | "durable",
+  buffers: BodyBuffers,
 ): Promise<Response> {
-  const { pipeline, limits } = context;
+  const { limits } = context;
   const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   const isArray = type === "application/json";
   // An array body is limited by its element count (when recorded), not by its lines.
@@ -137,8 +141,25 @@ async function ingest(
     request,
     isArray ? { ...limits, maxLines: Infinity } : limits,
     AbortSignal.timeout(limits.bodyTimeoutMs),
+    buffers,
   );
-  const input = nextInput();
+  try {
+    return await recordBody(context, recorder, body, isArray, nextInput(), ack);
+  } finally {
+    buffers.give(body); // recorded (or refused): nothing holds it any more
+  }
+}
+
+/** Records a body read whole and answers for it. */
+async function recordBody(
+  context: ServiceContext,
+  recorder: BodyRecorder,
+  body: Uint8Array,
+  isArray: boolean,
+  input: string,
+  ack: "queued" | "durable",
+): Promise<Response> {
+  const { pipeline, limits } = context;
   const { blocked, rejected, deadLetters } = collectingDeadLetters(context);
   const full = await waitForSinkRoom(
     pipeline.sinks,
