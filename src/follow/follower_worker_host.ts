@@ -1,6 +1,7 @@
 /**
  * The worker side of a follower in a worker: opens the follower the main thread describes (the
- * destination built by the entry module's `open`), runs it, and reports. Everything a follower
+ * destination built by the entry module's `open`), runs it at a lower CPU priority than the
+ * recording ({@linkcode FOLLOWER_NICE}, on Linux), and reports. Everything a follower
  * does — reading the log, parsing, filtering, sampling, the destination's client, checkpoint
  * writes — happens on this thread, off the recording's.
  *
@@ -13,6 +14,7 @@ import { Follower, type FollowerOptions } from "./follower.ts";
 import type { LogLocation } from "./log_files.ts";
 import type { FollowerReply, FollowerRequest } from "./follower_worker_messages.ts";
 import { errorMessage } from "../io/error_message.ts";
+import { FOLLOWER_NICE, lowerThreadPriority } from "../io/thread_priority.ts";
 
 /** The part of a follower's options its entry module builds from the sink's description. */
 export type FollowerParts = Omit<FollowerOptions, "log" | "logger" | "onChange">;
@@ -76,9 +78,15 @@ export function hostFollower(
   };
   scope.onmessage = async ({ data: request }) => {
     switch (request.type) {
-      case "open":
+      case "open": {
         await forwardLogging(request.logLevel, (record) => post({ type: "log", record }));
+        // The recording's thread first: a follower behind catches up when a core is free.
+        const why = lowerThreadPriority(FOLLOWER_NICE);
+        if (why !== undefined) {
+          getObserverLogger("follow").debug("follower at normal priority: {why}", { why });
+        }
         return await start(request.config, request.log);
+      }
       case "run":
         await follower?.run();
         report();

@@ -11,6 +11,7 @@ import { type PrivateServer, startPrivateServer, testClient } from "../helpers/p
 import { snapshotLine, writeSnapshotFile } from "../helpers/snapshot_file.ts";
 import { startService } from "../helpers/service.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { processThreads } from "../helpers/threads.ts";
 
 /** A project copy with a config of a JSONL log and a postgres follower on `server`. */
 async function project(server: PrivateServer, count: number) {
@@ -77,6 +78,14 @@ Deno.test("follow: PostgreSQL down for a whole recording of 20,000 snapshots: th
     });
     const log = join(observerDir(root), "log.jsonl");
     await waitFor("the whole log", async () => await lineCount(log) === 20_000);
+    if (Deno.build.os === "linux") {
+      // The task's flags let the follower's worker step back for the recording (nice 10).
+      const threads = processThreads(child.pid);
+      assert.ok(
+        threads.some((t) => t.name.startsWith("worker") && t.nice === 10),
+        JSON.stringify(threads),
+      );
+    }
     await server.start();
     const output = await child.output();
     const stdout = new TextDecoder().decode(output.stdout);

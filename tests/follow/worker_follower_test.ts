@@ -5,6 +5,7 @@ import { WorkerFollower } from "../../src/follow/worker_follower.ts";
 import { recordLines, runIds } from "../helpers/record_lines.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { processThreads } from "../helpers/threads.ts";
 
 const entry = new URL("../helpers/file_destination_worker.ts", import.meta.url);
 
@@ -92,4 +93,22 @@ Deno.test("worker follower: the process killed (SIGKILL) mid-log, a new one resu
   const after = (await delivered(out)).slice(before.length);
   assert.deepEqual(after, ids(checkpoint!.delivered, 2000), "resumed exactly at the checkpoint");
   assert.deepEqual([...new Set([...before, ...after])].sort(), ids(0, 2000).sort());
+});
+
+Deno.test("worker follower: on Linux its worker runs at nice 10 (the recording's thread first), the process's main thread stays at its own", async () => {
+  if (Deno.build.os !== "linux") {
+    console.log(`skipped: thread priorities are set on Linux only (here: ${Deno.build.os})`);
+    return;
+  }
+  const dir = await tempDir("worker-follow");
+  const log = { dir, base: "observer" };
+  const mainNice = processThreads(Deno.pid).find((t) => t.tid === Deno.pid)!.nice;
+  const follower = await WorkerFollower.open(entry, { name: "db", out: join(dir, "o") }, log);
+  try {
+    const workers = processThreads(Deno.pid).filter((t) => t.name.startsWith("worker"));
+    assert.ok(workers.some((t) => t.nice === 10), JSON.stringify(workers));
+    assert.equal(processThreads(Deno.pid).find((t) => t.tid === Deno.pid)!.nice, mainNice);
+  } finally {
+    await follower.close();
+  }
 });
