@@ -12,6 +12,7 @@ import { snapshotLine, writeSnapshotFile } from "../helpers/snapshot_file.ts";
 import { startService } from "../helpers/service.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { processThreads } from "../helpers/threads.ts";
+import { collected } from "../helpers/collected.ts";
 
 /** A project copy with a config of a JSONL log and a postgres follower on `server`. */
 async function project(server: PrivateServer, count: number) {
@@ -76,6 +77,8 @@ Deno.test("follow: PostgreSQL down for a whole recording of 20,000 snapshots: th
       args: ["--config", config, "--input", input],
       extraNet,
     });
+    const stdoutText = collected(child.stdout);
+    const stderrText = collected(child.stderr);
     const log = join(observerDir(root), "log.jsonl");
     await waitFor("the whole log", async () => await lineCount(log) === 20_000);
     if (Deno.build.os === "linux") {
@@ -86,11 +89,16 @@ Deno.test("follow: PostgreSQL down for a whole recording of 20,000 snapshots: th
         JSON.stringify(threads),
       );
     }
+    // The follower has met the outage (at nice 10 on a busy machine, maybe only by now).
+    await waitFor(
+      "the follower failing",
+      () => /Follower db cannot deliver/.test(stderrText.now()),
+    );
     await server.start();
-    const output = await child.output();
-    const stdout = new TextDecoder().decode(output.stdout);
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 0, stderr);
+    const status = await child.status;
+    const stdout = await stdoutText.done;
+    const stderr = await stderrText.done;
+    assert.equal(status.code, 0, stderr);
     assert.match(stderr, /Follower db cannot deliver to PostgreSQL table followed/);
     const db = parseFieldsLine(stdout, "sink db");
     assert.deepEqual([db.written, db.state, db.behind, db.not_written], [

@@ -6,16 +6,7 @@
 import assert from "node:assert/strict";
 import { copyProject, serveNet, spawnScript } from "../helpers/project.ts";
 import { freePort } from "../helpers/net.ts";
-
-/** The text of `stream` so far, and all of it once it ends. */
-function collected(stream: ReadableStream<Uint8Array>) {
-  let text = "";
-  const done = (async () => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
-    return text;
-  })();
-  return { now: () => text, done };
-}
+import { collected } from "../helpers/collected.ts";
 
 Deno.test("serve: /healthz polled during start-up logs no ERR line", async () => {
   const root = await copyProject();
