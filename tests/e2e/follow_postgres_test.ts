@@ -120,7 +120,12 @@ Deno.test("follow: the recorder SIGKILLed while PostgreSQL is down mid-replay of
       args: ["replay", "--config", config, input],
       extraNet,
     });
-    await waitFor("the first rows", async () => (await rows(server)).count > 0);
+    const checkpointFile = join(observerDir(root), "log.follow.db.checkpoint.json");
+    const checkpointed = async () =>
+      await Deno.readTextFile(checkpointFile).then((text) => JSON.parse(text).delivered as number)
+        .catch(() => 0);
+    // A batch acknowledged and its checkpoint written (replaced atomically), then the outage.
+    await waitFor("a checkpointed batch", async () => await checkpointed() > 0);
     await server.stop();
     const log = join(observerDir(root), "log.jsonl");
     await waitFor("the whole log", async () => await lineCount(log) === 50_000);
@@ -129,9 +134,7 @@ Deno.test("follow: the recorder SIGKILLed while PostgreSQL is down mid-replay of
     await child.stdout.cancel();
     await child.stderr.cancel();
     await server.start();
-    const checkpoint = JSON.parse(
-      await Deno.readTextFile(join(observerDir(root), "log.follow.db.checkpoint.json")),
-    );
+    const checkpoint = JSON.parse(await Deno.readTextFile(checkpointFile));
     assert.ok(checkpoint.delivered > 0, "some batches were acknowledged before the outage");
     const follow = await runScript(root, {
       task: "observer",
