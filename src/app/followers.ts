@@ -16,7 +16,7 @@ import { delay } from "../io/delay.ts";
 import { getObserverLogger } from "../log/logging.ts";
 import { compileFilter } from "../sinks/record_filter.ts";
 import { POSTGRES_SINK_DEFAULTS, postgresEndpoint } from "../sinks/postgres_table.ts";
-import { NATS_PUBLISH_DEFAULTS } from "../nats/settings.ts";
+import { NATS_SINK_DEFAULTS } from "../nats/settings.ts";
 import type { BatchDestination } from "../sinks/sink.ts";
 import { requireNetAccess } from "../io/net_access.ts";
 import type { SinkSummary } from "./run_summary.ts";
@@ -104,6 +104,7 @@ async function openNatsDestination(config: NatsSinkConfig): Promise<BatchDestina
  * ```
  */
 export async function followerParts(config: FollowerSinkConfig): Promise<FollowerParts> {
+  const defaults = config.type === "postgres" ? POSTGRES_SINK_DEFAULTS : NATS_SINK_DEFAULTS;
   const destination = config.type === "postgres"
     ? await openPostgresDestination(config)
     : await openNatsDestination(config);
@@ -112,11 +113,8 @@ export async function followerParts(config: FollowerSinkConfig): Promise<Followe
     destination,
     filter: config.filter === undefined ? undefined : compileFilter(config.filter),
     sample: config.sample,
-    chunkBytes: config.tuning.flushBytes,
-    flushIntervalMs: config.tuning.flushIntervalMs ??
-      (config.type === "postgres"
-        ? POSTGRES_SINK_DEFAULTS.flushIntervalMs
-        : NATS_PUBLISH_DEFAULTS.flushIntervalMs),
+    chunkBytes: config.tuning.flushBytes ?? defaults.flushBytes,
+    flushIntervalMs: config.tuning.flushIntervalMs ?? defaults.flushIntervalMs,
   };
 }
 

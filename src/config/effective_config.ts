@@ -10,7 +10,7 @@ import type { FieldCondition, RecordFilterSpec } from "../sinks/record_filter.ts
 import { maskPassword, POSTGRES_SINK_DEFAULTS } from "../sinks/postgres_table.ts";
 import { STREAM_SINK_DEFAULTS } from "../sinks/stream_sink.ts";
 import type { QueueTuning } from "../sinks/batching_queue.ts";
-import { NATS_PUBLISH_DEFAULTS } from "../nats/settings.ts";
+import { NATS_SINK_DEFAULTS } from "../nats/settings.ts";
 import type { ObserverConfig, SinkConfig } from "./config_types.ts";
 import { postgresSecurityJson } from "./postgres_security.ts";
 import { natsSecurityJson } from "./nats_security.ts";
@@ -68,7 +68,7 @@ function sinkJson(sink: SinkConfig): Record<string, unknown> {
       ack_window: sink.ackWindow,
       ack_timeout_ms: sink.ackTimeoutMs,
       ...natsSecurityJson(sink.security),
-      ...queueJson(sink.tuning, NATS_PUBLISH_DEFAULTS),
+      ...queueJson(sink.tuning, NATS_SINK_DEFAULTS),
       ...selection,
     };
   }

@@ -16,6 +16,17 @@ export const NATS_PUBLISH_DEFAULTS = {
   ackTimeoutMs: 5000,
 } as const;
 
+/**
+ * Defaults of a configuration's `nats` sink, which follows the log: the publisher's, with batches
+ * of 96 KiB of records (about 70 snapshots) instead of 1 MiB. A follower holds two batches until
+ * their acks come, and lines held that long outlive V8's young generation: with 1 MiB batches a
+ * follower shipping 200,000 records used 3.04 CPU-s and 3.06 s, with 96 KiB 2.56 CPU-s and 2.90 s
+ * (medians of eight alternating runs, nats-server on loopback). Two batches then keep about 140
+ * publishes waiting for acks, below `ack_window`: over a link with a long round trip a larger
+ * `flush_bytes` keeps more of them in flight.
+ */
+export const NATS_SINK_DEFAULTS = { ...NATS_PUBLISH_DEFAULTS, flushBytes: 96 * 1024 } as const;
+
 /** Where a stream keeps its messages. */
 export const NATS_STORAGES = ["file", "memory"] as const;
 

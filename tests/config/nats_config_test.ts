@@ -14,6 +14,8 @@ Deno.test("config: a nats sink gets its defaults and prints back as a valid conf
     ["nats#0", ["nats://127.0.0.1:4222"], "snapshots", "qts", 256, 5000],
   );
   const printed = effectiveConfig(config);
+  // A follower's batch: 96 KiB of records (see NATS_SINK_DEFAULTS), not the publisher's 1 MiB.
+  assert.equal((printed.sinks[0] as { flush_bytes?: number }).flush_bytes, 96 * 1024);
   const again = validateConfig(JSON.parse(JSON.stringify(printed)));
   assert.ok(!Array.isArray(again), String(again));
   assert.deepEqual(effectiveConfig(again), printed);
