@@ -5,12 +5,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../helpers/project.ts";
-import { freePort } from "../helpers/net.ts";
+import { collected } from "../helpers/collected.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { removeTempDir, tempDir } from "../helpers/temp.ts";
 
 Deno.test("cpu_profile: profiles a process started with --inspect-wait and names the script it spent its time in", async () => {
   const dir = await tempDir("cpu-profile");
-  const port = freePort();
   try {
     const script = join(dir, "busy.ts");
     await Deno.writeTextFile(
@@ -23,11 +23,17 @@ Deno.test("cpu_profile: profiles a process started with --inspect-wait and names
       }
       console.log(spinForAWhile() > 0);`,
     );
+    // Port 0: the inspector takes a free port and says which (a port chosen here could be taken
+    // by another process before it binds, and then it would wait for a debugger forever).
     const busy = new Deno.Command(Deno.execPath(), {
-      args: ["run", `--inspect-wait=127.0.0.1:${port}`, script],
+      args: ["run", "--inspect-wait=127.0.0.1:0", script],
       stdout: "null",
-      stderr: "null",
+      stderr: "piped",
     }).spawn();
+    const stderr = collected(busy.stderr);
+    const listening = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//;
+    await waitFor("the inspector's address", () => listening.test(stderr.now()));
+    const port = Number(listening.exec(stderr.now())![1]);
     const out = join(dir, "busy.cpuprofile");
     const tool = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -40,9 +46,13 @@ Deno.test("cpu_profile: profiles a process started with --inspect-wait and names
         out,
       ],
     }).output();
-    assert.equal((await busy.status).code, 0);
+    // A process the tool did not attach to waits for a debugger for ever: it goes with the tool.
+    if (tool.code !== 0) busy.kill("SIGKILL");
+    const status = await busy.status;
+    await stderr.done;
     const printed = new TextDecoder().decode(tool.stdout);
     assert.equal(tool.code, 0, new TextDecoder().decode(tool.stderr));
+    assert.equal(status.code, 0, stderr.now());
     // The busy script's code (its function, or the module's code where V8 inlined it into it)
     // is what the process spent its time in, beside idle time.
     const first = printed.split("\n").find((line) =>
